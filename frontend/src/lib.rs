@@ -1,3 +1,20 @@
+//! gofront: a BuildKit frontend that builds Go services from a tiny Gofile.
+//!
+//! Data flows one way: options + Gofile + go.mod → [`plan::BuildPlan`] (pure) →
+//! [`plan::stages`] (LLB) → BuildKit, through [`gateway`].
+
+pub mod diagnostic;
+pub mod dockerignore;
+pub mod gateway;
+pub mod gofile;
+pub mod gomod;
+pub mod gosource;
+pub mod image;
+pub mod llb;
+pub mod plan;
+pub mod platform;
+pub mod reference;
+
 pub mod proto {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));

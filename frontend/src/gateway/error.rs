@@ -1,0 +1,88 @@
+//! Failures on their way to the user, as the `google.rpc.Status` that Return carries.
+
+use base64::Engine;
+use prost_types::Any;
+use serde_json::json;
+
+use crate::diagnostic::Diagnostic;
+use crate::gofile::span::line_col;
+use crate::proto::google::rpc::Status;
+
+/// gRPC code UNKNOWN: BuildKit prints the message alone, without a code name in front.
+const UNKNOWN: i32 = 2;
+const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrontendError {
+    /// Something wrong with the user's input, pointing into the Gofile where it can.
+    #[error("{}", diagnostic.render(filename, text))]
+    Input { diagnostic: Diagnostic, filename: String, text: String },
+    /// BuildKit refused or failed a call; its status carries the details users need.
+    #[error("{context}: {}", status.message())]
+    Engine { context: String, status: tonic::Status },
+}
+
+impl FrontendError {
+    pub fn engine(context: impl Into<String>) -> impl FnOnce(tonic::Status) -> FrontendError {
+        let context = context.into();
+        move |status| FrontendError::Engine { context, status }
+    }
+
+    pub fn into_status(self) -> Status {
+        match self {
+            FrontendError::Input { diagnostic, filename, text } => {
+                let message = diagnostic.render(&filename, &text);
+                let details = diagnostic.span.as_ref().map(|span| source_detail(&filename, &text, span)).into_iter().collect();
+                Status { code: UNKNOWN, message, details }
+            }
+            FrontendError::Engine { context, status } => {
+                // BuildKit's own details (vertex, stack, source) survive the round trip untouched.
+                let details = decode_details(status.details());
+                let message = if status.message().is_empty() { context } else { format!("{context}: {}", status.message()) };
+                Status { code: status.code() as i32, message, details }
+            }
+        }
+    }
+}
+
+fn source_detail(filename: &str, text: &str, span: &std::ops::Range<usize>) -> Any {
+    let start = line_col(text, span.start);
+    let end = line_col(text, span.end.max(span.start));
+    let payload = json!({
+        "info": {
+            "filename": filename,
+            "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+            "language": "toml",
+        },
+        "ranges": [{
+            "start": { "line": start.line, "character": start.column },
+            "end": { "line": end.line, "character": end.column },
+        }],
+    });
+    Any { type_url: SOURCE_DETAIL.into(), value: payload.to_string().into_bytes() }
+}
+
+fn decode_details(bytes: &[u8]) -> Vec<Any> {
+    use prost::Message;
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    Status::decode(bytes).map(|s| s.details).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_carry_the_gofile_snippet() {
+        let text = "module = \"a\"\nmian = \"./x\"\n".to_string();
+        let diagnostic = Diagnostic::new("unknown key `mian`").at(13..17).hint("did you mean `main`?");
+        let status = FrontendError::Input { diagnostic, filename: "Gofile".into(), text }.into_status();
+        assert_eq!(status.code, 2);
+        assert_eq!(status.message, "Gofile:2:1: unknown key `mian` (hint: did you mean `main`?)");
+        let payload: serde_json::Value = serde_json::from_slice(&status.details[0].value).expect("json");
+        assert_eq!(payload["ranges"][0]["start"]["line"], 2);
+        assert_eq!(payload["info"]["filename"], "Gofile");
+    }
+}

@@ -1,0 +1,7 @@
+//! The edge to BuildKit: gRPC over stdio, frontend options, capabilities, Return.
+
+pub mod caps;
+pub mod client;
+pub mod env;
+pub mod error;
+pub mod run;

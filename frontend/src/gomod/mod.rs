@@ -1,0 +1,150 @@
+//! Reading go.mod: the module path, the Go version it asks for, and its local replace targets.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GoMod {
+    pub module: String,
+    /// The `go` directive, e.g. "1.22" or "1.22.3".
+    pub go: Option<String>,
+    /// The `toolchain` directive without its "go" prefix, e.g. "1.23.1".
+    pub toolchain: Option<String>,
+    /// Directories of `replace … => ./dir` targets, relative to the module root.
+    pub local_replaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoModError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for GoModError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "go.mod:{}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for GoModError {}
+
+impl GoMod {
+    /// The Go minor version to build with: toolchain first, then the go line ("1.22").
+    pub fn go_minor(&self) -> Option<String> {
+        self.toolchain.as_deref().or(self.go.as_deref()).and_then(minor_version)
+    }
+}
+
+/// "1.22.3" → "1.22"; "1.22rc1" → "1.22"; anything else → None.
+pub fn minor_version(version: &str) -> Option<String> {
+    let version = version.strip_prefix("go").unwrap_or(version);
+    let mut parts = version.splitn(3, '.');
+    let major = parts.next()?;
+    let minor_raw = parts.next()?;
+    let minor: String = minor_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let suffix = &minor_raw[minor.len()..];
+    let suffix_ok = suffix.is_empty() || suffix.starts_with("rc") || suffix.starts_with("beta");
+    let rest_ok = parts.next().is_none_or(|patch| !patch.is_empty() && patch.chars().all(|c| c.is_ascii_digit()));
+    if major.is_empty() || !major.chars().all(|c| c.is_ascii_digit()) || minor.is_empty() || !suffix_ok || !rest_ok {
+        return None;
+    }
+    Some(format!("{major}.{minor}"))
+}
+
+/// Parses the parts of go.mod gofront needs; other directives are skipped.
+pub fn parse(text: &str) -> Result<GoMod, GoModError> {
+    let mut gomod = GoMod::default();
+    let mut block: Option<String> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = strip_comment(raw).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(verb) = &block {
+            if line == ")" {
+                block = None;
+            } else if verb == "replace" {
+                take_replace(&mut gomod, line);
+            }
+            continue;
+        }
+        let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        if rest == "(" {
+            block = Some(verb.to_string());
+            continue;
+        }
+        match verb {
+            "module" => gomod.module = unquote(rest).to_string(),
+            "go" => gomod.go = Some(rest.to_string()),
+            "toolchain" => gomod.toolchain = Some(rest.trim_start_matches("go").to_string()),
+            "replace" => take_replace(&mut gomod, rest),
+            _ => {}
+        }
+        if verb == "module" && gomod.module.is_empty() {
+            return Err(GoModError { line: line_no, message: "the module directive has no path".into() });
+        }
+    }
+    if gomod.module.is_empty() {
+        return Err(GoModError { line: 1, message: "no `module` line".into() });
+    }
+    gomod.local_replaces.sort();
+    gomod.local_replaces.dedup();
+    Ok(gomod)
+}
+
+fn strip_comment(line: &str) -> &str {
+    line.find("//").map_or(line, |i| &line[..i])
+}
+
+fn unquote(text: &str) -> &str {
+    text.trim().trim_matches(|c| c == '"' || c == '`')
+}
+
+fn take_replace(gomod: &mut GoMod, spec: &str) {
+    if let Some((_, target)) = spec.split_once("=>") {
+        let path = target.split_whitespace().next().map(unquote).unwrap_or_default();
+        if path.starts_with("./") || path.starts_with("../") {
+            gomod.local_replaces.push(path.trim_end_matches('/').to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_module_go_toolchain_and_local_replaces() {
+        let gomod = parse(
+            "// leading comment\nmodule example.com/shop // trailing\n\ngo 1.22.3\ntoolchain go1.23.4\n\nrequire (\n\texample.com/greet v1.0.0\n)\nreplace example.com/lib => ../lib\nreplace (\n\texample.com/x v1.0.0 => ./third_party/x/\n\texample.com/y => example.com/z v1.2.0\n)\n",
+        )
+        .expect("valid go.mod");
+        assert_eq!(gomod.module, "example.com/shop");
+        assert_eq!(gomod.go.as_deref(), Some("1.22.3"));
+        assert_eq!(gomod.toolchain.as_deref(), Some("1.23.4"));
+        assert_eq!(gomod.go_minor().as_deref(), Some("1.23"));
+        assert_eq!(gomod.local_replaces, vec!["../lib".to_string(), "./third_party/x".to_string()]);
+    }
+
+    #[test]
+    fn quoted_module_paths_are_unquoted() {
+        assert_eq!(parse("module \"example.com/q\"\n").map(|m| m.module), Ok("example.com/q".to_string()));
+    }
+
+    #[test]
+    fn a_go_mod_without_module_line_is_an_error() {
+        let err = parse("go 1.22\n").unwrap_err();
+        assert!(err.to_string().contains("no `module` line"), "{err}");
+    }
+
+    #[test]
+    fn minor_versions() {
+        assert_eq!(minor_version("1.22").as_deref(), Some("1.22"));
+        assert_eq!(minor_version("1.22.0").as_deref(), Some("1.22"));
+        assert_eq!(minor_version("go1.21rc2").as_deref(), Some("1.21"));
+        assert_eq!(minor_version("1").as_deref(), None);
+        assert_eq!(minor_version("one.two").as_deref(), None);
+        assert_eq!(minor_version("1.22.x").as_deref(), None);
+    }
+}

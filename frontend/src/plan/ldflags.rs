@@ -1,0 +1,65 @@
+//! `${NAME}` interpolation in the Gofile's `ldflags`.
+//!
+//! Values come from build args. `VERSION` falls back to "dev", `REVISION` and `SOURCE` to buildx's
+//! git info (then "unknown"); `${NAME:-fallback}` gives any name a fallback. Any other name without
+//! a value is an error: a silently empty `-X` flag is worse than a failed build.
+
+use super::BuildOptions;
+use crate::diagnostic::Diagnostic;
+use crate::gofile::Gofile;
+
+pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnostic> {
+    let Some(ldflags) = &gofile.ldflags else {
+        return Ok(String::new());
+    };
+    let text = &ldflags.value;
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(Diagnostic::new("`ldflags` has a `${` without its closing `}`")
+                .at(ldflags.span.clone())
+                .hint("write variables as ${NAME}"));
+        };
+        let expr = &after[..end];
+        let (name, fallback) = match expr.split_once(":-") {
+            Some((name, fallback)) => (name, Some(fallback)),
+            None => (expr, None),
+        };
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(Diagnostic::new(format!("`ldflags` has an invalid variable `${{{expr}}}`"))
+                .at(ldflags.span.clone())
+                .hint("variable names are letters, digits and '_', e.g. ${VERSION}"));
+        }
+        let value = options
+            .build_args
+            .get(name)
+            .cloned()
+            .or_else(|| fallback.map(str::to_string))
+            .or_else(|| builtin(name, options));
+        match value {
+            Some(value) => out.push_str(&value),
+            None => {
+                return Err(Diagnostic::new(format!("`ldflags` uses ${{{name}}}, but no value was given for it"))
+                    .at(ldflags.span.clone())
+                    .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")))
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn builtin(name: &str, options: &BuildOptions) -> Option<String> {
+    match name {
+        "VERSION" => Some("dev".into()),
+        "REVISION" => Some(options.vcs_revision.clone().unwrap_or_else(|| "unknown".into())),
+        "SOURCE" => Some(options.vcs_source.clone().unwrap_or_else(|| "unknown".into())),
+        _ => None,
+    }
+}

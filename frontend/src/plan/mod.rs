@@ -1,0 +1,428 @@
+//! Options + Gofile + go.mod → [`BuildPlan`]: every decision about the build, made without I/O.
+//!
+//! `stages` turns a plan (plus the resolved image configs) into LLB.
+
+pub mod ldflags;
+pub mod stages;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::diagnostic::Diagnostic;
+use crate::gofile::span::{line_col, LineCol};
+use crate::gofile::Gofile;
+use crate::gomod::{self, GoMod};
+use crate::platform::Platform;
+use crate::reference;
+
+/// Where the Go module caches live in the builder; set explicitly so Go never misses the mounts.
+pub const GOMODCACHE: &str = "/go/pkg/mod";
+pub const GOCACHE: &str = "/root/.cache/go-build";
+/// Mount points inside the build containers.
+pub const SRC: &str = "/src";
+pub const OUT: &str = "/out";
+/// Where the binary lands in the image.
+pub const APP_DIR: &str = "/app";
+/// Go's own zoneinfo.zip, copied from the builder's GOROOT and found through ZONEINFO.
+pub const ZONEINFO: &str = "/usr/share/zoneinfo.zip";
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub const NONROOT: u32 = 65532;
+
+/// Build args that configure Go's module fetching; they reach both Go steps.
+const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
+
+/// What the client asked for, already pulled out of BuildKit's frontend options.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub build_args: BTreeMap<String, String>,
+    pub target_platform: Option<Platform>,
+    pub build_platform: Platform,
+    /// `context:NAME` options, keyed by NAME (which may end in `::os/arch`).
+    pub named_contexts: BTreeMap<String, String>,
+    /// `label:KEY` options.
+    pub labels: BTreeMap<String, String>,
+    pub vcs_revision: Option<String>,
+    pub vcs_source: Option<String>,
+    pub target: Option<String>,
+}
+
+/// Facts about the build context that the plan depends on.
+#[derive(Debug, Clone, Default)]
+pub struct ContextFacts {
+    pub has_go_sum: bool,
+    pub has_vendor: bool,
+}
+
+/// An image gofront pulls, and why that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageChoice {
+    /// Reference to resolve and use, e.g. `docker.io/library/golang:1.24-alpine`.
+    pub reference: String,
+    /// For messages: "the Gofile's `builder`", "named context `builder`", …
+    pub origin: String,
+    pub span: Option<Range<usize>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// gofront's own minimal root made with file ops.
+    Scratch,
+    Image(ImageChoice),
+}
+
+/// The runtime image settings, before merging with a base image's config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runtime {
+    pub user: String,
+    pub workdir: String,
+    pub env: Vec<(String, String)>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub healthcheck: Option<crate::gofile::Healthcheck>,
+    pub files: Vec<crate::gofile::FileCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildPlan {
+    pub module: String,
+    /// Module root inside the context ("" for the context root).
+    pub module_dir: String,
+    /// The main package as `go build` takes it, e.g. `./cmd/shop`.
+    pub package: String,
+    pub binary: String,
+    pub go_version: String,
+    pub builder: ImageChoice,
+    pub base: Base,
+    pub platform: Platform,
+    pub build_platform: Platform,
+    /// Files of the module the dependency stage sees (relative to the module root).
+    pub module_files: Vec<String>,
+    /// False with vendor/: nothing to download, no network.
+    pub download: bool,
+    /// Environment of both Go steps (cache dirs, toolchain, proxies).
+    pub go_env: Vec<(String, String)>,
+    /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
+    pub compile_env: Vec<(String, String)>,
+    pub build_command: Vec<String>,
+    pub cache_ids: CacheIds,
+    pub runtime: Runtime,
+    /// SOURCE_DATE_EPOCH, when given.
+    pub epoch: Option<i64>,
+    /// Gofile spans of the settings each stage comes from, for error source maps.
+    pub spans: Spans,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheIds {
+    pub modules: String,
+    pub build: String,
+}
+
+/// Gofile lines, as (first, last) 1-based line numbers, that a stage comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Spans {
+    pub module: Vec<LineSpan>,
+    pub build: Vec<LineSpan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSpan {
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+impl LineSpan {
+    fn of(text: &str, span: &Range<usize>) -> Self {
+        LineSpan { start: line_col(text, span.start), end: line_col(text, span.end) }
+    }
+}
+
+/// Well-known `base` names.
+pub fn base_alias(name: &str) -> Option<&'static str> {
+    match name {
+        "distroless" => Some("gcr.io/distroless/static-debian12:nonroot"),
+        "alpine" => Some("alpine:3"),
+        "debian" => Some("debian:bookworm-slim"),
+        _ => None,
+    }
+}
+
+pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &BuildOptions) -> Result<BuildPlan, Diagnostic> {
+    check_unsupported(gofile)?;
+    if gofile.module.value != gomod.module {
+        return Err(Diagnostic::new(format!(
+            "`module` is {:?}, but go.mod declares module {:?}",
+            gofile.module.value, gomod.module
+        ))
+        .at(gofile.module.span.clone())
+        .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
+    }
+    if let Some(target) = options.target.as_deref().filter(|t| !t.is_empty() && *t != "image") {
+        return Err(Diagnostic::new(format!("unknown target {target:?}")).hint("the valid targets are: image (the default)"));
+    }
+
+    let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
+    let go_version = go_version(gofile, gomod, options)?;
+    let builder = builder(gofile, &go_version, options)?;
+    let base = base(gofile, &platform, options)?;
+    let package = gofile.main.value.trim_end_matches('/').to_string();
+    let binary = binary_name(gofile);
+
+    let mut module_files = vec!["go.mod".to_string()];
+    if context.has_go_sum {
+        module_files.push("go.sum".into());
+    }
+
+    let mut go_env = vec![
+        ("GOCACHE".to_string(), GOCACHE.to_string()),
+        ("GOMODCACHE".into(), GOMODCACHE.into()),
+        ("GOTOOLCHAIN".into(), "local".into()),
+        ("GOFLAGS".into(), goflags(context, options)),
+    ];
+    for name in GO_NETWORK_ARGS {
+        if let Some(value) = options.build_args.get(*name) {
+            go_env.push(((*name).to_string(), value.clone()));
+        }
+    }
+
+    let mut compile_env = vec![("CGO_ENABLED".to_string(), "0".to_string())];
+    compile_env.extend(platform.go_env().map_err(|e| {
+        Diagnostic::new(format!("cannot build for {platform}: {e}")).hint("pick a platform Go supports, e.g. linux/arm64")
+    })?);
+    for (name, value) in &gofile.build_env {
+        compile_env.push((name.clone(), value.value.clone()));
+    }
+
+    let ldflags = ldflags::expand(gofile, options)?;
+    let mut build_command = vec!["go".to_string(), "build".into(), "-trimpath".into(), "-buildvcs=false".into()];
+    if !gofile.tags.is_empty() {
+        let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
+        build_command.push(format!("-tags={}", tags.join(",")));
+    }
+    let mut flags = "-s -w".to_string();
+    if !ldflags.trim().is_empty() {
+        flags.push(' ');
+        flags.push_str(ldflags.trim());
+    }
+    build_command.push(format!("-ldflags={flags}"));
+    build_command.extend(["-o".into(), format!("{OUT}/{binary}"), package.clone()]);
+
+    let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
+        Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
+            Diagnostic::new(format!("SOURCE_DATE_EPOCH must be Unix seconds, not {text:?}"))
+                .hint("e.g. --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        })?),
+        None => None,
+    };
+
+    let ns = options.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
+    let cache_ids = CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") };
+
+    let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
+    let mut spans = Spans { module: vec![at(&gofile.module.span)], build: vec![at(&gofile.main.span)] };
+    spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
+    spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
+
+    Ok(BuildPlan {
+        module: gofile.module.value.clone(),
+        module_dir: gofile.dir.as_ref().map(|d| clean_dir(&d.value)).unwrap_or_default(),
+        package,
+        binary: binary.clone(),
+        go_version,
+        builder,
+        base: base.clone(),
+        platform,
+        build_platform: options.build_platform.clone(),
+        module_files,
+        download: !context.has_vendor,
+        go_env,
+        compile_env,
+        build_command,
+        cache_ids,
+        runtime: runtime(gofile, &binary, &base, options),
+        epoch,
+        spans,
+    })
+}
+
+fn check_unsupported(gofile: &Gofile) -> Result<(), Diagnostic> {
+    if let Some(cgo) = gofile.cgo.as_ref().filter(|c| c.value) {
+        return Err(Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
+            .at(cgo.span.clone())
+            .hint("remove the line to build a static binary with CGO_ENABLED=0"));
+    }
+    if let Some(first) = gofile.packages.first() {
+        return Err(Diagnostic::new("`packages` is not supported by this gofront version yet")
+            .at(first.span.clone())
+            .hint("use a base image that already has the packages"));
+    }
+    Ok(())
+}
+
+fn clean_dir(dir: &str) -> String {
+    dir.trim_start_matches("./").trim_end_matches('/').to_string().replace("/./", "/")
+}
+
+fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<String, Diagnostic> {
+    if let Some(arg) = options.build_args.get("GO_VERSION") {
+        return gomod::minor_version(arg).ok_or_else(|| {
+            Diagnostic::new(format!("--build-arg GO_VERSION={arg:?} is not a Go version")).hint("e.g. GO_VERSION=1.24")
+        });
+    }
+    let from_gofile = gofile.go.as_ref().and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
+    let required = gomod.go.as_deref().and_then(gomod::minor_version);
+    if let (Some((chosen, span)), Some(required)) = (&from_gofile, &required) {
+        if version_less(chosen, required) {
+            return Err(Diagnostic::new(format!("`go` is {chosen}, but go.mod requires go {required} or newer"))
+                .at(span.clone())
+                .hint(format!("set go = \"{required}\" or remove the line to follow go.mod")));
+        }
+    }
+    from_gofile.map(|(v, _)| v).or_else(|| gomod.go_minor()).ok_or_else(|| {
+        Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
+            .at(gofile.module.span.clone())
+            .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
+    })
+}
+
+fn version_less(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> (u32, u32) {
+        let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+        (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
+    };
+    parse(a) < parse(b)
+}
+
+/// Finds a named context for `names` (platform-specific first); returns the image it points at.
+fn named_image(names: &[String], platform: &Platform, options: &BuildOptions) -> Result<Option<(String, String)>, Diagnostic> {
+    for name in names {
+        for key in [format!("{name}::{platform}"), name.clone()] {
+            if let Some(value) = options.named_contexts.get(&key) {
+                let Some(image) = value.strip_prefix("docker-image://") else {
+                    return Err(Diagnostic::new(format!(
+                        "the build context `{key}` is {value:?}; gofront takes only docker-image:// contexts for images"
+                    ))
+                    .hint(format!("pass --build-context {name}=docker-image://REF")));
+                };
+                return Ok(Some((image.to_string(), format!("the build context `{key}`"))));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn builder(gofile: &Gofile, go_version: &str, options: &BuildOptions) -> Result<ImageChoice, Diagnostic> {
+    let (reference, origin, span) = match &gofile.builder {
+        Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
+        None => (format!("golang:{go_version}-alpine"), format!("Go {go_version} (from go.mod or `go`)"), None),
+    };
+    let names = vec!["builder".to_string(), reference::familiar(&reference)];
+    if let Some((image, origin)) = named_image(&names, &options.build_platform, options)? {
+        return Ok(ImageChoice { reference: reference::normalize(&image), origin, span });
+    }
+    Ok(ImageChoice { reference: reference::normalize(&reference), origin, span })
+}
+
+fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<Base, Diagnostic> {
+    let requested = gofile.base.as_ref();
+    let name = requested.map_or("scratch", |b| b.value.as_str());
+    let span = requested.map(|b| b.span.clone());
+    let reference = base_alias(name).unwrap_or(name);
+    let mut names = vec!["base".to_string()];
+    if name != "scratch" {
+        names.push(reference::familiar(reference));
+    }
+    if let Some((image, origin)) = named_image(&names, platform, options)? {
+        return Ok(Base::Image(ImageChoice { reference: reference::normalize(&image), origin, span }));
+    }
+    if name == "scratch" {
+        return Ok(Base::Scratch);
+    }
+    Ok(Base::Image(ImageChoice {
+        reference: reference::normalize(reference),
+        origin: "the Gofile's `base`".into(),
+        span,
+    }))
+}
+
+fn goflags(context: &ContextFacts, options: &BuildOptions) -> String {
+    let mut flags = vec![if context.has_vendor { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
+    if let Some(extra) = options.build_args.get("GOFLAGS") {
+        flags.extend(extra.split_whitespace().map(str::to_string));
+    }
+    flags.join(" ")
+}
+
+fn binary_name(gofile: &Gofile) -> String {
+    if let Some(name) = &gofile.name {
+        return name.value.clone();
+    }
+    let main = gofile.main.value.trim_end_matches('/');
+    let last = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    match main {
+        "." | "" => {
+            // A major-version suffix (`/v2`) is not a useful binary name.
+            let parts: Vec<&str> = gofile.module.value.split('/').collect();
+            match parts.as_slice() {
+                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
+                _ => last(&gofile.module.value),
+            }
+        }
+        path => last(path),
+    }
+}
+
+fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -> Runtime {
+    let user = match gofile.user.as_ref().map(|u| u.value.as_str()) {
+        None | Some("nonroot") => format!("{NONROOT}:{NONROOT}"),
+        Some("root") => "0:0".into(),
+        Some(other) => other.to_string(),
+    };
+    let mut env = Vec::new();
+    if *base == Base::Scratch {
+        env.push(("PATH".to_string(), DEFAULT_PATH.to_string()));
+        env.push(("SSL_CERT_FILE".into(), CA_BUNDLE.into()));
+        env.push(("ZONEINFO".into(), ZONEINFO.into()));
+    }
+    for (name, value) in &gofile.env {
+        env.retain(|(n, _)| n != name);
+        env.push((name.clone(), value.value.clone()));
+    }
+
+    let mut labels = BTreeMap::new();
+    let arg = |name: &str| options.build_args.get(name).filter(|v| !v.is_empty()).cloned();
+    if let Some(source) = arg("SOURCE").or_else(|| options.vcs_source.clone()) {
+        labels.insert("org.opencontainers.image.source".to_string(), source);
+    }
+    if let Some(revision) = arg("REVISION").or_else(|| options.vcs_revision.clone()) {
+        labels.insert("org.opencontainers.image.revision".to_string(), revision);
+    }
+    if let Some(version) = arg("VERSION") {
+        labels.insert("org.opencontainers.image.version".to_string(), version);
+    }
+    labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
+    for (k, v) in &gofile.labels {
+        labels.insert(k.clone(), v.value.clone());
+    }
+    for (k, v) in &options.labels {
+        labels.insert(k.clone(), v.clone());
+    }
+
+    Runtime {
+        user,
+        workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
+        env,
+        entrypoint: vec![format!("{APP_DIR}/{binary}")],
+        cmd: gofile.args.iter().map(|a| a.value.clone()).collect(),
+        ports: gofile.ports.iter().map(|p| p.value.key()).collect(),
+        labels,
+        healthcheck: gofile.healthcheck.as_ref().map(|h| h.value.clone()),
+        files: gofile.files.iter().map(|f| f.value.clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

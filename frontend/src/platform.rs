@@ -1,0 +1,105 @@
+//! Target and build platforms (`linux/arm64`, `linux/arm/v7`) and their Go environment.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::proto::pb;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+}
+
+impl Platform {
+    /// Parses `os/arch[/variant]`, normalizing the spellings Docker accepts.
+    pub fn parse(text: &str) -> Option<Platform> {
+        let mut parts = text.trim().split('/');
+        let os = parts.next().filter(|s| !s.is_empty())?.to_ascii_lowercase();
+        let arch = parts.next().filter(|s| !s.is_empty())?.to_ascii_lowercase();
+        let variant = parts.next().unwrap_or("").to_ascii_lowercase();
+        if parts.next().is_some() {
+            return None;
+        }
+        let (architecture, variant) = match (arch.as_str(), variant.as_str()) {
+            ("x86_64" | "x86-64", v) => ("amd64".to_string(), v.to_string()),
+            ("aarch64", "" | "v8") | ("arm64", "v8") => ("arm64".to_string(), String::new()),
+            ("armhf", "") => ("arm".to_string(), "v7".to_string()),
+            ("armel", "") => ("arm".to_string(), "v6".to_string()),
+            ("arm", "") => ("arm".to_string(), "v7".to_string()),
+            ("amd64", "v1") => ("amd64".to_string(), String::new()),
+            (a, v) => (a.to_string(), v.to_string()),
+        };
+        Some(Platform { os, architecture, variant })
+    }
+
+    pub fn from_wire(p: &pb::Platform) -> Platform {
+        Platform { os: p.os.clone(), architecture: p.architecture.clone(), variant: p.variant.clone() }
+    }
+
+    pub fn wire(&self) -> pb::Platform {
+        pb::Platform {
+            os: self.os.clone(),
+            architecture: self.architecture.clone(),
+            variant: self.variant.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// GOOS/GOARCH and the variant's GOARM/GOAMD64/GOARM64, for cross-compiling to this platform.
+    pub fn go_env(&self) -> Result<Vec<(String, String)>, String> {
+        let mut env = vec![("GOOS".to_string(), self.os.clone()), ("GOARCH".to_string(), self.architecture.clone())];
+        let variant = self.variant.as_str();
+        match (self.architecture.as_str(), variant) {
+            (_, "") => {}
+            ("arm", "v5" | "v6" | "v7") => env.push(("GOARM".into(), variant[1..].to_string())),
+            ("amd64", "v2" | "v3" | "v4") => env.push(("GOAMD64".into(), variant.to_string())),
+            ("arm64", v) if v.starts_with('v') && v[1..].split('.').all(|n| n.parse::<u8>().is_ok()) => {
+                let level = if v.contains('.') { v.to_string() } else { format!("{v}.0") };
+                env.push(("GOARM64".into(), level));
+            }
+            (arch, v) => return Err(format!("Go cannot target the variant {v:?} of {arch}")),
+        }
+        Ok(env)
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if !self.variant.is_empty() {
+            write!(f, "/{}", self.variant)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(p: &str) -> Vec<(String, String)> {
+        Platform::parse(p).expect("platform").go_env().expect("go env")
+    }
+
+    #[test]
+    fn parses_and_normalizes() {
+        assert_eq!(Platform::parse("linux/arm/v7").map(|p| p.to_string()).as_deref(), Some("linux/arm/v7"));
+        assert_eq!(Platform::parse("linux/aarch64").map(|p| p.to_string()).as_deref(), Some("linux/arm64"));
+        assert_eq!(Platform::parse("Linux/x86_64").map(|p| p.to_string()).as_deref(), Some("linux/amd64"));
+        assert!(Platform::parse("linux").is_none());
+        assert!(Platform::parse("linux/arm/v7/x").is_none());
+    }
+
+    #[test]
+    fn go_environment_follows_the_variant() {
+        let s = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(env("linux/arm/v6"), vec![s("GOOS", "linux"), s("GOARCH", "arm"), s("GOARM", "6")]);
+        assert_eq!(env("linux/amd64/v3"), vec![s("GOOS", "linux"), s("GOARCH", "amd64"), s("GOAMD64", "v3")]);
+        assert_eq!(env("linux/arm64"), vec![s("GOOS", "linux"), s("GOARCH", "arm64")]);
+        assert!(Platform::parse("linux/arm/v9").expect("platform").go_env().is_err());
+    }
+}
