@@ -30,7 +30,14 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 pub const NONROOT: u32 = 65532;
 
 /// Build args that configure Go's module fetching; they reach both Go steps.
-const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
+const GO_NETWORK_ARGS: &[&str] = &[
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOSUMDB",
+    "GONOPROXY",
+    "GOSUMDB",
+    "GOINSECURE",
+];
 
 /// What the client asked for, already pulled out of BuildKit's frontend options.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +52,26 @@ pub struct BuildOptions {
     pub vcs_revision: Option<String>,
     pub vcs_source: Option<String>,
     pub target: Option<String>,
+    pub network: Network,
+}
+
+/// The network the Go steps get: `docker buildx build --network=…`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Network {
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+impl Network {
+    pub fn from_opt(value: Option<&str>) -> Network {
+        match value {
+            Some("host") => Network::Host,
+            Some("none") => Network::None,
+            _ => Network::Sandbox,
+        }
+    }
 }
 
 /// Facts about the build context that the plan depends on.
@@ -102,6 +129,8 @@ pub struct BuildPlan {
     pub module_files: Vec<String>,
     /// False with vendor/: nothing to download, no network.
     pub download: bool,
+    /// Network of the Go steps; `None` for vendored builds.
+    pub network: Network,
     /// Environment of both Go steps (cache dirs, toolchain, proxies).
     pub go_env: Vec<(String, String)>,
     /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
@@ -136,7 +165,10 @@ pub struct LineSpan {
 
 impl LineSpan {
     fn of(text: &str, span: &Range<usize>) -> Self {
-        LineSpan { start: line_col(text, span.start), end: line_col(text, span.end) }
+        LineSpan {
+            start: line_col(text, span.start),
+            end: line_col(text, span.end),
+        }
     }
 }
 
@@ -150,7 +182,12 @@ pub fn base_alias(name: &str) -> Option<&'static str> {
     }
 }
 
-pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &BuildOptions) -> Result<BuildPlan, Diagnostic> {
+pub fn plan(
+    gofile: &Gofile,
+    gomod: &GoMod,
+    context: &ContextFacts,
+    options: &BuildOptions,
+) -> Result<BuildPlan, Diagnostic> {
     check_unsupported(gofile)?;
     if gofile.module.value != gomod.module {
         return Err(Diagnostic::new(format!(
@@ -158,13 +195,24 @@ pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &Bu
             gofile.module.value, gomod.module
         ))
         .at(gofile.module.span.clone())
-        .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
+        .hint(format!(
+            "set module = \"{}\" or build the context that holds {:?}",
+            gomod.module, gofile.module.value
+        )));
     }
-    if let Some(target) = options.target.as_deref().filter(|t| !t.is_empty() && *t != "image") {
-        return Err(Diagnostic::new(format!("unknown target {target:?}")).hint("the valid targets are: image (the default)"));
+    if let Some(target) = options
+        .target
+        .as_deref()
+        .filter(|t| !t.is_empty() && *t != "image")
+    {
+        return Err(Diagnostic::new(format!("unknown target {target:?}"))
+            .hint("the valid targets are: image (the default)"));
     }
 
-    let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
+    let platform = options
+        .target_platform
+        .clone()
+        .unwrap_or_else(|| options.build_platform.clone());
     let go_version = go_version(gofile, gomod, options)?;
     let builder = builder(gofile, &go_version, options)?;
     let base = base(gofile, &platform, options)?;
@@ -190,14 +238,20 @@ pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &Bu
 
     let mut compile_env = vec![("CGO_ENABLED".to_string(), "0".to_string())];
     compile_env.extend(platform.go_env().map_err(|e| {
-        Diagnostic::new(format!("cannot build for {platform}: {e}")).hint("pick a platform Go supports, e.g. linux/arm64")
+        Diagnostic::new(format!("cannot build for {platform}: {e}"))
+            .hint("pick a platform Go supports, e.g. linux/arm64")
     })?);
     for (name, value) in &gofile.build_env {
         compile_env.push((name.clone(), value.value.clone()));
     }
 
     let ldflags = ldflags::expand(gofile, options)?;
-    let mut build_command = vec!["go".to_string(), "build".into(), "-trimpath".into(), "-buildvcs=false".into()];
+    let mut build_command = vec![
+        "go".to_string(),
+        "build".into(),
+        "-trimpath".into(),
+        "-buildvcs=false".into(),
+    ];
     if !gofile.tags.is_empty() {
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         build_command.push(format!("-tags={}", tags.join(",")));
@@ -211,24 +265,48 @@ pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &Bu
     build_command.extend(["-o".into(), format!("{OUT}/{binary}"), package.clone()]);
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
-        Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
-            Diagnostic::new(format!("SOURCE_DATE_EPOCH must be Unix seconds, not {text:?}"))
-                .hint("e.g. --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
-        })?),
+        Some(text) => Some(
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|e| *e >= 0)
+                .ok_or_else(|| {
+                    Diagnostic::new(format!(
+                        "SOURCE_DATE_EPOCH must be Unix seconds, not {text:?}"
+                    ))
+                    .hint("e.g. --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+                })?,
+        ),
         None => None,
     };
 
-    let ns = options.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
-    let cache_ids = CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") };
+    let ns = options
+        .build_args
+        .get("BUILDKIT_CACHE_MOUNT_NS")
+        .map(|ns| format!("{ns}/"))
+        .unwrap_or_default();
+    let cache_ids = CacheIds {
+        modules: format!("{ns}gofront-gomodcache"),
+        build: format!("{ns}gofront-gocache"),
+    };
 
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
-    let mut spans = Spans { module: vec![at(&gofile.module.span)], build: vec![at(&gofile.main.span)] };
-    spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
+    let mut spans = Spans {
+        module: vec![at(&gofile.module.span)],
+        build: vec![at(&gofile.main.span)],
+    };
+    spans
+        .build
+        .extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
     Ok(BuildPlan {
         module: gofile.module.value.clone(),
-        module_dir: gofile.dir.as_ref().map(|d| clean_dir(&d.value)).unwrap_or_default(),
+        module_dir: gofile
+            .dir
+            .as_ref()
+            .map(|d| clean_dir(&d.value))
+            .unwrap_or_default(),
         package,
         binary: binary.clone(),
         go_version,
@@ -238,6 +316,11 @@ pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &Bu
         build_platform: options.build_platform.clone(),
         module_files,
         download: !context.has_vendor,
+        network: if context.has_vendor {
+            Network::None
+        } else {
+            options.network
+        },
         go_env,
         compile_env,
         build_command,
@@ -250,42 +333,66 @@ pub fn plan(gofile: &Gofile, gomod: &GoMod, context: &ContextFacts, options: &Bu
 
 fn check_unsupported(gofile: &Gofile) -> Result<(), Diagnostic> {
     if let Some(cgo) = gofile.cgo.as_ref().filter(|c| c.value) {
-        return Err(Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
-            .at(cgo.span.clone())
-            .hint("remove the line to build a static binary with CGO_ENABLED=0"));
+        return Err(
+            Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
+                .at(cgo.span.clone())
+                .hint("remove the line to build a static binary with CGO_ENABLED=0"),
+        );
     }
     if let Some(first) = gofile.packages.first() {
-        return Err(Diagnostic::new("`packages` is not supported by this gofront version yet")
-            .at(first.span.clone())
-            .hint("use a base image that already has the packages"));
+        return Err(
+            Diagnostic::new("`packages` is not supported by this gofront version yet")
+                .at(first.span.clone())
+                .hint("use a base image that already has the packages"),
+        );
     }
     Ok(())
 }
 
 fn clean_dir(dir: &str) -> String {
-    dir.trim_start_matches("./").trim_end_matches('/').to_string().replace("/./", "/")
+    dir.trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_string()
+        .replace("/./", "/")
 }
 
-fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<String, Diagnostic> {
+fn go_version(
+    gofile: &Gofile,
+    gomod: &GoMod,
+    options: &BuildOptions,
+) -> Result<String, Diagnostic> {
     if let Some(arg) = options.build_args.get("GO_VERSION") {
         return gomod::minor_version(arg).ok_or_else(|| {
-            Diagnostic::new(format!("--build-arg GO_VERSION={arg:?} is not a Go version")).hint("e.g. GO_VERSION=1.24")
+            Diagnostic::new(format!(
+                "--build-arg GO_VERSION={arg:?} is not a Go version"
+            ))
+            .hint("e.g. GO_VERSION=1.24")
         });
     }
-    let from_gofile = gofile.go.as_ref().and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
+    let from_gofile = gofile
+        .go
+        .as_ref()
+        .and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
     let required = gomod.go.as_deref().and_then(gomod::minor_version);
     if let (Some((chosen, span)), Some(required)) = (&from_gofile, &required) {
         if version_less(chosen, required) {
-            return Err(Diagnostic::new(format!("`go` is {chosen}, but go.mod requires go {required} or newer"))
-                .at(span.clone())
-                .hint(format!("set go = \"{required}\" or remove the line to follow go.mod")));
+            return Err(Diagnostic::new(format!(
+                "`go` is {chosen}, but go.mod requires go {required} or newer"
+            ))
+            .at(span.clone())
+            .hint(format!(
+                "set go = \"{required}\" or remove the line to follow go.mod"
+            )));
         }
     }
-    from_gofile.map(|(v, _)| v).or_else(|| gomod.go_minor()).ok_or_else(|| {
-        Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
-            .at(gofile.module.span.clone())
-            .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
-    })
+    from_gofile
+        .map(|(v, _)| v)
+        .or_else(|| gomod.go_minor())
+        .ok_or_else(|| {
+            Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
+                .at(gofile.module.span.clone())
+                .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
+        })
 }
 
 fn version_less(a: &str, b: &str) -> bool {
@@ -297,7 +404,11 @@ fn version_less(a: &str, b: &str) -> bool {
 }
 
 /// Finds a named context for `names` (platform-specific first); returns the image it points at.
-fn named_image(names: &[String], platform: &Platform, options: &BuildOptions) -> Result<Option<(String, String)>, Diagnostic> {
+fn named_image(
+    names: &[String],
+    platform: &Platform,
+    options: &BuildOptions,
+) -> Result<Option<(String, String)>, Diagnostic> {
     for name in names {
         for key in [format!("{name}::{platform}"), name.clone()] {
             if let Some(value) = options.named_contexts.get(&key) {
@@ -307,23 +418,46 @@ fn named_image(names: &[String], platform: &Platform, options: &BuildOptions) ->
                     ))
                     .hint(format!("pass --build-context {name}=docker-image://REF")));
                 };
-                return Ok(Some((image.to_string(), format!("the build context `{key}`"))));
+                return Ok(Some((
+                    image.to_string(),
+                    format!("the build context `{key}`"),
+                )));
             }
         }
     }
     Ok(None)
 }
 
-fn builder(gofile: &Gofile, go_version: &str, options: &BuildOptions) -> Result<ImageChoice, Diagnostic> {
+fn builder(
+    gofile: &Gofile,
+    go_version: &str,
+    options: &BuildOptions,
+) -> Result<ImageChoice, Diagnostic> {
     let (reference, origin, span) = match &gofile.builder {
-        Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
-        None => (format!("golang:{go_version}-alpine"), format!("Go {go_version} (from go.mod or `go`)"), None),
+        Some(b) => (
+            b.value.clone(),
+            "the Gofile's `builder`".to_string(),
+            Some(b.span.clone()),
+        ),
+        None => (
+            format!("golang:{go_version}-alpine"),
+            format!("Go {go_version} (from go.mod or `go`)"),
+            None,
+        ),
     };
     let names = vec!["builder".to_string(), reference::familiar(&reference)];
     if let Some((image, origin)) = named_image(&names, &options.build_platform, options)? {
-        return Ok(ImageChoice { reference: reference::normalize(&image), origin, span });
+        return Ok(ImageChoice {
+            reference: reference::normalize(&image),
+            origin,
+            span,
+        });
     }
-    Ok(ImageChoice { reference: reference::normalize(&reference), origin, span })
+    Ok(ImageChoice {
+        reference: reference::normalize(&reference),
+        origin,
+        span,
+    })
 }
 
 fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<Base, Diagnostic> {
@@ -336,7 +470,11 @@ fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<
         names.push(reference::familiar(reference));
     }
     if let Some((image, origin)) = named_image(&names, platform, options)? {
-        return Ok(Base::Image(ImageChoice { reference: reference::normalize(&image), origin, span }));
+        return Ok(Base::Image(ImageChoice {
+            reference: reference::normalize(&image),
+            origin,
+            span,
+        }));
     }
     if name == "scratch" {
         return Ok(Base::Scratch);
@@ -349,7 +487,12 @@ fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<
 }
 
 fn goflags(context: &ContextFacts, options: &BuildOptions) -> String {
-    let mut flags = vec![if context.has_vendor { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
+    let mut flags = vec![if context.has_vendor {
+        "-mod=vendor"
+    } else {
+        "-mod=readonly"
+    }
+    .to_string()];
     if let Some(extra) = options.build_args.get("GOFLAGS") {
         flags.extend(extra.split_whitespace().map(str::to_string));
     }
@@ -367,7 +510,9 @@ fn binary_name(gofile: &Gofile) -> String {
             // A major-version suffix (`/v2`) is not a useful binary name.
             let parts: Vec<&str> = gofile.module.value.split('/').collect();
             match parts.as_slice() {
-                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
+                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => {
+                    (*parent).to_string()
+                }
                 _ => last(&gofile.module.value),
             }
         }
@@ -393,7 +538,13 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
     }
 
     let mut labels = BTreeMap::new();
-    let arg = |name: &str| options.build_args.get(name).filter(|v| !v.is_empty()).cloned();
+    let arg = |name: &str| {
+        options
+            .build_args
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .cloned()
+    };
     if let Some(source) = arg("SOURCE").or_else(|| options.vcs_source.clone()) {
         labels.insert("org.opencontainers.image.source".to_string(), source);
     }
@@ -403,7 +554,10 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
     if let Some(version) = arg("VERSION") {
         labels.insert("org.opencontainers.image.version".to_string(), version);
     }
-    labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
+    labels.insert(
+        "org.opencontainers.image.title".to_string(),
+        binary.to_string(),
+    );
     for (k, v) in &gofile.labels {
         labels.insert(k.clone(), v.value.clone());
     }
@@ -413,7 +567,10 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
 
     Runtime {
         user,
-        workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
+        workdir: gofile
+            .workdir
+            .as_ref()
+            .map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
         env,
         entrypoint: vec![format!("{APP_DIR}/{binary}")],
         cmd: gofile.args.iter().map(|a| a.value.clone()).collect(),
