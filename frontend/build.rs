@@ -4,10 +4,8 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto");
-    let files = [
-        "github.com/moby/buildkit/frontend/gateway/pb/gateway.proto",
-        "github.com/moby/buildkit/solver/pb/ops.proto",
-    ];
+    let files =
+        ["github.com/moby/buildkit/frontend/gateway/pb/gateway.proto", "github.com/moby/buildkit/solver/pb/ops.proto"];
     println!("cargo:rerun-if-changed={}", root.display());
     let descriptors = protox::compile(files, [&root])?;
     tonic_prost_build::configure()

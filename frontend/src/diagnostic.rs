@@ -16,11 +16,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            span: None,
-            hint: None,
-        }
+        Self { message: message.into(), span: None, hint: None }
     }
 
     pub fn at(mut self, span: Range<usize>) -> Self {

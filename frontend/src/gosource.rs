@@ -21,10 +21,7 @@ pub fn package_name(source: &str) -> Option<String> {
     while let Some(comment) = after.strip_prefix("/*") {
         after = comment[comment.find("*/")? + 2..].trim_start();
     }
-    let name: String = after
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
+    let name: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     (!name.is_empty()).then_some(name)
 }
 
@@ -36,14 +33,10 @@ mod tests {
     fn finds_the_package_after_comments_and_constraints() {
         assert_eq!(package_name("package main\n").as_deref(), Some("main"));
         assert_eq!(
-            package_name("// Copyright\n//go:build linux\n\n/* doc */ package  server // x\n")
-                .as_deref(),
+            package_name("// Copyright\n//go:build linux\n\n/* doc */ package  server // x\n").as_deref(),
             Some("server")
         );
-        assert_eq!(
-            package_name("\u{feff}package main").as_deref(),
-            Some("main")
-        );
+        assert_eq!(package_name("\u{feff}package main").as_deref(), Some("main"));
         assert_eq!(package_name("packagemain").as_deref(), None);
         assert_eq!(package_name("func main() {}").as_deref(), None);
     }

@@ -43,10 +43,7 @@ fn check(path: &std::path::Path) -> ExitCode {
     };
     match gofront::gofile::parse(&text) {
         Ok(gofile) => {
-            println!(
-                "{name}: ok (module {}, main {})",
-                gofile.module.value, gofile.main.value
-            );
+            println!("{name}: ok (module {}, main {})", gofile.module.value, gofile.main.value);
             ExitCode::SUCCESS
         }
         Err(diagnostic) => {
@@ -60,15 +57,9 @@ fn serve() -> ExitCode {
     // stdout belongs to gRPC; logs go to stderr (the daemon's log).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GOFRONT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GOFRONT_LOG").unwrap_or_else(|_| "info".into()))
         .init();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("gofront: cannot start the async runtime: {err}");

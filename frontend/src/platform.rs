@@ -33,19 +33,11 @@ impl Platform {
             ("amd64", "v1") => ("amd64".to_string(), String::new()),
             (a, v) => (a.to_string(), v.to_string()),
         };
-        Some(Platform {
-            os,
-            architecture,
-            variant,
-        })
+        Some(Platform { os, architecture, variant })
     }
 
     pub fn from_wire(p: &pb::Platform) -> Platform {
-        Platform {
-            os: p.os.clone(),
-            architecture: p.architecture.clone(),
-            variant: p.variant.clone(),
-        }
+        Platform { os: p.os.clone(), architecture: p.architecture.clone(), variant: p.variant.clone() }
     }
 
     pub fn wire(&self) -> pb::Platform {
@@ -59,23 +51,14 @@ impl Platform {
 
     /// GOOS/GOARCH and the variant's GOARM/GOAMD64/GOARM64, for cross-compiling to this platform.
     pub fn go_env(&self) -> Result<Vec<(String, String)>, String> {
-        let mut env = vec![
-            ("GOOS".to_string(), self.os.clone()),
-            ("GOARCH".to_string(), self.architecture.clone()),
-        ];
+        let mut env = vec![("GOOS".to_string(), self.os.clone()), ("GOARCH".to_string(), self.architecture.clone())];
         let variant = self.variant.as_str();
         match (self.architecture.as_str(), variant) {
             (_, "") => {}
             ("arm", "v5" | "v6" | "v7") => env.push(("GOARM".into(), variant[1..].to_string())),
             ("amd64", "v2" | "v3" | "v4") => env.push(("GOAMD64".into(), variant.to_string())),
-            ("arm64", v)
-                if v.starts_with('v') && v[1..].split('.').all(|n| n.parse::<u8>().is_ok()) =>
-            {
-                let level = if v.contains('.') {
-                    v.to_string()
-                } else {
-                    format!("{v}.0")
-                };
+            ("arm64", v) if v.starts_with('v') && v[1..].split('.').all(|n| n.parse::<u8>().is_ok()) => {
+                let level = if v.contains('.') { v.to_string() } else { format!("{v}.0") };
                 env.push(("GOARM64".into(), level));
             }
             (arch, v) => return Err(format!("Go cannot target the variant {v:?} of {arch}")),
@@ -99,32 +82,14 @@ mod tests {
     use super::*;
 
     fn env(p: &str) -> Vec<(String, String)> {
-        Platform::parse(p)
-            .expect("platform")
-            .go_env()
-            .expect("go env")
+        Platform::parse(p).expect("platform").go_env().expect("go env")
     }
 
     #[test]
     fn parses_and_normalizes() {
-        assert_eq!(
-            Platform::parse("linux/arm/v7")
-                .map(|p| p.to_string())
-                .as_deref(),
-            Some("linux/arm/v7")
-        );
-        assert_eq!(
-            Platform::parse("linux/aarch64")
-                .map(|p| p.to_string())
-                .as_deref(),
-            Some("linux/arm64")
-        );
-        assert_eq!(
-            Platform::parse("Linux/x86_64")
-                .map(|p| p.to_string())
-                .as_deref(),
-            Some("linux/amd64")
-        );
+        assert_eq!(Platform::parse("linux/arm/v7").map(|p| p.to_string()).as_deref(), Some("linux/arm/v7"));
+        assert_eq!(Platform::parse("linux/aarch64").map(|p| p.to_string()).as_deref(), Some("linux/arm64"));
+        assert_eq!(Platform::parse("Linux/x86_64").map(|p| p.to_string()).as_deref(), Some("linux/amd64"));
         assert!(Platform::parse("linux").is_none());
         assert!(Platform::parse("linux/arm/v7/x").is_none());
     }
@@ -132,21 +97,9 @@ mod tests {
     #[test]
     fn go_environment_follows_the_variant() {
         let s = |k: &str, v: &str| (k.to_string(), v.to_string());
-        assert_eq!(
-            env("linux/arm/v6"),
-            vec![s("GOOS", "linux"), s("GOARCH", "arm"), s("GOARM", "6")]
-        );
-        assert_eq!(
-            env("linux/amd64/v3"),
-            vec![s("GOOS", "linux"), s("GOARCH", "amd64"), s("GOAMD64", "v3")]
-        );
-        assert_eq!(
-            env("linux/arm64"),
-            vec![s("GOOS", "linux"), s("GOARCH", "arm64")]
-        );
-        assert!(Platform::parse("linux/arm/v9")
-            .expect("platform")
-            .go_env()
-            .is_err());
+        assert_eq!(env("linux/arm/v6"), vec![s("GOOS", "linux"), s("GOARCH", "arm"), s("GOARM", "6")]);
+        assert_eq!(env("linux/amd64/v3"), vec![s("GOOS", "linux"), s("GOARCH", "amd64"), s("GOAMD64", "v3")]);
+        assert_eq!(env("linux/arm64"), vec![s("GOOS", "linux"), s("GOARCH", "arm64")]);
+        assert!(Platform::parse("linux/arm/v9").expect("platform").go_env().is_err());
     }
 }

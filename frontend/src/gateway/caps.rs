@@ -11,13 +11,7 @@ pub struct Caps {
 
 impl Caps {
     pub fn from_ping(caps: &[ApiCap]) -> Self {
-        Self {
-            enabled: caps
-                .iter()
-                .filter(|c| c.enabled)
-                .map(|c| c.id.clone())
-                .collect(),
-        }
+        Self { enabled: caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect() }
     }
 
     pub fn has(&self, cap: &str) -> bool {

@@ -12,20 +12,14 @@ const MAX_DECODE: usize = 16 << 20;
 pub type Bridge = LlbBridgeClient<Channel>;
 
 pub async fn connect() -> Result<Bridge, tonic::transport::Error> {
-    let stdio = std::sync::Mutex::new(Some(tokio::io::join(
-        tokio::io::stdin(),
-        tokio::io::stdout(),
-    )));
+    let stdio = std::sync::Mutex::new(Some(tokio::io::join(tokio::io::stdin(), tokio::io::stdout())));
     let channel = Endpoint::from_static("http://localhost")
         .connect_with_connector(service_fn(move |_| {
             // stdio can be handed out once; a reconnect is fatal by design.
             let io = stdio.lock().ok().and_then(|mut slot| slot.take());
             async move {
                 io.map(TokioIo::new).ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::BrokenPipe,
-                        "stdio connection to BuildKit is gone",
-                    )
+                    std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdio connection to BuildKit is gone")
                 })
             }
         }))

@@ -44,10 +44,7 @@ impl FrontendEnv {
     }
 
     pub fn opt(&self, key: &str) -> Option<&str> {
-        self.opts
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.opts.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     /// The platforms to build for, from `platform`; empty means the default.
@@ -57,8 +54,8 @@ impl FrontendEnv {
         };
         let mut out: Vec<Platform> = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let platform = Platform::parse(item)
-                .ok_or_else(|| format!("{item:?} is not a platform (want os/arch[/variant])"))?;
+            let platform =
+                Platform::parse(item).ok_or_else(|| format!("{item:?} is not a platform (want os/arch[/variant])"))?;
             if !out.contains(&platform) {
                 out.push(platform);
             }
@@ -69,10 +66,7 @@ impl FrontendEnv {
     /// Options shared by every platform of the build.
     pub fn build_options(&self, build_platform: Platform) -> BuildOptions {
         let prefixed = |prefix: &str| -> BTreeMap<String, String> {
-            self.opts
-                .iter()
-                .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
-                .collect()
+            self.opts.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
         };
         BuildOptions {
             build_args: prefixed("build-arg:"),
@@ -95,18 +89,9 @@ mod tests {
     #[test]
     fn reads_options_session_and_workers() {
         let env = FrontendEnv::from_vars([
-            (
-                "BUILDKIT_FRONTEND_OPT_0".to_string(),
-                "build-arg:LDFLAGS=-X a=b".to_string(),
-            ),
-            (
-                "BUILDKIT_FRONTEND_OPT_1".to_string(),
-                "platform=linux/amd64,linux/arm64".to_string(),
-            ),
-            (
-                "BUILDKIT_FRONTEND_OPT_2".to_string(),
-                "context:builder=docker-image://x/go:1".to_string(),
-            ),
+            ("BUILDKIT_FRONTEND_OPT_0".to_string(), "build-arg:LDFLAGS=-X a=b".to_string()),
+            ("BUILDKIT_FRONTEND_OPT_1".to_string(), "platform=linux/amd64,linux/arm64".to_string()),
+            ("BUILDKIT_FRONTEND_OPT_2".to_string(), "context:builder=docker-image://x/go:1".to_string()),
             ("BUILDKIT_SESSION_ID".to_string(), "s1".to_string()),
             (
                 "BUILDKIT_WORKERS".to_string(),
@@ -119,13 +104,7 @@ mod tests {
         let platforms = env.target_platforms().expect("platforms");
         assert_eq!(platforms.len(), 2);
         let options = env.build_options(Platform::parse("linux/amd64").expect("platform"));
-        assert_eq!(
-            options.build_args.get("LDFLAGS").map(String::as_str),
-            Some("-X a=b")
-        );
-        assert_eq!(
-            options.named_contexts.get("builder").map(String::as_str),
-            Some("docker-image://x/go:1")
-        );
+        assert_eq!(options.build_args.get("LDFLAGS").map(String::as_str), Some("-X a=b"));
+        assert_eq!(options.named_contexts.get("builder").map(String::as_str), Some("docker-image://x/go:1"));
     }
 }

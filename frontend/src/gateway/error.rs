@@ -16,17 +16,10 @@ const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 pub enum FrontendError {
     /// Something wrong with the user's input, pointing into the Gofile where it can.
     #[error("{}", diagnostic.render(filename, text))]
-    Input {
-        diagnostic: Diagnostic,
-        filename: String,
-        text: String,
-    },
+    Input { diagnostic: Diagnostic, filename: String, text: String },
     /// BuildKit refused or failed a call; its status carries the details users need.
     #[error("{context}: {}", status.message())]
-    Engine {
-        context: String,
-        status: tonic::Status,
-    },
+    Engine { context: String, status: tonic::Status },
 }
 
 impl FrontendError {
@@ -37,37 +30,18 @@ impl FrontendError {
 
     pub fn into_status(self) -> Status {
         match self {
-            FrontendError::Input {
-                diagnostic,
-                filename,
-                text,
-            } => {
+            FrontendError::Input { diagnostic, filename, text } => {
                 let message = diagnostic.render(&filename, &text);
-                let details = diagnostic
-                    .span
-                    .as_ref()
-                    .map(|span| source_detail(&filename, &text, span))
-                    .into_iter()
-                    .collect();
-                Status {
-                    code: UNKNOWN,
-                    message,
-                    details,
-                }
+                let details =
+                    diagnostic.span.as_ref().map(|span| source_detail(&filename, &text, span)).into_iter().collect();
+                Status { code: UNKNOWN, message, details }
             }
             FrontendError::Engine { context, status } => {
                 // BuildKit's own details (vertex, stack, source) survive the round trip untouched.
                 let details = decode_details(status.details());
-                let message = if status.message().is_empty() {
-                    context
-                } else {
-                    format!("{context}: {}", status.message())
-                };
-                Status {
-                    code: status.code() as i32,
-                    message,
-                    details,
-                }
+                let message =
+                    if status.message().is_empty() { context } else { format!("{context}: {}", status.message()) };
+                Status { code: status.code() as i32, message, details }
             }
         }
     }
@@ -87,10 +61,7 @@ fn source_detail(filename: &str, text: &str, span: &std::ops::Range<usize>) -> A
             "end": { "line": end.line, "character": end.column },
         }],
     });
-    Any {
-        type_url: SOURCE_DETAIL.into(),
-        value: payload.to_string().into_bytes(),
-    }
+    Any { type_url: SOURCE_DETAIL.into(), value: payload.to_string().into_bytes() }
 }
 
 fn decode_details(bytes: &[u8]) -> Vec<Any> {
@@ -108,22 +79,11 @@ mod tests {
     #[test]
     fn input_errors_carry_the_gofile_snippet() {
         let text = "module = \"a\"\nmian = \"./x\"\n".to_string();
-        let diagnostic = Diagnostic::new("unknown key `mian`")
-            .at(13..17)
-            .hint("did you mean `main`?");
-        let status = FrontendError::Input {
-            diagnostic,
-            filename: "Gofile".into(),
-            text,
-        }
-        .into_status();
+        let diagnostic = Diagnostic::new("unknown key `mian`").at(13..17).hint("did you mean `main`?");
+        let status = FrontendError::Input { diagnostic, filename: "Gofile".into(), text }.into_status();
         assert_eq!(status.code, 2);
-        assert_eq!(
-            status.message,
-            "Gofile:2:1: unknown key `mian` (hint: did you mean `main`?)"
-        );
-        let payload: serde_json::Value =
-            serde_json::from_slice(&status.details[0].value).expect("json");
+        assert_eq!(status.message, "Gofile:2:1: unknown key `mian` (hint: did you mean `main`?)");
+        let payload: serde_json::Value = serde_json::from_slice(&status.details[0].value).expect("json");
         assert_eq!(payload["ranges"][0]["start"]["line"], 2);
         assert_eq!(payload["info"]["filename"], "Gofile");
     }

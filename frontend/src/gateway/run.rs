@@ -17,14 +17,8 @@ use crate::proto::pb;
 use crate::{dockerignore, gofile, gomod, gosource, reference};
 
 /// Gateway calls gofront cannot work without.
-const REQUIRED_GATEWAY_CAPS: &[&str] = &[
-    "solve.base",
-    "return",
-    "readfile",
-    "readdir",
-    "resolveimage",
-    "proto.refarray",
-];
+const REQUIRED_GATEWAY_CAPS: &[&str] =
+    &["solve.base", "return", "readfile", "readdir", "resolveimage", "proto.refarray"];
 
 /// The Gofile as read from the client, for parsing and for error snippets.
 struct BuildFile {
@@ -34,11 +28,7 @@ struct BuildFile {
 
 impl BuildFile {
     fn error(&self, diagnostic: Diagnostic) -> FrontendError {
-        FrontendError::Input {
-            diagnostic,
-            filename: self.name.clone(),
-            text: self.text.clone(),
-        }
+        FrontendError::Input { diagnostic, filename: self.name.clone(), text: self.text.clone() }
     }
 }
 
@@ -51,11 +41,7 @@ pub struct Frontend {
 
 impl Frontend {
     pub async fn start(mut client: Bridge, env: FrontendEnv) -> Result<Frontend, FrontendError> {
-        let pong = client
-            .ping(gw::PingRequest {})
-            .await
-            .map_err(FrontendError::engine("ping BuildKit"))?
-            .into_inner();
+        let pong = client.ping(gw::PingRequest {}).await.map_err(FrontendError::engine("ping BuildKit"))?.into_inner();
         let mut frontend = Frontend {
             client,
             env,
@@ -63,41 +49,25 @@ impl Frontend {
             llb_caps: Caps::from_ping(&pong.llb_caps),
         };
         if frontend.env.worker_platforms.is_empty() {
-            frontend.env.worker_platforms = pong
-                .workers
-                .iter()
-                .flat_map(|w| w.platforms.iter().map(Platform::from_wire))
-                .collect();
+            frontend.env.worker_platforms =
+                pong.workers.iter().flat_map(|w| w.platforms.iter().map(Platform::from_wire)).collect();
         }
         Ok(frontend)
     }
 
-    pub async fn finish(
-        mut self,
-        outcome: Result<gw::Result, FrontendError>,
-    ) -> Result<(), tonic::Status> {
+    pub async fn finish(mut self, outcome: Result<gw::Result, FrontendError>) -> Result<(), tonic::Status> {
         let request = match outcome {
-            Ok(result) => gw::ReturnRequest {
-                result: Some(result),
-                error: None,
-            },
+            Ok(result) => gw::ReturnRequest { result: Some(result), error: None },
             Err(err) => {
                 tracing::warn!(error = %err, "build failed");
-                gw::ReturnRequest {
-                    result: None,
-                    error: Some(err.into_status()),
-                }
+                gw::ReturnRequest { result: None, error: Some(err.into_status()) }
             }
         };
         self.client.r#return(request).await.map(|_| ())
     }
 
     fn plain(&self, message: impl Into<String>) -> FrontendError {
-        FrontendError::Input {
-            diagnostic: Diagnostic::new(message),
-            filename: self.filename(),
-            text: String::new(),
-        }
+        FrontendError::Input { diagnostic: Diagnostic::new(message), filename: self.filename(), text: String::new() }
     }
 
     fn filename(&self) -> String {
@@ -105,10 +75,7 @@ impl Frontend {
     }
 
     pub async fn build(&mut self) -> Result<gw::Result, FrontendError> {
-        if let Some(cap) = self
-            .gateway_caps
-            .missing(REQUIRED_GATEWAY_CAPS.iter().copied())
-        {
+        if let Some(cap) = self.gateway_caps.missing(REQUIRED_GATEWAY_CAPS.iter().copied()) {
             return Err(self.plain(format!(
                 "this BuildKit lacks the gateway capability `{cap}` that gofront needs; use Docker Engine 26.1 (BuildKit 0.13) or newer"
             )));
@@ -124,19 +91,11 @@ impl Frontend {
         let module_dir = gofile
             .dir
             .as_ref()
-            .map(|d| {
-                d.value
-                    .trim_start_matches("./")
-                    .trim_end_matches('/')
-                    .to_string()
-            })
+            .map(|d| d.value.trim_start_matches("./").trim_end_matches('/').to_string())
             .unwrap_or_default();
 
         let module_files = self
-            .solve_local(
-                stages::module_files_source(&self.env.session_id, &module_dir),
-                "[gofront] load go.mod",
-            )
+            .solve_local(stages::module_files_source(&self.env.session_id, &module_dir), "[gofront] load go.mod")
             .await?;
         let at = |f: &str| {
             if module_dir.is_empty() {
@@ -145,27 +104,21 @@ impl Frontend {
                 format!("{module_dir}/{f}")
             }
         };
-        let gomod_text = self
-            .read_text(&module_files, &at("go.mod"))
-            .await
-            .ok_or_else(|| {
-                let place = if module_dir.is_empty() {
-                    "the root of the build context".to_string()
-                } else {
-                    format!("{module_dir:?} in the build context")
-                };
-                file.error(
-                    Diagnostic::new(format!("there is no go.mod at {place}"))
-                        .at(gofile
-                            .dir
-                            .as_ref()
-                            .map_or(gofile.module.span.clone(), |d| d.span.clone()))
-                        .hint(format!(
-                            "run `go mod init {}` there, or build the directory that holds go.mod",
-                            gofile.module.value
-                        )),
-                )
-            })?;
+        let gomod_text = self.read_text(&module_files, &at("go.mod")).await.ok_or_else(|| {
+            let place = if module_dir.is_empty() {
+                "the root of the build context".to_string()
+            } else {
+                format!("{module_dir:?} in the build context")
+            };
+            file.error(
+                Diagnostic::new(format!("there is no go.mod at {place}"))
+                    .at(gofile.dir.as_ref().map_or(gofile.module.span.clone(), |d| d.span.clone()))
+                    .hint(format!(
+                        "run `go mod init {}` there, or build the directory that holds go.mod",
+                        gofile.module.value
+                    )),
+            )
+        })?;
         let gomod = gomod::parse(&gomod_text).map_err(|e| {
             file.error(
                 Diagnostic::new(format!("cannot read go.mod: {e}"))
@@ -175,59 +128,39 @@ impl Frontend {
         })?;
         let facts = ContextFacts {
             has_go_sum: self.read_text(&module_files, &at("go.sum")).await.is_some(),
-            has_vendor: self
-                .read_text(&module_files, &at("vendor/modules.txt"))
-                .await
-                .is_some(),
+            has_vendor: self.read_text(&module_files, &at("vendor/modules.txt")).await.is_some(),
         };
         let ignore = match self.read_text(&module_files, ".dockerignore").await {
             Some(text) => dockerignore::patterns(&text),
             None => Vec::new(),
         };
 
-        let build_platform = self
-            .env
-            .worker_platforms
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Platform {
-                os: "linux".into(),
-                architecture: "amd64".into(),
-                variant: String::new(),
-            });
+        let build_platform = self.env.worker_platforms.first().cloned().unwrap_or_else(|| Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: String::new(),
+        });
         let options = self.env.build_options(build_platform.clone());
-        let targets = self.env.target_platforms().map_err(|e| {
-            file.error(Diagnostic::new(e).hint("e.g. --platform linux/amd64,linux/arm64"))
-        })?;
-        let targets = if targets.is_empty() {
-            vec![build_platform.clone()]
-        } else {
-            targets
-        };
+        let targets = self
+            .env
+            .target_platforms()
+            .map_err(|e| file.error(Diagnostic::new(e).hint("e.g. --platform linux/amd64,linux/arm64")))?;
+        let targets = if targets.is_empty() { vec![build_platform.clone()] } else { targets };
 
         let mut plans = Vec::new();
         for target in &targets {
-            let options = plan::BuildOptions {
-                target_platform: Some(target.clone()),
-                ..options.clone()
-            };
+            let options = plan::BuildOptions { target_platform: Some(target.clone()), ..options.clone() };
             plans.push(plan::plan(&gofile, &gomod, &facts, &options).map_err(|d| file.error(d))?);
         }
-        let first = plans
-            .first()
-            .ok_or_else(|| self.plain("no platform to build for"))?
-            .clone();
+        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?.clone();
 
         let context = ContextSource {
             session: self.env.session_id.clone(),
             excludes: ignore,
             resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
         };
-        self.check_main_package(&first, &context, &gofile, &file)
-            .await?;
-        let builder = self
-            .resolve(&first.builder, &first.build_platform, &file)
-            .await?;
+        self.check_main_package(&first, &context, &gofile, &file).await?;
+        let builder = self.resolve(&first.builder, &first.build_platform, &file).await?;
 
         let source_info = pb::SourceInfo {
             filename: file.name.clone(),
@@ -268,29 +201,16 @@ impl Frontend {
         if multi {
             let mapping = serde_json::json!({ "Platforms": platforms_json });
             metadata.insert("refs.platforms".into(), mapping.to_string().into_bytes());
-            return Ok(gw::Result {
-                result: Some(gw::result::Result::Refs(gw::RefMap { refs })),
-                metadata,
-            });
+            return Ok(gw::Result { result: Some(gw::result::Result::Refs(gw::RefMap { refs })), metadata });
         }
-        let reference = refs
-            .into_values()
-            .next()
-            .ok_or_else(|| self.plain("the build produced no result"))?;
-        Ok(gw::Result {
-            result: Some(gw::result::Result::Ref(reference)),
-            metadata,
-        })
+        let reference = refs.into_values().next().ok_or_else(|| self.plain("the build produced no result"))?;
+        Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata })
     }
 
     /// Reads the Gofile from the client: the `dockerfile` input when BuildKit forwarded one, else the local.
     async fn read_build_file(&mut self) -> Result<BuildFile, FrontendError> {
         let name = self.filename();
-        let local_name = self
-            .env
-            .opt("dockerfilekey")
-            .unwrap_or("dockerfile")
-            .to_string();
+        let local_name = self.env.opt("dockerfilekey").unwrap_or("dockerfile").to_string();
         let local = Local {
             name: local_name.clone(),
             session: self.env.session_id.clone(),
@@ -299,20 +219,11 @@ impl Frontend {
             differ_none: true,
             ..Default::default()
         };
-        let reference = self
-            .solve_local(
-                local,
-                &format!("[internal] load build definition from {name}"),
-            )
-            .await?;
+        let reference = self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
         let data = self.read_file(&reference, &name).await.map_err(|status| {
-            self.plain(format!(
-                "cannot read the Gofile {name:?} from the client: {}",
-                status.message()
-            ))
+            self.plain(format!("cannot read the Gofile {name:?} from the client: {}", status.message()))
         })?;
-        let text =
-            String::from_utf8(data).map_err(|_| self.plain(format!("{name} is not UTF-8 text")))?;
+        let text = String::from_utf8(data).map_err(|_| self.plain(format!("{name} is not UTF-8 text")))?;
         Ok(BuildFile { name, text })
     }
 
@@ -323,11 +234,7 @@ impl Frontend {
         self.solve(graph.definition(&output, None), name).await
     }
 
-    async fn solve(
-        &mut self,
-        definition: pb::Definition,
-        what: &str,
-    ) -> Result<String, FrontendError> {
+    async fn solve(&mut self, definition: pb::Definition, what: &str) -> Result<String, FrontendError> {
         let mut cache_imports = Vec::new();
         if let Some(json) = self.env.opt("cache-imports") {
             #[derive(serde::Deserialize)]
@@ -338,13 +245,8 @@ impl Frontend {
                 attrs: BTreeMap<String, String>,
             }
             let imports: Vec<Import> = serde_json::from_str(json).unwrap_or_default();
-            cache_imports = imports
-                .into_iter()
-                .map(|i| gw::CacheOptionsEntry {
-                    r#type: i.kind,
-                    attrs: i.attrs,
-                })
-                .collect();
+            cache_imports =
+                imports.into_iter().map(|i| gw::CacheOptionsEntry { r#type: i.kind, attrs: i.attrs }).collect();
         }
         let request = gw::SolveRequest {
             definition: Some(definition),
@@ -353,12 +255,7 @@ impl Frontend {
             cache_imports,
             ..Default::default()
         };
-        let response = self
-            .client
-            .solve(request)
-            .await
-            .map_err(FrontendError::engine(what))?
-            .into_inner();
+        let response = self.client.solve(request).await.map_err(FrontendError::engine(what))?.into_inner();
         match response.result.and_then(|r| r.result) {
             Some(gw::result::Result::Ref(reference)) => Ok(reference.id),
             Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
@@ -367,20 +264,13 @@ impl Frontend {
     }
 
     async fn read_file(&mut self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
-        let request = gw::ReadFileRequest {
-            r#ref: reference.to_string(),
-            file_path: path.to_string(),
-            range: None,
-        };
+        let request = gw::ReadFileRequest { r#ref: reference.to_string(), file_path: path.to_string(), range: None };
         Ok(self.client.read_file(request).await?.into_inner().data)
     }
 
     /// A file's text, or None when it does not exist.
     async fn read_text(&mut self, reference: &str, path: &str) -> Option<String> {
-        self.read_file(reference, path)
-            .await
-            .ok()
-            .map(|data| String::from_utf8_lossy(&data).into_owned())
+        self.read_file(reference, path).await.ok().map(|data| String::from_utf8_lossy(&data).into_owned())
     }
 
     async fn resolve(
@@ -392,15 +282,8 @@ impl Frontend {
         let request = gw::ResolveImageConfigRequest {
             r#ref: choice.reference.clone(),
             platform: Some(platform.wire()),
-            resolve_mode: self
-                .env
-                .opt("image-resolve-mode")
-                .unwrap_or_default()
-                .to_string(),
-            log_name: format!(
-                "[gofront] resolve {} for {platform}",
-                reference::familiar(&choice.reference)
-            ),
+            resolve_mode: self.env.opt("image-resolve-mode").unwrap_or_default().to_string(),
+            log_name: format!("[gofront] resolve {} for {platform}", reference::familiar(&choice.reference)),
             session_id: self.env.session_id.clone(),
             ..Default::default()
         };
@@ -413,7 +296,9 @@ impl Frontend {
                     choice.origin,
                     status.message()
                 ))
-                .hint("check the name, or pass a local image with --build-context builder=docker-image://REF (or base=…)");
+                .hint(
+                    "check the name, or pass a local image with --build-context builder=docker-image://REF (or base=…)",
+                );
                 if let Some(span) = &choice.span {
                     diagnostic = diagnostic.at(span.clone());
                 }
@@ -421,20 +306,10 @@ impl Frontend {
             }
         };
         let config = ImageConfig::from_json(&response.config).map_err(|e| {
-            file.error(Diagnostic::new(format!(
-                "the image {} has an unreadable config: {e}",
-                choice.reference
-            )))
+            file.error(Diagnostic::new(format!("the image {} has an unreadable config: {e}", choice.reference)))
         })?;
-        let resolved = if response.r#ref.is_empty() {
-            choice.reference.clone()
-        } else {
-            response.r#ref.clone()
-        };
-        Ok(ResolvedImage {
-            reference: reference::pin(&resolved, &response.digest),
-            config,
-        })
+        let resolved = if response.r#ref.is_empty() { choice.reference.clone() } else { response.r#ref.clone() };
+        Ok(ResolvedImage { reference: reference::pin(&resolved, &response.digest), config })
     }
 
     /// `main` must name a directory of the context holding a `package main`; say so before compiling.
@@ -445,28 +320,13 @@ impl Frontend {
         gofile: &gofile::Gofile,
         file: &BuildFile,
     ) -> Result<(), FrontendError> {
-        let reference = self
-            .solve_local(
-                stages::context_source(context),
-                "[gofront] load build context",
-            )
-            .await?;
-        let package = plan
-            .package
-            .trim_start_matches("./")
-            .trim_start_matches('.');
-        let dir = [plan.module_dir.as_str(), package]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join("/");
+        let reference = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
+        let package = plan.package.trim_start_matches("./").trim_start_matches('.');
+        let dir =
+            [plan.module_dir.as_str(), package].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/");
         let dir = if dir.is_empty() { ".".to_string() } else { dir };
-        let request = gw::ReadDirRequest {
-            r#ref: reference.clone(),
-            dir_path: dir.clone(),
-            include_pattern: "*.go".into(),
-        };
+        let request =
+            gw::ReadDirRequest { r#ref: reference.clone(), dir_path: dir.clone(), include_pattern: "*.go".into() };
         let main_span = gofile.main.span.clone();
         let entries = match self.client.read_dir(request).await {
             Ok(response) => response.into_inner().entries,
@@ -485,33 +345,21 @@ impl Frontend {
             .collect();
         if go_files.is_empty() {
             return Err(file.error(
-                Diagnostic::new(format!(
-                    "`main` is {:?}, but {dir:?} holds no Go files",
-                    plan.package
-                ))
-                .at(main_span)
-                .hint("point `main` at the directory of your `package main`"),
+                Diagnostic::new(format!("`main` is {:?}, but {dir:?} holds no Go files", plan.package))
+                    .at(main_span)
+                    .hint("point `main` at the directory of your `package main`"),
             ));
         }
         let mut names = Vec::new();
         for name in &go_files {
-            let path = if dir == "." {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
+            let path = if dir == "." { name.clone() } else { format!("{dir}/{name}") };
             let request = gw::ReadFileRequest {
                 r#ref: reference.clone(),
                 file_path: path,
-                range: Some(gw::FileRange {
-                    offset: 0,
-                    length: 64 << 10,
-                }),
+                range: Some(gw::FileRange { offset: 0, length: 64 << 10 }),
             };
             if let Ok(response) = self.client.read_file(request).await {
-                if let Some(package) =
-                    gosource::package_name(&String::from_utf8_lossy(&response.into_inner().data))
-                {
+                if let Some(package) = gosource::package_name(&String::from_utf8_lossy(&response.into_inner().data)) {
                     if package == "main" {
                         return Ok(());
                     }
@@ -525,16 +373,10 @@ impl Frontend {
             Diagnostic::new(format!(
                 "`main` is {:?}, which is package {}, not a main package",
                 plan.package,
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             ))
             .at(main_span)
-            .hint(
-                "point `main` at the directory whose files say `package main` and have func main()",
-            ),
+            .hint("point `main` at the directory whose files say `package main` and have func main()"),
         ))
     }
 

@@ -112,12 +112,8 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
     for (key, value) in table.iter() {
         fields.take(key.get_ref(), key.span(), value)?;
     }
-    let module = fields
-        .module
-        .ok_or_else(|| missing("module", "module = \"github.com/you/app\""))?;
-    let main = fields
-        .main
-        .ok_or_else(|| missing("main", "main = \"./cmd/server\" or main = \".\""))?;
+    let module = fields.module.ok_or_else(|| missing("module", "module = \"github.com/you/app\""))?;
+    let main = fields.main.ok_or_else(|| missing("main", "main = \"./cmd/server\" or main = \".\""))?;
     Ok(Gofile {
         module,
         main,
@@ -145,8 +141,7 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
 }
 
 fn missing(key: &str, example: &str) -> Diagnostic {
-    Diagnostic::new(format!("the required key `{key}` is missing"))
-        .hint(format!("add a line `{example}`"))
+    Diagnostic::new(format!("the required key `{key}` is missing")).hint(format!("add a line `{example}`"))
 }
 
 /// Suggests the known name closest to `word`, when one is close enough to be a typo.
@@ -184,12 +179,7 @@ struct Fields {
 }
 
 impl Fields {
-    fn take(
-        &mut self,
-        key: &str,
-        key_span: Range<usize>,
-        value: &Value<'_>,
-    ) -> Result<(), Diagnostic> {
+    fn take(&mut self, key: &str, key_span: Range<usize>, value: &Value<'_>) -> Result<(), Diagnostic> {
         match key {
             "module" => self.module = Some(module_path(value)?),
             "main" => self.main = Some(package_path(value, "main")?),
@@ -225,12 +215,9 @@ impl Fields {
 }
 
 fn wrong_type(value: &Value<'_>, key: &str, expected: &str, example: &str) -> Diagnostic {
-    Diagnostic::new(format!(
-        "`{key}` must be {expected}, not {}",
-        describe(value.get_ref())
-    ))
-    .at(value.span())
-    .hint(format!("for example `{key} = {example}`"))
+    Diagnostic::new(format!("`{key}` must be {expected}, not {}", describe(value.get_ref())))
+        .at(value.span())
+        .hint(format!("for example `{key} = {example}`"))
 }
 
 fn describe(value: &DeValue<'_>) -> &'static str {
@@ -281,16 +268,10 @@ fn boolean(value: &Value<'_>, key: &str) -> Result<Located<bool>, Diagnostic> {
 
 fn module_path(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
     let path = nonempty(value, "module", "\"github.com/you/app\"")?;
-    let ok = path
-        .value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-._~/+".contains(c))
+    let ok = path.value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~/+".contains(c))
         && !path.value.starts_with('/')
         && !path.value.ends_with('/')
-        && !path
-            .value
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == "..");
+        && !path.value.split('/').any(|part| part.is_empty() || part == "." || part == "..");
     if !ok {
         return Err(invalid(
             value,
@@ -323,10 +304,7 @@ fn context_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnos
     if p.starts_with('/') || p.split('/').any(|part| part == "..") {
         return Err(invalid(
             value,
-            format!(
-                "`{key}` must stay inside the build context, not {:?}",
-                path.value
-            ),
+            format!("`{key}` must stay inside the build context, not {:?}", path.value),
             "give a path relative to the context root, e.g. \"services/api\"",
         ));
     }
@@ -336,11 +314,7 @@ fn context_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnos
 fn absolute_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnostic> {
     let path = nonempty(value, key, "\"/app\"")?;
     if !path.value.starts_with('/') {
-        return Err(invalid(
-            value,
-            format!("`{key}` must be an absolute path, not {:?}", path.value),
-            "e.g. \"/app\"",
-        ));
+        return Err(invalid(value, format!("`{key}` must be an absolute path, not {:?}", path.value), "e.g. \"/app\""));
     }
     Ok(path)
 }
@@ -371,11 +345,7 @@ fn image_ref(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnostic
 
 fn binary_name(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
     let name = nonempty(value, "name", "\"server\"")?;
-    let ok = name
-        .value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && !name.value.starts_with('.');
+    let ok = name.value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && !name.value.starts_with('.');
     if !ok {
         return Err(invalid(
             value,
@@ -386,11 +356,7 @@ fn binary_name(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
     Ok(name)
 }
 
-fn items<'a, 'i>(
-    value: &'a Value<'i>,
-    key: &str,
-    example: &str,
-) -> Result<&'a [Value<'i>], Diagnostic> {
+fn items<'a, 'i>(value: &'a Value<'i>, key: &str, example: &str) -> Result<&'a [Value<'i>], Diagnostic> {
     match value.get_ref() {
         DeValue::Array(array) => Ok(array.as_ref()),
         _ => Err(wrong_type(value, key, "a list", example)),
@@ -404,9 +370,7 @@ fn string_list(value: &Value<'_>, key: &str) -> Result<Vec<Located<String>>, Dia
         .map(|item| {
             str_of(item)
                 .map(|s| Located::new(s.to_string(), item.span()))
-                .ok_or_else(|| {
-                    wrong_type(item, &format!("each item of `{key}`"), "a string", example)
-                })
+                .ok_or_else(|| wrong_type(item, &format!("each item of `{key}`"), "a string", example))
         })
         .collect()
 }
@@ -414,11 +378,7 @@ fn string_list(value: &Value<'_>, key: &str) -> Result<Vec<Located<String>>, Dia
 fn build_tags(value: &Value<'_>) -> Result<Vec<Located<String>>, Diagnostic> {
     let tags = string_list(value, "tags")?;
     for tag in &tags {
-        let ok = !tag.value.is_empty()
-            && tag
-                .value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let ok = !tag.value.is_empty() && tag.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         if !ok {
             return Err(Diagnostic::new(format!("{:?} is not a valid Go build tag", tag.value))
                 .at(tag.span.clone())
@@ -433,73 +393,44 @@ fn packages(value: &Value<'_>) -> Result<Vec<Located<String>>, Diagnostic> {
     for package in &list {
         let ok = !package.value.is_empty()
             && !package.value.starts_with('-')
-            && package
-                .value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-._=:~".contains(c));
+            && package.value.chars().all(|c| c.is_ascii_alphanumeric() || "+-._=:~".contains(c));
         if !ok {
-            return Err(
-                Diagnostic::new(format!("{:?} is not an OS package name", package.value))
-                    .at(package.span.clone())
-                    .hint("one package per item, e.g. packages = [\"curl\"]"),
-            );
+            return Err(Diagnostic::new(format!("{:?} is not an OS package name", package.value))
+                .at(package.span.clone())
+                .hint("one package per item, e.g. packages = [\"curl\"]"));
         }
     }
     Ok(list)
 }
 
-fn table<'a, 'i>(
-    value: &'a Value<'i>,
-    key: &str,
-    example: &str,
-) -> Result<&'a DeTable<'i>, Diagnostic> {
+fn table<'a, 'i>(value: &'a Value<'i>, key: &str, example: &str) -> Result<&'a DeTable<'i>, Diagnostic> {
     match value.get_ref() {
         DeValue::Table(t) => Ok(t),
         _ => Err(wrong_type(value, key, "a table", example)),
     }
 }
 
-fn string_table(
-    value: &Value<'_>,
-    key: &str,
-) -> Result<BTreeMap<String, Located<String>>, Diagnostic> {
+fn string_table(value: &Value<'_>, key: &str) -> Result<BTreeMap<String, Located<String>>, Diagnostic> {
     let example = "{ team = \"payments\" }";
     let mut out = BTreeMap::new();
     for (name, item) in table(value, key, example)?.iter() {
-        let text = str_of(item).ok_or_else(|| {
-            wrong_type(
-                item,
-                &format!("{key}.{}", name.get_ref()),
-                "a string",
-                "\"…\"",
-            )
-        })?;
-        out.insert(
-            name.get_ref().to_string(),
-            Located::new(text.to_string(), item.span()),
-        );
+        let text =
+            str_of(item).ok_or_else(|| wrong_type(item, &format!("{key}.{}", name.get_ref()), "a string", "\"…\""))?;
+        out.insert(name.get_ref().to_string(), Located::new(text.to_string(), item.span()));
     }
     Ok(out)
 }
 
-fn env_table(
-    value: &Value<'_>,
-    key: &str,
-) -> Result<BTreeMap<String, Located<String>>, Diagnostic> {
+fn env_table(value: &Value<'_>, key: &str) -> Result<BTreeMap<String, Located<String>>, Diagnostic> {
     let out = string_table(value, key)?;
     for name in table(value, key, "")?.keys() {
         let n = name.get_ref();
-        let ok = n
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let ok = n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
-            return Err(
-                Diagnostic::new(format!("{n:?} is not a valid environment variable name"))
-                    .at(name.span())
-                    .hint("use letters, digits and '_', not starting with a digit"),
-            );
+            return Err(Diagnostic::new(format!("{n:?} is not a valid environment variable name"))
+                .at(name.span())
+                .hint("use letters, digits and '_', not starting with a digit"));
         }
     }
     Ok(out)
@@ -514,20 +445,13 @@ fn ports(value: &Value<'_>) -> Result<Vec<Located<Port>>, Diagnostic> {
                 .ok()
                 .and_then(|n| u16::try_from(n).ok())
                 .filter(|n| *n > 0)
-                .map(|number| Port {
-                    number,
-                    protocol: "tcp".into(),
-                }),
+                .map(|number| Port { number, protocol: "tcp".into() }),
             DeValue::String(s) => parse_port(s),
             _ => None,
         };
         match parsed {
             Some(port) => out.push(Located::new(port, item.span())),
-            None => {
-                return Err(Diagnostic::new("not a valid port")
-                    .at(item.span())
-                    .hint(hint))
-            }
+            None => return Err(Diagnostic::new("not a valid port").at(item.span()).hint(hint)),
         }
     }
     out.sort_by(|a, b| a.value.cmp(&b.value));
@@ -538,17 +462,12 @@ fn ports(value: &Value<'_>) -> Result<Vec<Located<Port>>, Diagnostic> {
 fn parse_port(text: &str) -> Option<Port> {
     let (number, protocol) = text.split_once('/').unwrap_or((text, "tcp"));
     let number: u16 = number.parse().ok().filter(|n| *n > 0)?;
-    matches!(protocol, "tcp" | "udp" | "sctp").then(|| Port {
-        number,
-        protocol: protocol.to_string(),
-    })
+    matches!(protocol, "tcp" | "udp" | "sctp").then(|| Port { number, protocol: protocol.to_string() })
 }
 
 fn user(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
     let user = nonempty(value, "user", "\"nonroot\"")?;
-    let numeric = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && s.parse::<u32>().is_ok()
-    };
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && s.parse::<u32>().is_ok();
     let ok = match user.value.split_once(':') {
         _ if user.value == "nonroot" || user.value == "root" => true,
         Some((uid, gid)) => numeric(uid) && numeric(gid),
@@ -557,10 +476,7 @@ fn user(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
     if !ok {
         return Err(invalid(
             value,
-            format!(
-                "`user` must be \"nonroot\", \"root\", or a numeric uid[:gid], not {:?}",
-                user.value
-            ),
+            format!("`user` must be \"nonroot\", \"root\", or a numeric uid[:gid], not {:?}", user.value),
             "the runtime image has no other users; e.g. user = \"10001:10001\"",
         ));
     }
@@ -571,11 +487,7 @@ fn files(value: &Value<'_>) -> Result<Vec<Located<FileCopy>>, Diagnostic> {
     let example = "[{ from = \"static/\", to = \"/app/static\" }]";
     let mut out = Vec::new();
     for item in items(value, "files", example)? {
-        let entry = table(
-            item,
-            "each item of `files`",
-            "{ from = \"static/\", to = \"/app/static\" }",
-        )?;
+        let entry = table(item, "each item of `files`", "{ from = \"static/\", to = \"/app/static\" }")?;
         let mut from = None;
         let mut to = None;
         for (key, v) in entry.iter() {
@@ -596,20 +508,12 @@ fn files(value: &Value<'_>) -> Result<Vec<Located<FileCopy>>, Diagnostic> {
                         .at(to.span)
                         .hint("give an absolute path in the image"));
                 }
-                out.push(Located::new(
-                    FileCopy {
-                        from: from.value,
-                        to: to.value,
-                    },
-                    item.span(),
-                ))
+                out.push(Located::new(FileCopy { from: from.value, to: to.value }, item.span()))
             }
             _ => {
-                return Err(
-                    Diagnostic::new("each `files` entry needs both `from` and `to`")
-                        .at(item.span())
-                        .hint(format!("e.g. files = {example}")),
-                )
+                return Err(Diagnostic::new("each `files` entry needs both `from` and `to`")
+                    .at(item.span())
+                    .hint(format!("e.g. files = {example}")))
             }
         }
     }
@@ -618,20 +522,11 @@ fn files(value: &Value<'_>) -> Result<Vec<Located<FileCopy>>, Diagnostic> {
 
 fn healthcheck(value: &Value<'_>) -> Result<Located<Healthcheck>, Diagnostic> {
     const KNOWN: &[&str] = &["cmd", "interval", "timeout", "start_period", "retries"];
-    let entry = table(
-        value,
-        "healthcheck",
-        "{ cmd = [\"/app/server\", \"-health\"], interval = \"30s\" }",
-    )?;
+    let entry = table(value, "healthcheck", "{ cmd = [\"/app/server\", \"-health\"], interval = \"30s\" }")?;
     let mut check = Healthcheck::default();
     for (key, v) in entry.iter() {
         match key.get_ref().as_ref() {
-            "cmd" => {
-                check.cmd = string_list(v, "healthcheck.cmd")?
-                    .into_iter()
-                    .map(|s| s.value)
-                    .collect()
-            }
+            "cmd" => check.cmd = string_list(v, "healthcheck.cmd")?.into_iter().map(|s| s.value).collect(),
             "interval" => check.interval = Some(duration(v, "healthcheck.interval")?),
             "timeout" => check.timeout = Some(duration(v, "healthcheck.timeout")?),
             "start_period" => check.start_period = Some(duration(v, "healthcheck.start_period")?),
@@ -640,14 +535,10 @@ fn healthcheck(value: &Value<'_>) -> Result<Located<Healthcheck>, Diagnostic> {
                     DeValue::Integer(i) => i.as_str().parse::<u32>().ok(),
                     _ => None,
                 };
-                check.retries =
-                    Some(n.ok_or_else(|| {
-                        wrong_type(v, "healthcheck.retries", "a whole number", "3")
-                    })?);
+                check.retries = Some(n.ok_or_else(|| wrong_type(v, "healthcheck.retries", "a whole number", "3"))?);
             }
             other => {
-                let mut diag = Diagnostic::new(format!("unknown key `{other}` in `healthcheck`"))
-                    .at(key.span());
+                let mut diag = Diagnostic::new(format!("unknown key `{other}` in `healthcheck`")).at(key.span());
                 if let Some(near) = did_you_mean(other, KNOWN) {
                     diag = diag.hint(format!("did you mean `{near}`?"));
                 }

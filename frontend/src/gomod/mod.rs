@@ -30,10 +30,7 @@ impl std::error::Error for GoModError {}
 impl GoMod {
     /// The Go minor version to build with: toolchain first, then the go line ("1.22").
     pub fn go_minor(&self) -> Option<String> {
-        self.toolchain
-            .as_deref()
-            .or(self.go.as_deref())
-            .and_then(minor_version)
+        self.toolchain.as_deref().or(self.go.as_deref()).and_then(minor_version)
     }
 }
 
@@ -43,21 +40,11 @@ pub fn minor_version(version: &str) -> Option<String> {
     let mut parts = version.splitn(3, '.');
     let major = parts.next()?;
     let minor_raw = parts.next()?;
-    let minor: String = minor_raw
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let minor: String = minor_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
     let suffix = &minor_raw[minor.len()..];
     let suffix_ok = suffix.is_empty() || suffix.starts_with("rc") || suffix.starts_with("beta");
-    let rest_ok = parts
-        .next()
-        .is_none_or(|patch| !patch.is_empty() && patch.chars().all(|c| c.is_ascii_digit()));
-    if major.is_empty()
-        || !major.chars().all(|c| c.is_ascii_digit())
-        || minor.is_empty()
-        || !suffix_ok
-        || !rest_ok
-    {
+    let rest_ok = parts.next().is_none_or(|patch| !patch.is_empty() && patch.chars().all(|c| c.is_ascii_digit()));
+    if major.is_empty() || !major.chars().all(|c| c.is_ascii_digit()) || minor.is_empty() || !suffix_ok || !rest_ok {
         return None;
     }
     Some(format!("{major}.{minor}"))
@@ -95,17 +82,11 @@ pub fn parse(text: &str) -> Result<GoMod, GoModError> {
             _ => {}
         }
         if verb == "module" && gomod.module.is_empty() {
-            return Err(GoModError {
-                line: line_no,
-                message: "the module directive has no path".into(),
-            });
+            return Err(GoModError { line: line_no, message: "the module directive has no path".into() });
         }
     }
     if gomod.module.is_empty() {
-        return Err(GoModError {
-            line: 1,
-            message: "no `module` line".into(),
-        });
+        return Err(GoModError { line: 1, message: "no `module` line".into() });
     }
     gomod.local_replaces.sort();
     gomod.local_replaces.dedup();
@@ -122,15 +103,9 @@ fn unquote(text: &str) -> &str {
 
 fn take_replace(gomod: &mut GoMod, spec: &str) {
     if let Some((_, target)) = spec.split_once("=>") {
-        let path = target
-            .split_whitespace()
-            .next()
-            .map(unquote)
-            .unwrap_or_default();
+        let path = target.split_whitespace().next().map(unquote).unwrap_or_default();
         if path.starts_with("./") || path.starts_with("../") {
-            gomod
-                .local_replaces
-                .push(path.trim_end_matches('/').to_string());
+            gomod.local_replaces.push(path.trim_end_matches('/').to_string());
         }
     }
 }
@@ -149,18 +124,12 @@ mod tests {
         assert_eq!(gomod.go.as_deref(), Some("1.22.3"));
         assert_eq!(gomod.toolchain.as_deref(), Some("1.23.4"));
         assert_eq!(gomod.go_minor().as_deref(), Some("1.23"));
-        assert_eq!(
-            gomod.local_replaces,
-            vec!["../lib".to_string(), "./third_party/x".to_string()]
-        );
+        assert_eq!(gomod.local_replaces, vec!["../lib".to_string(), "./third_party/x".to_string()]);
     }
 
     #[test]
     fn quoted_module_paths_are_unquoted() {
-        assert_eq!(
-            parse("module \"example.com/q\"\n").map(|m| m.module),
-            Ok("example.com/q".to_string())
-        );
+        assert_eq!(parse("module \"example.com/q\"\n").map(|m| m.module), Ok("example.com/q".to_string()));
     }
 
     #[test]

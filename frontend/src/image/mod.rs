@@ -59,10 +59,7 @@ pub struct RootFs {
 
 impl Default for RootFs {
     fn default() -> Self {
-        Self {
-            kind: "layers".into(),
-            diff_ids: Vec::new(),
-        }
+        Self { kind: "layers".into(), diff_ids: Vec::new() }
     }
 }
 
@@ -105,10 +102,7 @@ impl ImageConfig {
             .env
             .iter()
             .flatten()
-            .filter_map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-            })
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
             .collect()
     }
 }
@@ -121,17 +115,13 @@ pub fn duration_nanos(text: &str) -> Option<i64> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let number: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let scale: f64 = match &rest[..unit_len] {
             "ns" => 1.0,
             "us" | "µs" => 1e3,
@@ -161,12 +151,7 @@ pub fn rfc3339(epoch: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 #[cfg(test)]
@@ -197,13 +182,7 @@ mod tests {
             br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin","GOPATH=/go"],"WorkingDir":"/go","OnBuild":null},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"extra":1}"#,
         )
         .expect("config");
-        assert_eq!(
-            cfg.env_pairs(),
-            vec![
-                ("PATH".into(), "/usr/bin".into()),
-                ("GOPATH".into(), "/go".into())
-            ]
-        );
+        assert_eq!(cfg.env_pairs(), vec![("PATH".into(), "/usr/bin".into()), ("GOPATH".into(), "/go".into())]);
         assert_eq!(cfg.config.working_dir, "/go");
     }
 }

@@ -8,13 +8,7 @@ use crate::proto::pb;
 #[derive(Debug, Clone)]
 pub enum Mount {
     /// A bind of `from` (or scratch). `output` makes the mount's final state an output.
-    Bind {
-        dest: String,
-        from: Option<Output>,
-        selector: String,
-        readonly: bool,
-        output: bool,
-    },
+    Bind { dest: String, from: Option<Output>, selector: String, readonly: bool, output: bool },
     /// A persistent cache directory shared between builds.
     Cache { dest: String, id: String },
     /// An in-memory scratch directory.
@@ -63,31 +57,16 @@ impl Graph {
         let mut next_output = 0;
         let mut output_dests = Vec::new();
         for mount in &exec.mounts {
-            let mut wire = pb::Mount {
-                dest: mount.dest().to_string(),
-                input: -1,
-                output: -1,
-                ..Default::default()
-            };
+            let mut wire = pb::Mount { dest: mount.dest().to_string(), input: -1, output: -1, ..Default::default() };
             match mount {
-                Mount::Bind {
-                    from,
-                    selector,
-                    readonly,
-                    output,
-                    ..
-                } => {
+                Mount::Bind { from, selector, readonly, output, .. } => {
                     caps.push("exec.mount.bind");
                     if let Some(from) = from {
-                        let edge = pb::Input {
-                            digest: from.digest.clone(),
-                            index: from.index,
-                        };
-                        let position =
-                            inputs.iter().position(|i| *i == edge).unwrap_or_else(|| {
-                                inputs.push(edge);
-                                inputs.len() - 1
-                            });
+                        let edge = pb::Input { digest: from.digest.clone(), index: from.index };
+                        let position = inputs.iter().position(|i| *i == edge).unwrap_or_else(|| {
+                            inputs.push(edge);
+                            inputs.len() - 1
+                        });
                         wire.input = position as i64;
                     }
                     if !selector.is_empty() {
@@ -106,10 +85,7 @@ impl Graph {
                 Mount::Cache { id, .. } => {
                     caps.extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
                     wire.set_mount_type(pb::MountType::Cache);
-                    wire.cache_opt = Some(pb::CacheOpt {
-                        id: id.clone(),
-                        sharing: pb::CacheSharingOpt::Shared as i32,
-                    });
+                    wire.cache_opt = Some(pb::CacheOpt { id: id.clone(), sharing: pb::CacheSharingOpt::Shared as i32 });
                 }
                 Mount::Tmpfs { .. } => {
                     caps.push("exec.mount.tmpfs");
@@ -147,15 +123,7 @@ impl Graph {
         let by_dest = output_dests
             .into_iter()
             .enumerate()
-            .map(|(index, dest)| {
-                (
-                    dest,
-                    Output {
-                        digest: digest.clone(),
-                        index: index as i64,
-                    },
-                )
-            })
+            .map(|(index, dest)| (dest, Output { digest: digest.clone(), index: index as i64 }))
             .collect();
         ExecOutputs { digest, by_dest }
     }

@@ -12,13 +12,8 @@ pub struct Owner {
 
 impl Owner {
     fn wire(self) -> pb::ChownOpt {
-        let id = |n| pb::UserOpt {
-            user: Some(pb::user_opt::User::ById(n)),
-        };
-        pb::ChownOpt {
-            user: Some(id(self.uid)),
-            group: Some(id(self.gid)),
-        }
+        let id = |n| pb::UserOpt { user: Some(pb::user_opt::User::ById(n)) };
+        pb::ChownOpt { user: Some(id(self.uid)), group: Some(id(self.gid)) }
     }
 }
 
@@ -45,12 +40,7 @@ impl FileOps {
     /// Starts from `base`, or from an empty filesystem.
     pub fn on(base: Option<Output>, timestamp: i64) -> Self {
         let inputs = base.iter().cloned().collect();
-        Self {
-            base,
-            inputs,
-            actions: Vec::new(),
-            timestamp,
-        }
+        Self { base, inputs, actions: Vec::new(), timestamp }
     }
 
     fn input_index(&mut self, output: &Output) -> i64 {
@@ -64,12 +54,7 @@ impl FileOps {
     }
 
     fn push(mut self, action: pb::file_action::Action, secondary: i64) -> Self {
-        self.actions.push(pb::FileAction {
-            input: 0,
-            secondary_input: secondary,
-            output: -1,
-            action: Some(action),
-        });
+        self.actions.push(pb::FileAction { input: 0, secondary_input: secondary, output: -1, action: Some(action) });
         self
     }
 
@@ -137,22 +122,10 @@ impl Graph {
             action.output = if k == last { 0 } else { -1 };
         }
         let op = pb::Op {
-            inputs: ops
-                .inputs
-                .iter()
-                .map(|o| pb::Input {
-                    digest: o.digest.clone(),
-                    index: o.index,
-                })
-                .collect(),
-            op: Some(pb::op::Op::File(pb::FileOp {
-                actions: ops.actions,
-            })),
+            inputs: ops.inputs.iter().map(|o| pb::Input { digest: o.digest.clone(), index: o.index }).collect(),
+            op: Some(pb::op::Op::File(pb::FileOp { actions: ops.actions })),
             ..Default::default()
         };
-        Output {
-            digest: self.push(&op, name, &["file.base"]),
-            index: 0,
-        }
+        Output { digest: self.push(&op, name, &["file.base"]), index: 0 }
     }
 }

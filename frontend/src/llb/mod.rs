@@ -47,8 +47,7 @@ impl Graph {
         }
         let meta = self.metadata.entry(digest.clone()).or_default();
         if !name.is_empty() {
-            meta.description
-                .insert("llb.customname".into(), name.into());
+            meta.description.insert("llb.customname".into(), name.into());
         }
         for cap in caps {
             meta.caps.insert((*cap).into(), true);
@@ -62,28 +61,12 @@ impl Graph {
             return;
         }
         let entry = self.locations.entry(digest.to_string()).or_default();
-        entry.locations.push(pb::Location {
-            source_index: 0,
-            ranges,
-        });
+        entry.locations.push(pb::Location { source_index: 0, ranges });
     }
 
-    pub fn source(
-        &mut self,
-        op: pb::SourceOp,
-        platform: Option<pb::Platform>,
-        name: &str,
-        caps: &[&str],
-    ) -> Output {
-        let op = pb::Op {
-            op: Some(pb::op::Op::Source(op)),
-            platform,
-            ..Default::default()
-        };
-        Output {
-            digest: self.push(&op, name, caps),
-            index: 0,
-        }
+    pub fn source(&mut self, op: pb::SourceOp, platform: Option<pb::Platform>, name: &str, caps: &[&str]) -> Output {
+        let op = pb::Op { op: Some(pb::op::Op::Source(op)), platform, ..Default::default() };
+        Output { digest: self.push(&op, name, caps), index: 0 }
     }
 
     /// Marks every op to run again instead of coming from the cache (`--no-cache`).
@@ -96,43 +79,23 @@ impl Graph {
 
     /// Every cap any op declares, to check against what the engine announced.
     pub fn caps(&self) -> BTreeSet<String> {
-        self.metadata
-            .values()
-            .flat_map(|m| m.caps.keys().cloned())
-            .collect()
+        self.metadata.values().flat_map(|m| m.caps.keys().cloned()).collect()
     }
 
     /// Seals the graph with the terminal op pointing at `result`.
     pub fn definition(mut self, result: &Output, source: Option<pb::SourceInfo>) -> pb::Definition {
         let terminal = pb::Op {
-            inputs: vec![pb::Input {
-                digest: result.digest.clone(),
-                index: result.index,
-            }],
+            inputs: vec![pb::Input { digest: result.digest.clone(), index: result.index }],
             ..Default::default()
         };
-        self.push(
-            &terminal,
-            "",
-            &["constraints", "platform", "meta.description"],
-        );
-        let source = source.map(|info| pb::Source {
-            locations: self.locations.clone(),
-            infos: vec![info],
-        });
-        pb::Definition {
-            def: self.ops,
-            metadata: self.metadata,
-            source,
-        }
+        self.push(&terminal, "", &["constraints", "platform", "meta.description"]);
+        let source = source.map(|info| pb::Source { locations: self.locations.clone(), infos: vec![info] });
+        pb::Definition { def: self.ops, metadata: self.metadata, source }
     }
 }
 
 /// `docker-image://` source, pinned when a digest is known.
-pub fn image_source(
-    reference: &str,
-    resolve_mode: Option<&str>,
-) -> (pb::SourceOp, Vec<&'static str>) {
+pub fn image_source(reference: &str, resolve_mode: Option<&str>) -> (pb::SourceOp, Vec<&'static str>) {
     let mut attrs = BTreeMap::new();
     let mut caps = vec!["source.image"];
     if let Some(mode) = resolve_mode.filter(|m| !m.is_empty() && *m != "default") {
@@ -141,13 +104,7 @@ pub fn image_source(
             caps.push("source.image.resolvemode");
         }
     }
-    (
-        pb::SourceOp {
-            identifier: format!("docker-image://{reference}"),
-            attrs,
-        },
-        caps,
-    )
+    (pb::SourceOp { identifier: format!("docker-image://{reference}"), attrs }, caps)
 }
 
 /// Settings of a `local://` source (the client's files, sent over the session).
@@ -190,12 +147,6 @@ impl Local {
         if self.differ_none {
             attrs.insert("local.differ".into(), "none".into());
         }
-        (
-            pb::SourceOp {
-                identifier: format!("local://{}", self.name),
-                attrs,
-            },
-            caps,
-        )
+        (pb::SourceOp { identifier: format!("local://{}", self.name), attrs }, caps)
     }
 }

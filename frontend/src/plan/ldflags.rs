@@ -19,28 +19,21 @@ pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnos
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            return Err(
-                Diagnostic::new("`ldflags` has a `${` without its closing `}`")
-                    .at(ldflags.span.clone())
-                    .hint("write variables as ${NAME}"),
-            );
+            return Err(Diagnostic::new("`ldflags` has a `${` without its closing `}`")
+                .at(ldflags.span.clone())
+                .hint("write variables as ${NAME}"));
         };
         let expr = &after[..end];
         let (name, fallback) = match expr.split_once(":-") {
             Some((name, fallback)) => (name, Some(fallback)),
             None => (expr, None),
         };
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            return Err(Diagnostic::new(format!(
-                "`ldflags` has an invalid variable `${{{expr}}}`"
-            ))
-            .at(ldflags.span.clone())
-            .hint("variable names are letters, digits and '_', e.g. ${VERSION}"));
+            return Err(Diagnostic::new(format!("`ldflags` has an invalid variable `${{{expr}}}`"))
+                .at(ldflags.span.clone())
+                .hint("variable names are letters, digits and '_', e.g. ${VERSION}"));
         }
         let value = options
             .build_args
@@ -51,13 +44,9 @@ pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnos
         match value {
             Some(value) => out.push_str(&value),
             None => {
-                return Err(Diagnostic::new(format!(
-                    "`ldflags` uses ${{{name}}}, but no value was given for it"
-                ))
-                .at(ldflags.span.clone())
-                .hint(format!(
-                    "pass --build-arg {name}=… or write ${{{name}:-default}}"
-                )))
+                return Err(Diagnostic::new(format!("`ldflags` uses ${{{name}}}, but no value was given for it"))
+                    .at(ldflags.span.clone())
+                    .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")))
             }
         }
         rest = &after[end + 1..];
@@ -69,18 +58,8 @@ pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnos
 fn builtin(name: &str, options: &BuildOptions) -> Option<String> {
     match name {
         "VERSION" => Some("dev".into()),
-        "REVISION" => Some(
-            options
-                .vcs_revision
-                .clone()
-                .unwrap_or_else(|| "unknown".into()),
-        ),
-        "SOURCE" => Some(
-            options
-                .vcs_source
-                .clone()
-                .unwrap_or_else(|| "unknown".into()),
-        ),
+        "REVISION" => Some(options.vcs_revision.clone().unwrap_or_else(|| "unknown".into())),
+        "SOURCE" => Some(options.vcs_source.clone().unwrap_or_else(|| "unknown".into())),
         _ => None,
     }
 }

@@ -30,14 +30,7 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 pub const NONROOT: u32 = 65532;
 
 /// Build args that configure Go's module fetching; they reach both Go steps.
-const GO_NETWORK_ARGS: &[&str] = &[
-    "GOPROXY",
-    "GOPRIVATE",
-    "GONOSUMDB",
-    "GONOPROXY",
-    "GOSUMDB",
-    "GOINSECURE",
-];
+const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
 
 /// What the client asked for, already pulled out of BuildKit's frontend options.
 #[derive(Debug, Clone, Default)]
@@ -165,10 +158,7 @@ pub struct LineSpan {
 
 impl LineSpan {
     fn of(text: &str, span: &Range<usize>) -> Self {
-        LineSpan {
-            start: line_col(text, span.start),
-            end: line_col(text, span.end),
-        }
+        LineSpan { start: line_col(text, span.start), end: line_col(text, span.end) }
     }
 }
 
@@ -195,24 +185,15 @@ pub fn plan(
             gofile.module.value, gomod.module
         ))
         .at(gofile.module.span.clone())
-        .hint(format!(
-            "set module = \"{}\" or build the context that holds {:?}",
-            gomod.module, gofile.module.value
-        )));
+        .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
     }
-    if let Some(target) = options
-        .target
-        .as_deref()
-        .filter(|t| !t.is_empty() && *t != "image")
-    {
-        return Err(Diagnostic::new(format!("unknown target {target:?}"))
-            .hint("the valid targets are: image (the default)"));
+    if let Some(target) = options.target.as_deref().filter(|t| !t.is_empty() && *t != "image") {
+        return Err(
+            Diagnostic::new(format!("unknown target {target:?}")).hint("the valid targets are: image (the default)")
+        );
     }
 
-    let platform = options
-        .target_platform
-        .clone()
-        .unwrap_or_else(|| options.build_platform.clone());
+    let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
     let go_version = go_version(gofile, gomod, options)?;
     let builder = builder(gofile, &go_version, options)?;
     let base = base(gofile, &platform, options)?;
@@ -246,12 +227,7 @@ pub fn plan(
     }
 
     let ldflags = ldflags::expand(gofile, options)?;
-    let mut build_command = vec![
-        "go".to_string(),
-        "build".into(),
-        "-trimpath".into(),
-        "-buildvcs=false".into(),
-    ];
+    let mut build_command = vec!["go".to_string(), "build".into(), "-trimpath".into(), "-buildvcs=false".into()];
     if !gofile.tags.is_empty() {
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         build_command.push(format!("-tags={}", tags.join(",")));
@@ -265,48 +241,24 @@ pub fn plan(
     build_command.extend(["-o".into(), format!("{OUT}/{binary}"), package.clone()]);
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
-        Some(text) => Some(
-            text.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|e| *e >= 0)
-                .ok_or_else(|| {
-                    Diagnostic::new(format!(
-                        "SOURCE_DATE_EPOCH must be Unix seconds, not {text:?}"
-                    ))
-                    .hint("e.g. --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
-                })?,
-        ),
+        Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
+            Diagnostic::new(format!("SOURCE_DATE_EPOCH must be Unix seconds, not {text:?}"))
+                .hint("e.g. --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        })?),
         None => None,
     };
 
-    let ns = options
-        .build_args
-        .get("BUILDKIT_CACHE_MOUNT_NS")
-        .map(|ns| format!("{ns}/"))
-        .unwrap_or_default();
-    let cache_ids = CacheIds {
-        modules: format!("{ns}gofront-gomodcache"),
-        build: format!("{ns}gofront-gocache"),
-    };
+    let ns = options.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
+    let cache_ids = CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") };
 
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
-    let mut spans = Spans {
-        module: vec![at(&gofile.module.span)],
-        build: vec![at(&gofile.main.span)],
-    };
-    spans
-        .build
-        .extend(gofile.ldflags.iter().map(|l| at(&l.span)));
+    let mut spans = Spans { module: vec![at(&gofile.module.span)], build: vec![at(&gofile.main.span)] };
+    spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
     Ok(BuildPlan {
         module: gofile.module.value.clone(),
-        module_dir: gofile
-            .dir
-            .as_ref()
-            .map(|d| clean_dir(&d.value))
-            .unwrap_or_default(),
+        module_dir: gofile.dir.as_ref().map(|d| clean_dir(&d.value)).unwrap_or_default(),
         package,
         binary: binary.clone(),
         go_version,
@@ -316,11 +268,7 @@ pub fn plan(
         build_platform: options.build_platform.clone(),
         module_files,
         download: !context.has_vendor,
-        network: if context.has_vendor {
-            Network::None
-        } else {
-            options.network
-        },
+        network: if context.has_vendor { Network::None } else { options.network },
         go_env,
         compile_env,
         build_command,
@@ -333,66 +281,42 @@ pub fn plan(
 
 fn check_unsupported(gofile: &Gofile) -> Result<(), Diagnostic> {
     if let Some(cgo) = gofile.cgo.as_ref().filter(|c| c.value) {
-        return Err(
-            Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
-                .at(cgo.span.clone())
-                .hint("remove the line to build a static binary with CGO_ENABLED=0"),
-        );
+        return Err(Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
+            .at(cgo.span.clone())
+            .hint("remove the line to build a static binary with CGO_ENABLED=0"));
     }
     if let Some(first) = gofile.packages.first() {
-        return Err(
-            Diagnostic::new("`packages` is not supported by this gofront version yet")
-                .at(first.span.clone())
-                .hint("use a base image that already has the packages"),
-        );
+        return Err(Diagnostic::new("`packages` is not supported by this gofront version yet")
+            .at(first.span.clone())
+            .hint("use a base image that already has the packages"));
     }
     Ok(())
 }
 
 fn clean_dir(dir: &str) -> String {
-    dir.trim_start_matches("./")
-        .trim_end_matches('/')
-        .to_string()
-        .replace("/./", "/")
+    dir.trim_start_matches("./").trim_end_matches('/').to_string().replace("/./", "/")
 }
 
-fn go_version(
-    gofile: &Gofile,
-    gomod: &GoMod,
-    options: &BuildOptions,
-) -> Result<String, Diagnostic> {
+fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<String, Diagnostic> {
     if let Some(arg) = options.build_args.get("GO_VERSION") {
         return gomod::minor_version(arg).ok_or_else(|| {
-            Diagnostic::new(format!(
-                "--build-arg GO_VERSION={arg:?} is not a Go version"
-            ))
-            .hint("e.g. GO_VERSION=1.24")
+            Diagnostic::new(format!("--build-arg GO_VERSION={arg:?} is not a Go version")).hint("e.g. GO_VERSION=1.24")
         });
     }
-    let from_gofile = gofile
-        .go
-        .as_ref()
-        .and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
+    let from_gofile = gofile.go.as_ref().and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
     let required = gomod.go.as_deref().and_then(gomod::minor_version);
     if let (Some((chosen, span)), Some(required)) = (&from_gofile, &required) {
         if version_less(chosen, required) {
-            return Err(Diagnostic::new(format!(
-                "`go` is {chosen}, but go.mod requires go {required} or newer"
-            ))
-            .at(span.clone())
-            .hint(format!(
-                "set go = \"{required}\" or remove the line to follow go.mod"
-            )));
+            return Err(Diagnostic::new(format!("`go` is {chosen}, but go.mod requires go {required} or newer"))
+                .at(span.clone())
+                .hint(format!("set go = \"{required}\" or remove the line to follow go.mod")));
         }
     }
-    from_gofile
-        .map(|(v, _)| v)
-        .or_else(|| gomod.go_minor())
-        .ok_or_else(|| {
-            Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
-                .at(gofile.module.span.clone())
-                .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
-        })
+    from_gofile.map(|(v, _)| v).or_else(|| gomod.go_minor()).ok_or_else(|| {
+        Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
+            .at(gofile.module.span.clone())
+            .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
+    })
 }
 
 fn version_less(a: &str, b: &str) -> bool {
@@ -418,46 +342,23 @@ fn named_image(
                     ))
                     .hint(format!("pass --build-context {name}=docker-image://REF")));
                 };
-                return Ok(Some((
-                    image.to_string(),
-                    format!("the build context `{key}`"),
-                )));
+                return Ok(Some((image.to_string(), format!("the build context `{key}`"))));
             }
         }
     }
     Ok(None)
 }
 
-fn builder(
-    gofile: &Gofile,
-    go_version: &str,
-    options: &BuildOptions,
-) -> Result<ImageChoice, Diagnostic> {
+fn builder(gofile: &Gofile, go_version: &str, options: &BuildOptions) -> Result<ImageChoice, Diagnostic> {
     let (reference, origin, span) = match &gofile.builder {
-        Some(b) => (
-            b.value.clone(),
-            "the Gofile's `builder`".to_string(),
-            Some(b.span.clone()),
-        ),
-        None => (
-            format!("golang:{go_version}-alpine"),
-            format!("Go {go_version} (from go.mod or `go`)"),
-            None,
-        ),
+        Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
+        None => (format!("golang:{go_version}-alpine"), format!("Go {go_version} (from go.mod or `go`)"), None),
     };
     let names = vec!["builder".to_string(), reference::familiar(&reference)];
     if let Some((image, origin)) = named_image(&names, &options.build_platform, options)? {
-        return Ok(ImageChoice {
-            reference: reference::normalize(&image),
-            origin,
-            span,
-        });
+        return Ok(ImageChoice { reference: reference::normalize(&image), origin, span });
     }
-    Ok(ImageChoice {
-        reference: reference::normalize(&reference),
-        origin,
-        span,
-    })
+    Ok(ImageChoice { reference: reference::normalize(&reference), origin, span })
 }
 
 fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<Base, Diagnostic> {
@@ -470,11 +371,7 @@ fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<
         names.push(reference::familiar(reference));
     }
     if let Some((image, origin)) = named_image(&names, platform, options)? {
-        return Ok(Base::Image(ImageChoice {
-            reference: reference::normalize(&image),
-            origin,
-            span,
-        }));
+        return Ok(Base::Image(ImageChoice { reference: reference::normalize(&image), origin, span }));
     }
     if name == "scratch" {
         return Ok(Base::Scratch);
@@ -487,12 +384,7 @@ fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<
 }
 
 fn goflags(context: &ContextFacts, options: &BuildOptions) -> String {
-    let mut flags = vec![if context.has_vendor {
-        "-mod=vendor"
-    } else {
-        "-mod=readonly"
-    }
-    .to_string()];
+    let mut flags = vec![if context.has_vendor { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
     if let Some(extra) = options.build_args.get("GOFLAGS") {
         flags.extend(extra.split_whitespace().map(str::to_string));
     }
@@ -510,9 +402,7 @@ fn binary_name(gofile: &Gofile) -> String {
             // A major-version suffix (`/v2`) is not a useful binary name.
             let parts: Vec<&str> = gofile.module.value.split('/').collect();
             match parts.as_slice() {
-                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => {
-                    (*parent).to_string()
-                }
+                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
                 _ => last(&gofile.module.value),
             }
         }
@@ -538,13 +428,7 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
     }
 
     let mut labels = BTreeMap::new();
-    let arg = |name: &str| {
-        options
-            .build_args
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .cloned()
-    };
+    let arg = |name: &str| options.build_args.get(name).filter(|v| !v.is_empty()).cloned();
     if let Some(source) = arg("SOURCE").or_else(|| options.vcs_source.clone()) {
         labels.insert("org.opencontainers.image.source".to_string(), source);
     }
@@ -554,10 +438,7 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
     if let Some(version) = arg("VERSION") {
         labels.insert("org.opencontainers.image.version".to_string(), version);
     }
-    labels.insert(
-        "org.opencontainers.image.title".to_string(),
-        binary.to_string(),
-    );
+    labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
     for (k, v) in &gofile.labels {
         labels.insert(k.clone(), v.value.clone());
     }
@@ -567,10 +448,7 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
 
     Runtime {
         user,
-        workdir: gofile
-            .workdir
-            .as_ref()
-            .map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
+        workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
         env,
         entrypoint: vec![format!("{APP_DIR}/{binary}")],
         cmd: gofile.args.iter().map(|a| a.value.clone()).collect(),

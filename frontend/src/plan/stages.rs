@@ -9,9 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{
-    Base, BuildPlan, LineSpan, Network, CA_BUNDLE, GOCACHE, GOMODCACHE, NONROOT, OUT, SRC, ZONEINFO,
-};
+use super::{Base, BuildPlan, LineSpan, Network, CA_BUNDLE, GOCACHE, GOMODCACHE, NONROOT, OUT, SRC, ZONEINFO};
 use crate::gofile::span::LineCol;
 use crate::image::{self, History, ImageConfig};
 use crate::llb::{self, CopyOptions, Exec, FileOps, Graph, Local, Mount, Output, Owner};
@@ -49,12 +47,7 @@ pub fn module_files_source(session: &str, module_dir: &str) -> Local {
         name: "context".into(),
         session: session.into(),
         shared_key: "gofront-module-files".into(),
-        include: vec![
-            at("go.mod"),
-            at("go.sum"),
-            at("vendor/modules.txt"),
-            ".dockerignore".into(),
-        ],
+        include: vec![at("go.mod"), at("go.sum"), at("vendor/modules.txt"), ".dockerignore".into()],
         differ_none: false,
         ..Default::default()
     }
@@ -90,21 +83,13 @@ pub fn emit(
     let resolve_mode = context.resolve_mode.as_deref();
 
     let (op, caps) = llb::image_source(&builder.reference, resolve_mode);
-    let builder_root = graph.source(
-        op,
-        Some(plan.build_platform.wire()),
-        &format!("[gofront] builder {}", builder.reference),
-        &caps,
-    );
+    let builder_root =
+        graph.source(op, Some(plan.build_platform.wire()), &format!("[gofront] builder {}", builder.reference), &caps);
 
     let (op, caps) = context_source(context).into_op();
     let source = graph.source(op, None, "[gofront] load build context", &caps);
 
-    let module_root = if plan.module_dir.is_empty() {
-        SRC.to_string()
-    } else {
-        format!("{SRC}/{}", plan.module_dir)
-    };
+    let module_root = if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) };
     let builder_env = merge_env(&builder.config.env_pairs(), &plan.go_env);
 
     let deps_done = plan.download.then(|| {
@@ -112,17 +97,9 @@ pub fn emit(
         let module_files = graph.source(op, None, "[gofront] load go.mod and go.sum", &caps);
         let mut files = FileOps::on(None, timestamp);
         for file in &plan.module_files {
-            let from = if plan.module_dir.is_empty() {
-                format!("/{file}")
-            } else {
-                format!("/{}/{file}", plan.module_dir)
-            };
-            files = files.copy(
-                &module_files,
-                &from,
-                &format!("/{file}"),
-                CopyOptions::default(),
-            );
+            let from =
+                if plan.module_dir.is_empty() { format!("/{file}") } else { format!("/{}/{file}", plan.module_dir) };
+            files = files.copy(&module_files, &from, &format!("/{file}"), CopyOptions::default());
         }
         let module_only = graph.file(files, "[gofront] module files");
         let deps = graph.exec(
@@ -154,13 +131,8 @@ pub fn emit(
                         readonly: false,
                         output: true,
                     },
-                    Mount::Cache {
-                        dest: GOMODCACHE.into(),
-                        id: plan.cache_ids.modules.clone(),
-                    },
-                    Mount::Tmpfs {
-                        dest: "/tmp".into(),
-                    },
+                    Mount::Cache { dest: GOMODCACHE.into(), id: plan.cache_ids.modules.clone() },
+                    Mount::Tmpfs { dest: "/tmp".into() },
                 ],
                 platform: Some(plan.build_platform.wire()),
                 ..Default::default()
@@ -187,24 +159,10 @@ pub fn emit(
             readonly: true,
             output: false,
         },
-        Mount::Bind {
-            dest: OUT.into(),
-            from: None,
-            selector: String::new(),
-            readonly: false,
-            output: true,
-        },
-        Mount::Cache {
-            dest: GOMODCACHE.into(),
-            id: plan.cache_ids.modules.clone(),
-        },
-        Mount::Cache {
-            dest: GOCACHE.into(),
-            id: plan.cache_ids.build.clone(),
-        },
-        Mount::Tmpfs {
-            dest: "/tmp".into(),
-        },
+        Mount::Bind { dest: OUT.into(), from: None, selector: String::new(), readonly: false, output: true },
+        Mount::Cache { dest: GOMODCACHE.into(), id: plan.cache_ids.modules.clone() },
+        Mount::Cache { dest: GOCACHE.into(), id: plan.cache_ids.build.clone() },
+        Mount::Tmpfs { dest: "/tmp".into() },
     ];
     if let Some(Some(done)) = &deps_done {
         mounts.push(Mount::Bind {
@@ -229,10 +187,7 @@ pub fn emit(
         &format!("[gofront] go build {} ({})", plan.package, plan.platform),
     );
     graph.locate(&compile.digest, ranges(&plan.spans.build));
-    let binary = compile.at(OUT).unwrap_or(Output {
-        digest: compile.digest.clone(),
-        index: 0,
-    });
+    let binary = compile.at(OUT).unwrap_or(Output { digest: compile.digest.clone(), index: 0 });
 
     let (root, mut history) = match (&plan.base, base) {
         (Base::Image(_), Some(base)) => {
@@ -247,11 +202,7 @@ pub fn emit(
         }
         _ => {
             let root = scratch_root(&mut graph, &builder_root, &builder.config, timestamp);
-            let entry = history_entry(
-                plan,
-                "runtime root: CA certificates, zoneinfo, passwd/group, /tmp",
-                false,
-            );
+            let entry = history_entry(plan, "runtime root: CA certificates, zoneinfo, passwd/group, /tmp", false);
             (root, vec![entry])
         }
     };
@@ -260,27 +211,15 @@ pub fn emit(
         &binary,
         &format!("/{}", plan.binary),
         &plan.runtime.entrypoint[0],
-        CopyOptions {
-            owner: Some(Owner { uid: 0, gid: 0 }),
-            mode: Some(0o755),
-            ..Default::default()
-        },
+        CopyOptions { owner: Some(Owner { uid: 0, gid: 0 }), mode: Some(0o755), ..Default::default() },
     );
     history.push(history_entry(
         plan,
-        &format!(
-            "COPY {} (go build {})",
-            plan.runtime.entrypoint[0], plan.package
-        ),
+        &format!("COPY {} (go build {})", plan.runtime.entrypoint[0], plan.package),
         false,
     ));
-    let mut result = graph.file(
-        image.clone(),
-        &format!(
-            "[gofront] image {} ({})",
-            plan.runtime.entrypoint[0], plan.platform
-        ),
-    );
+    let mut result =
+        graph.file(image.clone(), &format!("[gofront] image {} ({})", plan.runtime.entrypoint[0], plan.platform));
 
     if !plan.runtime.files.is_empty() {
         image = FileOps::on(Some(result), timestamp);
@@ -302,20 +241,11 @@ pub fn emit(
     }
 
     let config = image_config(plan, base.map(|b| &b.config), history);
-    Emitted {
-        graph,
-        result,
-        config,
-    }
+    Emitted { graph, result, config }
 }
 
 /// gofront's minimal root: made with file ops only, identical for every app, so it is cached and shared.
-fn scratch_root(
-    graph: &mut Graph,
-    builder: &Output,
-    builder_config: &ImageConfig,
-    timestamp: i64,
-) -> Output {
+fn scratch_root(graph: &mut Graph, builder: &Output, builder_config: &ImageConfig, timestamp: i64) -> Output {
     let goroot = builder_config
         .env_pairs()
         .into_iter()
@@ -325,52 +255,26 @@ fn scratch_root(
         "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:{NONROOT}:{NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n"
     );
     let group = format!("root:x:0:\nnonroot:x:{NONROOT}:\n");
-    let nonroot = Owner {
-        uid: NONROOT,
-        gid: NONROOT,
-    };
+    let nonroot = Owner { uid: NONROOT, gid: NONROOT };
     // mkdir masks modes with 0777 and the daemon's umask; a copy sets them exactly, sticky bit included.
-    let empty_dir = graph.file(
-        FileOps::on(None, timestamp).mkdir("/d", 0o755, None),
-        "[gofront] empty directory",
-    );
+    let empty_dir = graph.file(FileOps::on(None, timestamp).mkdir("/d", 0o755, None), "[gofront] empty directory");
     let ops = FileOps::on(None, timestamp)
-        .mkdir("/etc", 0o755, None)
-        .mkfile("/etc/passwd", 0o644, passwd.as_bytes())
-        .mkfile("/etc/group", 0o644, group.as_bytes())
-        .copy(
-            &empty_dir,
-            "/d",
-            "/tmp",
-            CopyOptions {
-                mode: Some(0o1777),
-                ..Default::default()
-            },
-        )
+        .mkdir("/etc/ssl/certs", 0o755, None)
+        .mkdir("/usr/share", 0o755, None)
+        .mkdir("/home", 0o755, None)
         .mkdir("/home/nonroot", 0o700, Some(nonroot))
         .mkdir(super::APP_DIR, 0o755, None)
-        .copy(
-            builder,
-            CA_BUNDLE,
-            CA_BUNDLE,
-            CopyOptions {
-                mode: Some(0o644),
-                ..Default::default()
-            },
-        )
+        .mkfile("/etc/passwd", 0o644, passwd.as_bytes())
+        .mkfile("/etc/group", 0o644, group.as_bytes())
+        .copy(&empty_dir, "/d", "/tmp", CopyOptions { mode: Some(0o1777), ..Default::default() })
+        .copy(builder, CA_BUNDLE, CA_BUNDLE, CopyOptions { mode: Some(0o644), ..Default::default() })
         .copy(
             builder,
             &format!("{goroot}/lib/time/zoneinfo.zip"),
             ZONEINFO,
-            CopyOptions {
-                mode: Some(0o644),
-                ..Default::default()
-            },
+            CopyOptions { mode: Some(0o644), ..Default::default() },
         );
-    graph.file(
-        ops,
-        "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp",
-    )
+    graph.file(ops, "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp")
 }
 
 fn history_entry(plan: &BuildPlan, what: &str, empty: bool) -> History {
@@ -383,17 +287,8 @@ fn history_entry(plan: &BuildPlan, what: &str, empty: bool) -> History {
 }
 
 fn ranges(spans: &[LineSpan]) -> Vec<pb::Range> {
-    let position = |at: LineCol| pb::Position {
-        line: at.line as i32,
-        character: at.column as i32,
-    };
-    spans
-        .iter()
-        .map(|s| pb::Range {
-            start: Some(position(s.start)),
-            end: Some(position(s.end)),
-        })
-        .collect()
+    let position = |at: LineCol| pb::Position { line: at.line as i32, character: at.column as i32 };
+    spans.iter().map(|s| pb::Range { start: Some(position(s.start)), end: Some(position(s.end)) }).collect()
 }
 
 fn net_mode(network: Network) -> pb::NetMode {
@@ -406,11 +301,8 @@ fn net_mode(network: Network) -> pb::NetMode {
 
 /// `base` overridden by `over`, keeping first-seen order.
 pub fn merge_env(base: &[(String, String)], over: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = base
-        .iter()
-        .filter(|(k, _)| !over.iter().any(|(o, _)| o == k))
-        .cloned()
-        .collect();
+    let mut out: Vec<(String, String)> =
+        base.iter().filter(|(k, _)| !over.iter().any(|(o, _)| o == k)).cloned().collect();
     out.extend(over.iter().cloned());
     out
 }
@@ -419,11 +311,7 @@ fn render_env(env: &[(String, String)]) -> Vec<String> {
     env.iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
-fn image_config(
-    plan: &BuildPlan,
-    base: Option<&ImageConfig>,
-    history: Vec<History>,
-) -> ImageConfig {
+fn image_config(plan: &BuildPlan, base: Option<&ImageConfig>, history: Vec<History>) -> ImageConfig {
     let runtime = &plan.runtime;
     let base_config = base.map(|b| b.config.clone()).unwrap_or_default();
     let base_env = base.map(ImageConfig::env_pairs).unwrap_or_default();
@@ -431,15 +319,12 @@ fn image_config(
     if !env.iter().any(|(k, _)| k == "PATH") {
         env.insert(0, ("PATH".into(), super::DEFAULT_PATH.into()));
     }
-    let mut ports: BTreeMap<String, image::Empty> =
-        base_config.exposed_ports.clone().unwrap_or_default();
+    let mut ports: BTreeMap<String, image::Empty> = base_config.exposed_ports.clone().unwrap_or_default();
     ports.extend(runtime.ports.iter().map(|p| (p.clone(), image::Empty {})));
     let mut labels = base_config.labels.clone().unwrap_or_default();
     labels.extend(runtime.labels.clone());
     let healthcheck = runtime.healthcheck.as_ref().map(|h| image::Healthcheck {
-        test: std::iter::once("CMD".to_string())
-            .chain(h.cmd.iter().cloned())
-            .collect(),
+        test: std::iter::once("CMD".to_string()).chain(h.cmd.iter().cloned()).collect(),
         interval: h.interval.as_deref().and_then(image::duration_nanos),
         timeout: h.timeout.as_deref().and_then(image::duration_nanos),
         start_period: h.start_period.as_deref().and_then(image::duration_nanos),
