@@ -1,1 +1,178 @@
+//! End-to-end: real `docker buildx build -f Gofile` through the gofront image, real Go, real images.
 
+use gofront_e2e::{harness, inspect, remove_image, run, tag, Project};
+
+const CLOCK: &str =
+    "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nldflags = \"-X main.version=${VERSION}\"\n";
+const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION}\"\n";
+
+#[test]
+fn stdlib_app_has_time_zones_ca_certificates_tmp_and_runs_as_nonroot() {
+    let image = tag("clock");
+    let project = Project::from_fixture("stdlib");
+    project.gofile(CLOCK).build(&["--build-arg", "VERSION=1.2.3", "-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "container failed:\n{out}");
+    assert!(out.contains("clock 1.2.3"), "{out}");
+    assert!(out.contains("tz: Europe/Berlin 14:00 CEST"), "{out}");
+    assert!(out.contains("ca: true"), "{out}");
+    assert!(out.contains("tmp: /tmp/probe-"), "{out}");
+    assert!(out.contains("uid: 65532 gid: 65532"), "{out}");
+}
+
+#[test]
+fn image_config_and_size() {
+    let image = tag("clock-inspect");
+    let project = Project::from_fixture("stdlib");
+    project.gofile(&format!("{CLOCK}ports = [8080, \"53/udp\"]\nargs = [\"--flag\"]\nlabels = {{ team = \"clocks\" }}\nenv = {{ TZ = \"Asia/Shanghai\" }}\n"));
+    project.build(&["--build-arg", "VERSION=2.0.0", "-t", &image, "--load"]).ok();
+    let info = inspect(&image).expect("image exists");
+    let config = &info["Config"];
+    assert_eq!(config["User"], "65532:65532");
+    assert_eq!(config["Entrypoint"], serde_json::json!(["/app/clock"]));
+    assert_eq!(config["Cmd"], serde_json::json!(["--flag"]));
+    assert_eq!(config["WorkingDir"], "/app");
+    assert_eq!(config["Labels"]["org.opencontainers.image.version"], "2.0.0");
+    assert_eq!(config["Labels"]["team"], "clocks");
+    let env: Vec<String> =
+        config["Env"].as_array().expect("env").iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    assert!(env.iter().any(|e| e.starts_with("PATH=")), "{env:?}");
+    assert!(env.contains(&"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".to_string()), "{env:?}");
+    assert!(env.contains(&"TZ=Asia/Shanghai".to_string()), "{env:?}");
+    let ports = config["ExposedPorts"].as_object().expect("ports");
+    assert!(ports.contains_key("8080/tcp") && ports.contains_key("53/udp"), "{ports:?}");
+    assert_eq!(info["Architecture"], "amd64");
+
+    // The same build exported as a root filesystem: the binary plus well under 1 MB of runtime root.
+    let out = tempfile::tempdir().expect("tmp");
+    let dest = format!("type=local,dest={}", out.path().display());
+    project.build(&["--build-arg", "VERSION=2.0.0", "--output", &dest]).ok();
+    let binary = std::fs::metadata(out.path().join("app/clock")).expect("binary in rootfs").len();
+    let total = dir_size(out.path());
+    assert!(total - binary < 1 << 20, "runtime root is {} bytes on top of a {binary} byte binary", total - binary);
+    let image_size = info["Size"].as_u64().expect("size");
+    assert!(image_size < binary + (1 << 20), "image {image_size} bytes, binary {binary}");
+    println!("figures: binary {binary} B, rootfs {total} B, image {image_size} B");
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
+        let meta = entry.metadata().expect("metadata");
+        if meta.is_dir() {
+            total += dir_size(&entry.path());
+        } else {
+            total += meta.len();
+        }
+    }
+    total
+}
+
+#[test]
+fn third_party_module_from_the_loopback_proxy_and_version_in_ldflags() {
+    let image = tag("shop");
+    let project = Project::from_fixture("shop");
+    project.gofile(SHOP).build(&["--build-arg", "VERSION=3.1.4", "-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Hello, shop!"), "{out}");
+    assert!(out.contains("version: 3.1.4"), "{out}");
+    assert!(out.contains("item: apple\nitem: pear"), "{out}");
+}
+
+#[test]
+fn one_line_change_rebuilds_without_downloading_modules_again() {
+    let image = tag("shop-rebuild");
+    let project = Project::from_fixture("shop");
+    project.gofile(SHOP);
+    let first = project.build(&["-t", &image, "--load"]).ok();
+    assert!(first.step_cached("go mod download").is_some(), "no download step in:\n{}", first.log);
+
+    let source = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"plum\"");
+    project.write("internal/catalog/catalog.go", &source);
+    let second = project.build(&["-t", &image, "--load"]).ok();
+    assert_eq!(second.step_cached("go mod download"), Some(true), "deps step re-ran:\n{}", second.log);
+    assert_eq!(second.step_cached("go build"), Some(false), "compile did not re-run:\n{}", second.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("item: plum"), "the change is not in the image:\n{out}");
+}
+
+/// Builds a broken project and returns the build log; asserts the tag was never created.
+fn broken(name: &str, gofile: &str, prepare: impl FnOnce(&Project)) -> String {
+    let image = tag(name);
+    remove_image(&image);
+    let project = Project::from_fixture("stdlib");
+    project.gofile(gofile);
+    prepare(&project);
+    let build = project.build(&["-t", &image, "--load"]).failed();
+    assert!(inspect(&image).is_none(), "a failed build left the tag {image} behind");
+    build.log
+}
+
+#[test]
+fn invalid_toml_is_reported_with_its_line() {
+    let log = broken("bad-toml", "module = \"example.com/clock\nmain = \"./cmd/clock\"\n", |_| {});
+    assert!(log.contains("invalid TOML"), "{log}");
+    assert!(log.contains("Gofile:2:"), "{log}");
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    let log = broken("bad-key", "module = \"example.com/clock\"\nmian = \"./cmd/clock\"\n", |_| {});
+    assert!(log.contains("Gofile:3:1: unknown key `mian`"), "{log}");
+    assert!(log.contains("did you mean `main`?"), "{log}");
+    // buildx shows the Gofile snippet with the offending line marked.
+    assert!(log.contains(">>> mian = \"./cmd/clock\""), "{log}");
+}
+
+#[test]
+fn missing_go_mod_is_explained() {
+    let log = broken("no-gomod", CLOCK, |p| p.remove("go.mod"));
+    assert!(log.contains("there is no go.mod at the root of the build context"), "{log}");
+    assert!(log.contains("go mod init example.com/clock"), "{log}");
+}
+
+#[test]
+fn module_mismatch_shows_both_names() {
+    let log = broken("mismatch", "module = \"example.com/other\"\nmain = \"./cmd/clock\"\n", |_| {});
+    assert!(
+        log.contains("`module` is \"example.com/other\", but go.mod declares module \"example.com/clock\""),
+        "{log}"
+    );
+}
+
+#[test]
+fn main_that_does_not_exist() {
+    let log = broken("no-main", "module = \"example.com/clock\"\nmain = \"./cmd/nope\"\n", |_| {});
+    assert!(log.contains("the build context has no directory \"cmd/nope\""), "{log}");
+}
+
+#[test]
+fn main_that_is_not_a_main_package() {
+    let log = broken("not-main", "module = \"example.com/clock\"\nmain = \"./lib\"\n", |p| {
+        p.write("lib/lib.go", "// Package lib is not a command.\npackage lib\n");
+    });
+    assert!(log.contains("which is package `lib`, not a main package"), "{log}");
+}
+
+#[test]
+fn a_failing_compile_points_at_the_gofile_and_tags_nothing() {
+    let log = broken("compile-error", CLOCK, |p| {
+        p.write("cmd/clock/broken.go", "package main\n\nfunc broken() int { return \"x\" }\n");
+    });
+    assert!(log.contains("cannot use \"x\""), "{log}");
+    assert!(log.contains(">>> main = \"./cmd/clock\""), "{log}");
+}
+
+#[test]
+fn harness_engine_is_real() {
+    let h = harness();
+    let out = std::process::Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .expect("docker");
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert!(h.proxy.starts_with("http://127.0.0.1:"));
+}

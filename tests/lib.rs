@@ -1,1 +1,212 @@
+//! Harness for the end-to-end tests: a real Docker Engine with its BuildKit, the gofront image
+//! built from this tree, an offline Go toolchain image, and a loopback Go module proxy.
+//!
+//! Nothing here skips: if the engine cannot be set up, every test fails with the reason.
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+/// The frontend image the tests' Gofiles name in `# syntax=`.
+pub const FRONTEND: &str = "gofront-test/frontend:e2e";
+/// The offline Go toolchain, passed as a named context, never as a real golang tag.
+pub const GOLANG: &str = "gofront-test/golang:1.27";
+pub const GO_VERSION: &str = "1.27.3";
+
+pub struct Harness {
+    pub root: PathBuf,
+    pub proxy: String,
+}
+
+static HARNESS: OnceLock<Result<Harness, String>> = OnceLock::new();
+/// Keeps the module proxy's stdin open for as long as the test process lives.
+static PROXY: Mutex<Option<Child>> = Mutex::new(None);
+
+/// Sets everything up once per test binary; panics (fails the test) when that is impossible.
+pub fn harness() -> &'static Harness {
+    match HARNESS.get_or_init(setup) {
+        Ok(h) => h,
+        Err(e) => panic!("end-to-end setup failed: {e}"),
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap_or_else(|_| PathBuf::from(".."))
+}
+
+fn setup() -> Result<Harness, String> {
+    let root = repo_root();
+    script(&root, &["tests/engine/setup.sh"])?;
+    script(&root, &["images/build-frontend.sh", FRONTEND])?;
+    script(&root, &["images/build-golang.sh", GOLANG, GO_VERSION])?;
+    let proxy = start_proxy(&root)?;
+    Ok(Harness { root, proxy })
+}
+
+fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
+    let out = Command::new("bash")
+        .args(argv)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", argv.join(" ")))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{}` failed ({}):\n{}\n{}",
+            argv.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+fn start_proxy(root: &Path) -> Result<String, String> {
+    let mut child = Command::new("python3")
+        .arg(root.join("tests/modproxy.py"))
+        .arg("--src")
+        .arg(root.join("tests/fixtures/modules"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the module proxy: {e}"))?;
+    let stdout = child.stdout.take().ok_or("module proxy has no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("module proxy: {e}"))?;
+    let port: u16 = line.trim().parse().map_err(|_| format!("module proxy printed {line:?}, not a port"))?;
+    *PROXY.lock().map_err(|_| "proxy lock poisoned")? = Some(child);
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+/// A copy of a fixture Go project in a temporary directory, with a Gofile written for the test.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn from_fixture(name: &str) -> Project {
+        let h = harness();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", h.root.join("tests/fixtures").join(name).display()))
+            .arg(dir.path())
+            .status()
+            .expect("cp");
+        assert!(status.success(), "copying fixture {name} failed");
+        Project { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes the Gofile, with the test frontend on its `# syntax=` line.
+    pub fn gofile(&self, body: &str) -> &Self {
+        self.write("Gofile", &format!("# syntax={FRONTEND}\n{body}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).expect("read")
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.dir.path().join(rel)).expect("remove");
+    }
+
+    /// `docker buildx build -f Gofile` with the test toolchain and module proxy; extra args appended.
+    pub fn build(&self, extra: &[&str]) -> Build {
+        let h = harness();
+        let mut cmd = Command::new("docker");
+        cmd.args(["buildx", "build", "--progress=plain", "--network=host", "-f", "Gofile"])
+            .arg("--build-context")
+            .arg(format!("builder=docker-image://{GOLANG}"))
+            .arg("--build-arg")
+            .arg(format!("GOPROXY={}", h.proxy))
+            .args(["--build-arg", "GOSUMDB=off"])
+            .args(extra)
+            .arg(".")
+            .current_dir(self.dir.path());
+        let out = cmd.output().expect("docker buildx build");
+        Build::from(out)
+    }
+}
+
+/// What one `docker buildx build` did.
+pub struct Build {
+    pub success: bool,
+    /// Progress output and errors (buildx writes both to stderr).
+    pub log: String,
+}
+
+impl From<Output> for Build {
+    fn from(out: Output) -> Build {
+        let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
+        log.push_str(&String::from_utf8_lossy(&out.stderr));
+        Build { success: out.status.success(), log }
+    }
+}
+
+impl Build {
+    pub fn ok(self) -> Build {
+        assert!(self.success, "build failed:\n{}", self.log);
+        self
+    }
+
+    pub fn failed(self) -> Build {
+        assert!(!self.success, "build unexpectedly succeeded:\n{}", self.log);
+        self
+    }
+
+    /// Whether the step whose progress name contains `name` was served from the cache.
+    pub fn step_cached(&self, name: &str) -> Option<bool> {
+        let ids: Vec<&str> = self
+            .log
+            .lines()
+            .filter_map(|l| l.strip_prefix('#'))
+            .filter(|l| l.contains(name))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        let id = ids.first()?;
+        let done = self.log.lines().filter_map(|l| l.strip_prefix('#')).any(|l| l.starts_with(&format!("{id} CACHED")));
+        Some(done)
+    }
+}
+
+/// A unique image tag for one test.
+pub fn tag(test: &str) -> String {
+    format!("gofront-e2e/{test}:latest")
+}
+
+/// `docker run --rm --network=none IMAGE args…`; returns (success, stdout+stderr).
+pub fn run(image: &str, args: &[&str]) -> (bool, String) {
+    let out =
+        Command::new("docker").args(["run", "--rm", "--network=none", image]).args(args).output().expect("docker run");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// `docker image inspect` as JSON, or None when the image does not exist.
+pub fn inspect(image: &str) -> Option<serde_json::Value> {
+    let out = Command::new("docker").args(["image", "inspect", image]).output().expect("docker image inspect");
+    if !out.status.success() {
+        return None;
+    }
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    list.get(0).cloned()
+}
+
+pub fn remove_image(image: &str) {
+    let _ = Command::new("docker").args(["image", "rm", "-f", image]).output();
+}
