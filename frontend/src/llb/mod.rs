@@ -1,5 +1,6 @@
 //! A small typed builder for LLB graphs: ops go in, a deterministic `pb::Definition` comes out.
 
+pub mod describe;
 mod exec;
 mod file;
 

@@ -1,1 +1,176 @@
+use super::*;
+use crate::gofile;
 
+fn gomod(text: &str) -> GoMod {
+    gomod::parse(text).expect("go.mod")
+}
+
+fn options() -> BuildOptions {
+    BuildOptions { build_platform: Platform::parse("linux/amd64").expect("platform"), ..Default::default() }
+}
+
+fn plan_of(gofile_text: &str, options: &BuildOptions) -> Result<BuildPlan, Diagnostic> {
+    let g = gofile::parse(gofile_text).expect("gofile");
+    plan(
+        &g,
+        &gomod("module example.com/shop\n\ngo 1.22.3\n"),
+        &ContextFacts { has_go_sum: true, has_vendor: false },
+        options,
+    )
+}
+
+const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
+
+#[test]
+fn defaults_follow_go_mod() {
+    let p = plan_of(SHOP, &options()).expect("plan");
+    assert_eq!(p.builder.reference, "docker.io/library/golang:1.22-alpine");
+    assert_eq!(p.base, Base::Scratch);
+    assert_eq!(p.binary, "shop");
+    assert_eq!(p.module_files, ["go.mod", "go.sum"]);
+    assert!(p.download);
+    assert_eq!(
+        p.build_command,
+        ["go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
+    );
+    assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=readonly".into())));
+    assert!(p.go_env.contains(&("GOTOOLCHAIN".into(), "local".into())));
+    assert!(p.compile_env.contains(&("CGO_ENABLED".into(), "0".into())));
+    assert_eq!(p.runtime.user, "65532:65532");
+    assert_eq!(p.runtime.entrypoint, ["/app/shop"]);
+    assert_eq!(p.runtime.workdir, "/app");
+}
+
+#[test]
+fn module_mismatch_names_both() {
+    let err = plan_of("module = \"example.com/other\"\nmain = \".\"\n", &options()).expect_err("mismatch");
+    assert!(err.message.contains("\"example.com/other\""), "{}", err.message);
+    assert!(err.message.contains("\"example.com/shop\""), "{}", err.message);
+    assert_eq!(err.span, Some(9..28));
+}
+
+#[test]
+fn go_version_sources() {
+    let toolchain = gofile::parse(SHOP).expect("gofile");
+    let facts = ContextFacts::default();
+    let p = plan(&toolchain, &gomod("module example.com/shop\ngo 1.22\ntoolchain go1.24.2\n"), &facts, &options())
+        .expect("plan");
+    assert_eq!(p.go_version, "1.24");
+
+    let mut o = options();
+    o.build_args.insert("GO_VERSION".into(), "1.25.1".into());
+    assert_eq!(plan_of(SHOP, &o).expect("plan").builder.reference, "docker.io/library/golang:1.25-alpine");
+
+    let err = plan_of(&format!("{SHOP}go = \"1.21\"\n"), &options()).expect_err("too old");
+    assert!(err.message.contains("go.mod requires go 1.22 or newer"), "{}", err.message);
+}
+
+#[test]
+fn named_contexts_replace_images() {
+    let mut o = options();
+    o.named_contexts.insert("builder".into(), "docker-image://gofront-test/golang:1.27".into());
+    let p = plan_of(SHOP, &o).expect("plan");
+    assert_eq!(p.builder.reference, "docker.io/gofront-test/golang:1.27");
+    assert!(p.builder.origin.contains("`builder`"));
+
+    let mut o = options();
+    o.named_contexts.insert("golang:1.22-alpine".into(), "docker-image://mirror/golang:1.22".into());
+    assert_eq!(plan_of(SHOP, &o).expect("plan").builder.reference, "docker.io/mirror/golang:1.22");
+
+    let mut o = options();
+    o.named_contexts.insert("base".into(), "docker-image://my/base:1".into());
+    o.named_contexts.insert("base::linux/amd64".into(), "docker-image://my/base:amd64".into());
+    let p = plan_of(SHOP, &o).expect("plan");
+    assert!(matches!(p.base, Base::Image(ref c) if c.reference == "docker.io/my/base:amd64"), "{:?}", p.base);
+
+    let mut o = options();
+    o.named_contexts.insert("builder".into(), "local:somedir".into());
+    let err = plan_of(SHOP, &o).expect_err("local context");
+    assert!(err.message.contains("only docker-image:// contexts"), "{}", err.message);
+}
+
+#[test]
+fn ldflags_interpolation() {
+    let text =
+        format!("{SHOP}ldflags = \"-X main.version=${{VERSION}} -X main.rev=${{REVISION}} -X main.x=${{X:-none}}\"\n");
+    let p = plan_of(&text, &options()).expect("plan");
+    assert!(p
+        .build_command
+        .contains(&"-ldflags=-s -w -X main.version=dev -X main.rev=unknown -X main.x=none".to_string()));
+
+    let mut o = options();
+    o.build_args.insert("VERSION".into(), "1.2.3".into());
+    o.build_args.insert("X".into(), "y".into());
+    o.vcs_revision = Some("abc123".into());
+    let p = plan_of(&text, &o).expect("plan");
+    assert!(p
+        .build_command
+        .contains(&"-ldflags=-s -w -X main.version=1.2.3 -X main.rev=abc123 -X main.x=y".to_string()));
+    assert_eq!(p.runtime.labels.get("org.opencontainers.image.version").map(String::as_str), Some("1.2.3"));
+    assert_eq!(p.runtime.labels.get("org.opencontainers.image.revision").map(String::as_str), Some("abc123"));
+
+    let err = plan_of(&format!("{SHOP}ldflags = \"-X main.k=${{API_KEY}}\"\n"), &options()).expect_err("unset");
+    assert!(err.message.contains("uses ${API_KEY}, but no value was given"), "{}", err.message);
+    assert!(err.hint.unwrap_or_default().contains("--build-arg API_KEY="));
+}
+
+#[test]
+fn vendored_modules_build_offline() {
+    let g = gofile::parse(SHOP).expect("gofile");
+    let facts = ContextFacts { has_go_sum: true, has_vendor: true };
+    let mut o = options();
+    o.network = Network::Host;
+    let p = plan(&g, &gomod("module example.com/shop\ngo 1.22\n"), &facts, &o).expect("plan");
+    assert!(!p.download);
+    assert_eq!(p.network, Network::None);
+    assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=vendor".into())));
+}
+
+#[test]
+fn cross_compilation_environment() {
+    let mut o = options();
+    o.target_platform = Platform::parse("linux/arm/v7");
+    let p = plan_of(SHOP, &o).expect("plan");
+    assert_eq!(p.build_platform.to_string(), "linux/amd64");
+    assert_eq!(p.platform.to_string(), "linux/arm/v7");
+    for pair in [("GOOS", "linux"), ("GOARCH", "arm"), ("GOARM", "7")] {
+        assert!(p.compile_env.contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {:?}", p.compile_env);
+    }
+    // The dependency step is platform-independent, so all platforms share it.
+    assert!(!p.go_env.iter().any(|(k, _)| k == "GOARCH"));
+}
+
+#[test]
+fn binary_names() {
+    let p = |text: &str| plan_of(text, &options()).expect("plan").binary;
+    assert_eq!(p("module = \"example.com/shop\"\nmain = \".\"\n"), "shop");
+    assert_eq!(p("module = \"example.com/shop\"\nmain = \"./cmd/api/\"\n"), "api");
+    assert_eq!(p("module = \"example.com/shop\"\nmain = \".\"\nname = \"svc\"\n"), "svc");
+    let g = gofile::parse("module = \"example.com/shop/v2\"\nmain = \".\"\n").expect("gofile");
+    let v2 = plan(&g, &gomod("module example.com/shop/v2\ngo 1.22\n"), &ContextFacts::default(), &options());
+    assert_eq!(v2.expect("plan").binary, "shop");
+}
+
+#[test]
+fn bases_users_and_labels() {
+    let mut o = options();
+    o.labels.insert("team".into(), "from-cli".into());
+    let text =
+        format!("{SHOP}base = \"distroless\"\nuser = \"root\"\nlabels = {{ team = \"gofile\", tier = \"web\" }}\n");
+    let p = plan_of(&text, &o).expect("plan");
+    assert!(matches!(p.base, Base::Image(ref c) if c.reference == "gcr.io/distroless/static-debian12:nonroot"));
+    assert_eq!(p.runtime.user, "0:0");
+    assert_eq!(p.runtime.labels["team"], "from-cli");
+    assert_eq!(p.runtime.labels["tier"], "web");
+    // A base image brings its own PATH; only scratch gets gofront's.
+    assert!(!p.runtime.env.iter().any(|(k, _)| k == "PATH"));
+}
+
+#[test]
+fn unknown_targets_list_the_valid_ones() {
+    let mut o = options();
+    o.target = Some("binary-x".into());
+    let err = plan_of(SHOP, &o).expect_err("target");
+    assert!(err.message.contains("unknown target \"binary-x\""));
+    assert!(err.hint.unwrap_or_default().contains("image"));
+}

@@ -1,0 +1,83 @@
+//! The emitted LLB, end to end but without an engine: snapshots and byte-for-byte determinism.
+
+use gofront::gofile;
+use gofront::gomod;
+use gofront::image::ImageConfig;
+use gofront::llb::describe::describe;
+use gofront::plan::stages::{self, ContextSource, ResolvedImage};
+use gofront::plan::{self, BuildOptions, ContextFacts, Network};
+use gofront::platform::Platform;
+use prost::Message;
+
+const GOFILE: &str = "# syntax=gofront:test\nmodule = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION}\"\nports = [8080]\n";
+const GOMOD: &str = "module example.com/shop\n\ngo 1.22\n\nrequire example.com/greet v1.0.0\n";
+
+fn builder() -> ResolvedImage {
+    let config = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/go/bin:/usr/bin:/bin","GOPATH=/go"]}}"#;
+    ResolvedImage {
+        reference: "docker.io/library/golang:1.22-alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
+        config: ImageConfig::from_json(config).expect("config"),
+    }
+}
+
+fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, ImageConfig) {
+    let gofile = gofile::parse(gofile_text).expect("gofile");
+    let gomod = gomod::parse(GOMOD).expect("go.mod");
+    let mut options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        target_platform: Platform::parse(platform),
+        network: Network::Host,
+        ..Default::default()
+    };
+    options.build_args.insert("VERSION".into(), "1.2.3".into());
+    let plan =
+        plan::plan(&gofile, &gomod, &ContextFacts { has_go_sum: true, has_vendor: false }, &options).expect("plan");
+    let context = ContextSource {
+        session: "session-id".into(),
+        excludes: vec!["bin".into()],
+        resolve_mode: Some("local".into()),
+    };
+    let emitted = stages::emit(&plan, &context, &builder(), None);
+    let source =
+        gofront::proto::pb::SourceInfo { filename: "Gofile".into(), data: gofile_text.into(), ..Default::default() };
+    (emitted.graph.definition(&emitted.result, Some(source)), emitted.config)
+}
+
+#[test]
+fn llb_for_a_single_platform() {
+    let (definition, config) = emit("linux/amd64", GOFILE);
+    insta::assert_snapshot!("shop_linux_amd64", describe(&definition));
+    insta::assert_json_snapshot!("shop_linux_amd64_config", config);
+}
+
+#[test]
+fn same_inputs_give_identical_bytes() {
+    let first = emit("linux/arm64", GOFILE).0.encode_to_vec();
+    for _ in 0..5 {
+        assert_eq!(emit("linux/arm64", GOFILE).0.encode_to_vec(), first, "LLB differs between runs");
+    }
+}
+
+#[test]
+fn platforms_share_the_dependency_step_and_the_builder() {
+    let amd64 = describe(&emit("linux/amd64", GOFILE).0);
+    let arm64 = describe(&emit("linux/arm/v7", GOFILE).0);
+    let deps = |text: &str| -> String {
+        text.split("\n#").find(|block| block.contains("[gofront] go mod download")).expect("deps op").to_string()
+    };
+    assert_eq!(deps(&amd64), deps(&arm64));
+    assert!(arm64.contains("env GOARCH=arm") && arm64.contains("env GOARM=7"));
+    assert!(arm64.contains("[gofront] go build ./cmd/shop (linux/arm/v7) [linux/amd64]"), "{arm64}");
+}
+
+#[test]
+fn a_source_only_gofile_change_keeps_the_dependency_step() {
+    let before = describe(&emit("linux/amd64", GOFILE).0);
+    let after = describe(&emit("linux/amd64", &GOFILE.replace("ports = [8080]", "ports = [9090]")).0);
+    let deps_line = |text: &str| text.lines().position(|l| l.contains("go mod download")).map(|_| ());
+    assert!(deps_line(&before).is_some());
+    let block = |text: &str| -> String {
+        text.split("\n#").find(|b| b.contains("[gofront] go mod download")).expect("deps").to_string()
+    };
+    assert_eq!(block(&before), block(&after));
+}
