@@ -11,6 +11,7 @@ use crate::proto::google::rpc::Status;
 /// gRPC code UNKNOWN: BuildKit prints the message alone, without a code name in front.
 const UNKNOWN: i32 = 2;
 const SOURCE_DETAIL: &str = "github.com/moby/buildkit/errdefs.Source+json";
+const SUBREQUEST_DETAIL: &str = "github.com/moby/buildkit/errdefs.Subrequest+json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrontendError {
@@ -20,6 +21,9 @@ pub enum FrontendError {
     /// BuildKit refused or failed a call; its status carries the details users need.
     #[error("{context}: {}", status.message())]
     Engine { context: String, status: tonic::Status },
+    /// A subrequest (`--print`, `--check`, `--call`) gofront does not answer.
+    #[error("gofront does not support the request {request:?}")]
+    Unsupported { request: String },
 }
 
 impl FrontendError {
@@ -35,6 +39,16 @@ impl FrontendError {
                 let details =
                     diagnostic.span.as_ref().map(|span| source_detail(&filename, &text, span)).into_iter().collect();
                 Status { code: UNKNOWN, message, details }
+            }
+            FrontendError::Unsupported { request } => {
+                // buildx recognises this typed detail and says the frontend lacks the request.
+                let payload = json!({ "name": request });
+                let detail = Any { type_url: SUBREQUEST_DETAIL.into(), value: payload.to_string().into_bytes() };
+                Status {
+                    code: UNKNOWN,
+                    message: format!("gofront does not support the request {request:?}"),
+                    details: vec![detail],
+                }
             }
             FrontendError::Engine { context, status } => {
                 // BuildKit's own details (vertex, stack, source) survive the round trip untouched.

@@ -14,7 +14,12 @@ use crate::plan::{self, Base, BuildPlan, ContextFacts, ImageChoice};
 use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
+use prost::Message;
+
 use crate::{dockerignore, gofile, gomod, gosource, reference};
+
+/// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
+const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
 
 /// Gateway calls gofront cannot work without.
 const REQUIRED_GATEWAY_CAPS: &[&str] =
@@ -24,6 +29,8 @@ const REQUIRED_GATEWAY_CAPS: &[&str] =
 struct BuildFile {
     name: String,
     text: String,
+    /// `<Gofile>.dockerignore` beside it, which wins over the context's `.dockerignore`.
+    ignore: Option<String>,
 }
 
 impl BuildFile {
@@ -81,9 +88,7 @@ impl Frontend {
             )));
         }
         if let Some(request) = self.env.opt("requestid") {
-            return Err(self.plain(format!(
-                "gofront does not answer the request {request:?} yet; run the build without --call/--check/--print"
-            )));
+            return Err(FrontendError::Unsupported { request: request.to_string() });
         }
 
         let file = self.read_build_file().await?;
@@ -130,10 +135,11 @@ impl Frontend {
             has_go_sum: self.read_text(&module_files, &at("go.sum")).await.is_some(),
             has_vendor: self.read_text(&module_files, &at("vendor/modules.txt")).await.is_some(),
         };
-        let ignore = match self.read_text(&module_files, ".dockerignore").await {
-            Some(text) => dockerignore::patterns(&text),
-            None => Vec::new(),
+        let ignore_text = match file.ignore.clone() {
+            Some(text) => Some(text),
+            None => self.read_text(&module_files, ".dockerignore").await,
         };
+        let ignore = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
 
         let build_platform = self.env.worker_platforms.first().cloned().unwrap_or_else(|| Platform {
             os: "linux".into(),
@@ -171,7 +177,10 @@ impl Frontend {
         let mut refs = BTreeMap::new();
         let mut metadata = BTreeMap::new();
         let mut platforms_json = Vec::new();
-        let multi = plans.len() > 1;
+        let forced = |v: Option<&str>| v.is_some_and(|v| v == "true" || v == "1");
+        let multi = plans.len() > 1
+            || forced(self.env.opt("multi-platform"))
+            || forced(self.env.opt("build-arg:BUILDKIT_MULTI_PLATFORM"));
         for plan in &plans {
             let base = match &plan.base {
                 Base::Image(choice) => Some(self.resolve(choice, &plan.platform, &file).await?),
@@ -215,7 +224,7 @@ impl Frontend {
             name: local_name.clone(),
             session: self.env.session_id.clone(),
             shared_key: local_name,
-            follow: vec![name.clone()],
+            follow: vec![name.clone(), format!("{name}.dockerignore")],
             differ_none: true,
             ..Default::default()
         };
@@ -224,7 +233,8 @@ impl Frontend {
             self.plain(format!("cannot read the Gofile {name:?} from the client: {}", status.message()))
         })?;
         let text = String::from_utf8(data).map_err(|_| self.plain(format!("{name} is not UTF-8 text")))?;
-        Ok(BuildFile { name, text })
+        let ignore = self.read_text(&reference, &format!("{name}.dockerignore")).await;
+        Ok(BuildFile { name, text, ignore })
     }
 
     async fn solve_local(&mut self, local: Local, name: &str) -> Result<String, FrontendError> {
@@ -247,6 +257,13 @@ impl Frontend {
             let imports: Vec<Import> = serde_json::from_str(json).unwrap_or_default();
             cache_imports =
                 imports.into_iter().map(|i| gw::CacheOptionsEntry { r#type: i.kind, attrs: i.attrs }).collect();
+        }
+        let size = definition.encoded_len();
+        if size > MAX_REQUEST {
+            return Err(self.plain(format!(
+                "the build graph is {size} bytes, over the {MAX_REQUEST} bytes Docker's BuildKit accepts in one request; \
+                 make the Gofile smaller (large `env`/`labels`?)"
+            )));
         }
         let request = gw::SolveRequest {
             definition: Some(definition),
