@@ -5,7 +5,7 @@ use gofront::gomod;
 use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
 use gofront::plan::stages::{self, ContextSource, ResolvedImage};
-use gofront::plan::{self, BuildOptions, ContextFacts, Network};
+use gofront::plan::{self, BuildOptions, Layout, Network};
 use gofront::platform::Platform;
 use prost::Message;
 
@@ -17,6 +17,7 @@ fn builder() -> ResolvedImage {
     ResolvedImage {
         reference: "docker.io/library/golang:1.22-alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
         config: ImageConfig::from_json(config).expect("config"),
+        package_manager: None,
     }
 }
 
@@ -30,8 +31,14 @@ fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, I
         ..Default::default()
     };
     options.build_args.insert("VERSION".into(), "1.2.3".into());
-    let plan =
-        plan::plan(&gofile, &gomod, &ContextFacts { has_go_sum: true, has_vendor: false }, &options).expect("plan");
+    let layout = Layout {
+        module_dir: String::new(),
+        gomod,
+        workspace: None,
+        module_files: vec!["go.mod".into(), "go.sum".into()],
+        has_vendor: false,
+    };
+    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
     let context = ContextSource {
         session: "session-id".into(),
         excludes: vec!["bin".into()],

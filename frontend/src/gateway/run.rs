@@ -8,15 +8,15 @@ use super::env::FrontendEnv;
 use super::error::FrontendError;
 use crate::diagnostic::Diagnostic;
 use crate::image::ImageConfig;
-use crate::llb::{Graph, Local};
-use crate::plan::stages::{self, ContextSource, ResolvedImage};
-use crate::plan::{self, Base, BuildPlan, ContextFacts, ImageChoice};
+use crate::llb::{self, Graph, Local};
+use crate::plan::stages::{self, ContextSource, PackageManager, ResolvedImage};
+use crate::plan::{self, Base, BuildPlan, ContextFiles, ImageChoice};
 use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
 use prost::Message;
 
-use crate::{dockerignore, gofile, gomod, gosource, reference};
+use crate::{dockerignore, gofile, gosource, reference};
 
 /// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
 const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
@@ -93,48 +93,10 @@ impl Frontend {
 
         let file = self.read_build_file().await?;
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
-        let module_dir = gofile
-            .dir
-            .as_ref()
-            .map(|d| d.value.trim_start_matches("./").trim_end_matches('/').to_string())
-            .unwrap_or_default();
-
-        let module_files = self
-            .solve_local(stages::module_files_source(&self.env.session_id, &module_dir), "[gofront] load go.mod")
-            .await?;
-        let at = |f: &str| {
-            if module_dir.is_empty() {
-                f.to_string()
-            } else {
-                format!("{module_dir}/{f}")
-            }
-        };
-        let gomod_text = self.read_text(&module_files, &at("go.mod")).await.ok_or_else(|| {
-            let place = if module_dir.is_empty() {
-                "the root of the build context".to_string()
-            } else {
-                format!("{module_dir:?} in the build context")
-            };
-            file.error(
-                Diagnostic::new(format!("there is no go.mod at {place}"))
-                    .at(gofile.dir.as_ref().map_or(gofile.module.span.clone(), |d| d.span.clone()))
-                    .hint(format!(
-                        "run `go mod init {}` there, or build the directory that holds go.mod",
-                        gofile.module.value
-                    )),
-            )
-        })?;
-        let gomod = gomod::parse(&gomod_text).map_err(|e| {
-            file.error(
-                Diagnostic::new(format!("cannot read go.mod: {e}"))
-                    .at(gofile.module.span.clone())
-                    .hint("fix go.mod; `go mod tidy` checks it"),
-            )
-        })?;
-        let facts = ContextFacts {
-            has_go_sum: self.read_text(&module_files, &at("go.sum")).await.is_some(),
-            has_vendor: self.read_text(&module_files, &at("vendor/modules.txt")).await.is_some(),
-        };
+        let module_files =
+            self.solve_local(stages::module_files_source(&self.env.session_id), "[gofront] load go.mod").await?;
+        let context_files = self.module_files(&module_files).await?;
+        let layout = plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?;
         let ignore_text = match file.ignore.clone() {
             Some(text) => Some(text),
             None => self.read_text(&module_files, ".dockerignore").await,
@@ -156,7 +118,11 @@ impl Frontend {
         let mut plans = Vec::new();
         for target in &targets {
             let options = plan::BuildOptions { target_platform: Some(target.clone()), ..options.clone() };
-            plans.push(plan::plan(&gofile, &gomod, &facts, &options).map_err(|d| file.error(d))?);
+            plans.push(plan::plan(&gofile, &layout, &options).map_err(|d| file.error(d))?);
+        }
+        // Checks run once, natively; they do not depend on the target platform.
+        if plans.first().is_some_and(|p| matches!(p.target, plan::Target::Test | plan::Target::Vet)) {
+            plans.truncate(1);
         }
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?.clone();
 
@@ -183,19 +149,26 @@ impl Frontend {
             || forced(self.env.opt("build-arg:BUILDKIT_MULTI_PLATFORM"));
         for plan in &plans {
             let base = match &plan.base {
-                Base::Image(choice) => Some(self.resolve(choice, &plan.platform, &file).await?),
+                Base::Image(choice) => {
+                    let mut base = self.resolve(choice, &plan.platform, &file).await?;
+                    if !plan.packages.is_empty() {
+                        base.package_manager = Some(self.package_manager(&base, plan, &gofile, &file).await?);
+                    }
+                    Some(base)
+                }
                 Base::Scratch => None,
             };
             let emitted = stages::emit(plan, &context, &builder, base.as_ref());
             let config = serde_json::to_vec(&emitted.config)
                 .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
+            let evaluate = emitted.evaluate;
             let mut graph = emitted.graph;
             if self.env.opts.contains_key("no-cache") {
                 graph.ignore_cache();
             }
             self.check_llb_caps(&graph)?;
             let definition = graph.definition(&emitted.result, Some(source_info.clone()));
-            let id = self.solve(definition, "solve the build").await?;
+            let id = self.solve(definition, "solve the build", evaluate).await?;
             let key = plan.platform.to_string();
             if multi {
                 metadata.insert(format!("containerimage.config/{key}"), config);
@@ -214,6 +187,36 @@ impl Frontend {
         }
         let reference = refs.into_values().next().ok_or_else(|| self.plain("the build produced no result"))?;
         Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata })
+    }
+
+    /// Lists the module metadata transfer and reads its go.mod and go.work files.
+    async fn module_files(&mut self, reference: &str) -> Result<ContextFiles, FrontendError> {
+        const DIR_BIT: u32 = 1 << 31;
+        let mut files = ContextFiles::default();
+        let mut pending = vec![String::new()];
+        while let Some(dir) = pending.pop() {
+            let request = gw::ReadDirRequest {
+                r#ref: reference.to_string(),
+                dir_path: if dir.is_empty() { ".".into() } else { dir.clone() },
+                include_pattern: String::new(),
+            };
+            let entries = self.client.read_dir(request).await.map_err(FrontendError::engine("list go.mod files"))?;
+            for entry in entries.into_inner().entries {
+                let name = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
+                let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
+                if entry.mode & DIR_BIT != 0 {
+                    pending.push(path);
+                } else {
+                    if name == "go.mod" || name == "go.work" {
+                        if let Some(text) = self.read_text(reference, &path).await {
+                            files.texts.insert(path.clone(), text);
+                        }
+                    }
+                    files.paths.insert(path);
+                }
+            }
+        }
+        Ok(files)
     }
 
     /// Reads the Gofile from the client: the `dockerfile` input when BuildKit forwarded one, else the local.
@@ -241,10 +244,10 @@ impl Frontend {
         let mut graph = Graph::new();
         let (op, caps) = local.into_op();
         let output = graph.source(op, None, name, &caps);
-        self.solve(graph.definition(&output, None), name).await
+        self.solve(graph.definition(&output, None), name, false).await
     }
 
-    async fn solve(&mut self, definition: pb::Definition, what: &str) -> Result<String, FrontendError> {
+    async fn solve(&mut self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
         let mut cache_imports = Vec::new();
         if let Some(json) = self.env.opt("cache-imports") {
             #[derive(serde::Deserialize)]
@@ -270,6 +273,7 @@ impl Frontend {
             allow_result_return: true,
             allow_result_array_ref: true,
             cache_imports,
+            evaluate,
             ..Default::default()
         };
         let response = self.client.solve(request).await.map_err(FrontendError::engine(what))?.into_inner();
@@ -326,7 +330,37 @@ impl Frontend {
             file.error(Diagnostic::new(format!("the image {} has an unreadable config: {e}", choice.reference)))
         })?;
         let resolved = if response.r#ref.is_empty() { choice.reference.clone() } else { response.r#ref.clone() };
-        Ok(ResolvedImage { reference: reference::pin(&resolved, &response.digest), config })
+        Ok(ResolvedImage { reference: reference::pin(&resolved, &response.digest), config, package_manager: None })
+    }
+
+    /// Looks into the base image's /etc/os-release to pick apt-get or apk for `packages`.
+    async fn package_manager(
+        &mut self,
+        base: &ResolvedImage,
+        plan: &BuildPlan,
+        gofile: &gofile::Gofile,
+        file: &BuildFile,
+    ) -> Result<PackageManager, FrontendError> {
+        let mut graph = Graph::new();
+        let (op, caps) = llb::image_source(&base.reference, self.env.opt("image-resolve-mode"));
+        let name = format!("[gofront] inspect {} ({})", reference::familiar(&base.reference), plan.platform);
+        let root = graph.source(op, Some(plan.platform.wire()), &name, &caps);
+        let id = self.solve(graph.definition(&root, None), &name, false).await?;
+        let release = match self.read_text(&id, "etc/os-release").await {
+            Some(text) => text,
+            None => self.read_text(&id, "usr/lib/os-release").await.unwrap_or_default(),
+        };
+        let span = gofile.packages.first().map_or(gofile.whole.clone(), |p| p.span.clone());
+        PackageManager::from_os_release(&release).ok_or_else(|| {
+            file.error(
+                Diagnostic::new(format!(
+                    "`packages` needs apt-get or apk, but the base {} is neither Debian- nor Alpine-based",
+                    reference::familiar(&base.reference)
+                ))
+                .at(span)
+                .hint("use base = \"debian\" or \"alpine\", or an image derived from them"),
+            )
+        })
     }
 
     /// `main` must name a directory of the context holding a `package main`; say so before compiling.

@@ -148,3 +148,67 @@ mod tests {
         assert_eq!(minor_version("1.22.x").as_deref(), None);
     }
 }
+
+/// The parts of go.work gofront needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GoWork {
+    /// `use` directories, relative to the go.work file, without "./" and trailing "/".
+    pub uses: Vec<String>,
+    /// Directories of local `replace` targets, relative to the go.work file.
+    pub local_replaces: Vec<String>,
+}
+
+/// Parses go.work's `use` and `replace` directives.
+pub fn parse_work(text: &str) -> GoWork {
+    let mut work = GoWork::default();
+    let mut block: Option<String> = None;
+    for raw in text.lines() {
+        let line = strip_comment(raw).trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (verb, rest) = match &block {
+            Some(verb) if line == ")" => {
+                let _ = verb;
+                block = None;
+                continue;
+            }
+            Some(verb) => (verb.clone(), line.to_string()),
+            None => {
+                let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+                if rest.trim() == "(" {
+                    block = Some(verb.to_string());
+                    continue;
+                }
+                (verb.to_string(), rest.trim().to_string())
+            }
+        };
+        match verb.as_str() {
+            "use" => {
+                let dir = unquote(&rest).trim_start_matches("./").trim_end_matches('/');
+                work.uses.push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
+            }
+            "replace" => {
+                let mut scratch = GoMod::default();
+                take_replace(&mut scratch, &rest);
+                work.local_replaces.extend(scratch.local_replaces);
+            }
+            _ => {}
+        }
+    }
+    work.uses.sort();
+    work.uses.dedup();
+    work
+}
+
+#[cfg(test)]
+mod work_tests {
+    use super::*;
+
+    #[test]
+    fn reads_use_and_replace() {
+        let work = parse_work("go 1.22\n\nuse (\n\t./services/api\n\t./libs/money/ // shared\n)\nuse .\nreplace example.com/x => ./forks/x\n");
+        assert_eq!(work.uses, [".", "libs/money", "services/api"]);
+        assert_eq!(work.local_replaces, ["./forks/x"]);
+    }
+}

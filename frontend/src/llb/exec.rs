@@ -16,6 +16,30 @@ pub enum Mount {
 }
 
 impl Mount {
+    /// A read-only view of `from` at `dest`.
+    pub fn read_only(dest: &str, from: &Output) -> Mount {
+        Mount::Bind {
+            dest: dest.into(),
+            from: Some(from.clone()),
+            selector: String::new(),
+            readonly: true,
+            output: false,
+        }
+    }
+
+    /// A writable mount whose final state is an output of the op; `None` starts empty.
+    pub fn writable(dest: &str, from: Option<&Output>) -> Mount {
+        Mount::Bind { dest: dest.into(), from: from.cloned(), selector: String::new(), readonly: false, output: true }
+    }
+
+    pub fn cache(dest: &str, id: &str) -> Mount {
+        Mount::Cache { dest: dest.into(), id: id.into() }
+    }
+
+    pub fn tmpfs(dest: &str) -> Mount {
+        Mount::Tmpfs { dest: dest.into() }
+    }
+
     fn dest(&self) -> &str {
         match self {
             Mount::Bind { dest, .. } | Mount::Cache { dest, .. } | Mount::Tmpfs { dest } => dest,

@@ -2,6 +2,7 @@
 //!
 //! `stages` turns a plan (plus the resolved image configs) into LLB.
 
+pub mod layout;
 pub mod ldflags;
 pub mod stages;
 
@@ -14,6 +15,7 @@ use crate::gofile::Gofile;
 use crate::gomod::{self, GoMod};
 use crate::platform::Platform;
 use crate::reference;
+pub use layout::{ContextFiles, Layout};
 
 /// Where the Go module caches live in the builder; set explicitly so Go never misses the mounts.
 pub const GOMODCACHE: &str = "/go/pkg/mod";
@@ -67,11 +69,37 @@ impl Network {
     }
 }
 
-/// Facts about the build context that the plan depends on.
-#[derive(Debug, Clone, Default)]
-pub struct ContextFacts {
-    pub has_go_sum: bool,
-    pub has_vendor: bool,
+/// What the build produces: `--target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The runtime image (the default).
+    Image,
+    /// Only the binary on an empty filesystem, for `--output type=local`.
+    Binary,
+    /// `go test ./...`; the build fails when a test fails.
+    Test,
+    /// `go vet ./...`.
+    Vet,
+}
+
+pub const TARGETS: &[&str] = &["image", "binary", "test", "vet"];
+
+impl Target {
+    fn parse(name: Option<&str>) -> Result<Target, Diagnostic> {
+        match name.unwrap_or("") {
+            "" | "image" => Ok(Target::Image),
+            "binary" => Ok(Target::Binary),
+            "test" => Ok(Target::Test),
+            "vet" => Ok(Target::Vet),
+            other => {
+                let mut hint = format!("the valid targets are: {}", TARGETS.join(", "));
+                if let Some(near) = crate::gofile::did_you_mean(other, TARGETS) {
+                    hint = format!("did you mean `{near}`? {hint}");
+                }
+                Err(Diagnostic::new(format!("unknown target {other:?}")).hint(hint))
+            }
+        }
+    }
 }
 
 /// An image gofront pulls, and why that one.
@@ -107,6 +135,7 @@ pub struct Runtime {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildPlan {
+    pub target: Target,
     pub module: String,
     /// Module root inside the context ("" for the context root).
     pub module_dir: String,
@@ -128,9 +157,13 @@ pub struct BuildPlan {
     pub go_env: Vec<(String, String)>,
     /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
     pub compile_env: Vec<(String, String)>,
+    /// Extra environment of `go test`/`go vet`: native platform, CGO_ENABLED, build_env.
+    pub check_env: Vec<(String, String)>,
     pub build_command: Vec<String>,
     pub cache_ids: CacheIds,
     pub runtime: Runtime,
+    /// OS packages to install on the base image.
+    pub packages: Vec<String>,
     /// SOURCE_DATE_EPOCH, when given.
     pub epoch: Option<i64>,
     /// Gofile spans of the settings each stage comes from, for error source maps.
@@ -162,6 +195,9 @@ impl LineSpan {
     }
 }
 
+/// The runtime for cgo binaries: glibc, CA certificates, time zones, nonroot.
+pub const CGO_BASE: &str = "gcr.io/distroless/base-debian12:nonroot";
+
 /// Well-known `base` names.
 pub fn base_alias(name: &str) -> Option<&'static str> {
     match name {
@@ -172,13 +208,9 @@ pub fn base_alias(name: &str) -> Option<&'static str> {
     }
 }
 
-pub fn plan(
-    gofile: &Gofile,
-    gomod: &GoMod,
-    context: &ContextFacts,
-    options: &BuildOptions,
-) -> Result<BuildPlan, Diagnostic> {
-    check_unsupported(gofile)?;
+pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<BuildPlan, Diagnostic> {
+    let gomod = &layout.gomod;
+    let cgo = gofile.cgo.as_ref().is_some_and(|c| c.value);
     if gofile.module.value != gomod.module {
         return Err(Diagnostic::new(format!(
             "`module` is {:?}, but go.mod declares module {:?}",
@@ -187,29 +219,26 @@ pub fn plan(
         .at(gofile.module.span.clone())
         .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
     }
-    if let Some(target) = options.target.as_deref().filter(|t| !t.is_empty() && *t != "image") {
-        return Err(
-            Diagnostic::new(format!("unknown target {target:?}")).hint("the valid targets are: image (the default)")
-        );
-    }
+    let target = Target::parse(options.target.as_deref())?;
 
     let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
     let go_version = go_version(gofile, gomod, options)?;
-    let builder = builder(gofile, &go_version, options)?;
-    let base = base(gofile, &platform, options)?;
+    let builder = builder(gofile, &go_version, cgo, options)?;
+    let base = base(gofile, cgo, &platform, options)?;
+    check_cgo(gofile, &platform, &options.build_platform, &base)?;
+    if let (Some(first), Base::Scratch) = (gofile.packages.first(), &base) {
+        return Err(Diagnostic::new("`packages` needs a base image with a package manager; scratch has none")
+            .at(first.span.clone())
+            .hint("set base = \"debian\" or \"alpine\" (or any apt-get/apk image)"));
+    }
     let package = gofile.main.value.trim_end_matches('/').to_string();
     let binary = binary_name(gofile);
-
-    let mut module_files = vec!["go.mod".to_string()];
-    if context.has_go_sum {
-        module_files.push("go.sum".into());
-    }
 
     let mut go_env = vec![
         ("GOCACHE".to_string(), GOCACHE.to_string()),
         ("GOMODCACHE".into(), GOMODCACHE.into()),
         ("GOTOOLCHAIN".into(), "local".into()),
-        ("GOFLAGS".into(), goflags(context, options)),
+        ("GOFLAGS".into(), goflags(layout.has_vendor, options)),
     ];
     for name in GO_NETWORK_ARGS {
         if let Some(value) = options.build_args.get(*name) {
@@ -217,13 +246,16 @@ pub fn plan(
         }
     }
 
-    let mut compile_env = vec![("CGO_ENABLED".to_string(), "0".to_string())];
+    let cgo_enabled = if cgo { "1" } else { "0" };
+    let mut compile_env = vec![("CGO_ENABLED".to_string(), cgo_enabled.to_string())];
     compile_env.extend(platform.go_env().map_err(|e| {
         Diagnostic::new(format!("cannot build for {platform}: {e}"))
             .hint("pick a platform Go supports, e.g. linux/arm64")
     })?);
+    let mut check_env = vec![("CGO_ENABLED".to_string(), cgo_enabled.to_string())];
     for (name, value) in &gofile.build_env {
         compile_env.push((name.clone(), value.value.clone()));
+        check_env.push((name.clone(), value.value.clone()));
     }
 
     let ldflags = ldflags::expand(gofile, options)?;
@@ -257,8 +289,9 @@ pub fn plan(
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
     Ok(BuildPlan {
+        target,
         module: gofile.module.value.clone(),
-        module_dir: gofile.dir.as_ref().map(|d| clean_dir(&d.value)).unwrap_or_default(),
+        module_dir: layout.module_dir.clone(),
         package,
         binary: binary.clone(),
         go_version,
@@ -266,35 +299,43 @@ pub fn plan(
         base: base.clone(),
         platform,
         build_platform: options.build_platform.clone(),
-        module_files,
-        download: !context.has_vendor,
-        network: if context.has_vendor { Network::None } else { options.network },
+        module_files: layout.module_files.clone(),
+        download: !layout.has_vendor,
+        network: if layout.has_vendor { Network::None } else { options.network },
         go_env,
         compile_env,
+        check_env,
         build_command,
         cache_ids,
         runtime: runtime(gofile, &binary, &base, options),
+        packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,
         spans,
     })
 }
 
-fn check_unsupported(gofile: &Gofile) -> Result<(), Diagnostic> {
-    if let Some(cgo) = gofile.cgo.as_ref().filter(|c| c.value) {
-        return Err(Diagnostic::new("`cgo = true` is not supported by this gofront version yet")
-            .at(cgo.span.clone())
-            .hint("remove the line to build a static binary with CGO_ENABLED=0"));
+/// cgo needs a C toolchain for the target: the builder's own, so only the build platform,
+/// unless `build_env` names a cross compiler.
+fn check_cgo(gofile: &Gofile, platform: &Platform, build_platform: &Platform, base: &Base) -> Result<(), Diagnostic> {
+    let Some(cgo) = gofile.cgo.as_ref().filter(|c| c.value) else {
+        return Ok(());
+    };
+    if platform != build_platform && !gofile.build_env.contains_key("CC") {
+        return Err(Diagnostic::new(format!(
+            "`cgo = true` cannot cross-compile to {platform} on a {build_platform} builder without a C cross compiler"
+        ))
+        .at(cgo.span.clone())
+        .hint(format!(
+            "build {platform} on a {platform} engine, drop cgo, or use a `builder` with a cross toolchain and set build_env = {{ CC = \"…-gcc\" }}"
+        )));
     }
-    if let Some(first) = gofile.packages.first() {
-        return Err(Diagnostic::new("`packages` is not supported by this gofront version yet")
-            .at(first.span.clone())
-            .hint("use a base image that already has the packages"));
+    if *base == Base::Scratch {
+        let span = gofile.base.as_ref().map_or(cgo.span.clone(), |b| b.span.clone());
+        return Err(Diagnostic::new("a cgo binary needs libc at run time, which `base = \"scratch\"` does not have")
+            .at(span)
+            .hint("remove `base` (cgo defaults to gcr.io/distroless/base-debian12:nonroot) or pick a glibc base such as \"debian\""));
     }
     Ok(())
-}
-
-fn clean_dir(dir: &str) -> String {
-    dir.trim_start_matches("./").trim_end_matches('/').to_string().replace("/./", "/")
 }
 
 fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<String, Diagnostic> {
@@ -349,10 +390,12 @@ fn named_image(
     Ok(None)
 }
 
-fn builder(gofile: &Gofile, go_version: &str, options: &BuildOptions) -> Result<ImageChoice, Diagnostic> {
+fn builder(gofile: &Gofile, go_version: &str, cgo: bool, options: &BuildOptions) -> Result<ImageChoice, Diagnostic> {
+    // cgo links against glibc, so it needs the Debian-based image and its gcc.
+    let flavour = if cgo { "bookworm" } else { "alpine" };
     let (reference, origin, span) = match &gofile.builder {
         Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
-        None => (format!("golang:{go_version}-alpine"), format!("Go {go_version} (from go.mod or `go`)"), None),
+        None => (format!("golang:{go_version}-{flavour}"), format!("Go {go_version} (from go.mod or `go`)"), None),
     };
     let names = vec!["builder".to_string(), reference::familiar(&reference)];
     if let Some((image, origin)) = named_image(&names, &options.build_platform, options)? {
@@ -361,9 +404,10 @@ fn builder(gofile: &Gofile, go_version: &str, options: &BuildOptions) -> Result<
     Ok(ImageChoice { reference: reference::normalize(&reference), origin, span })
 }
 
-fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<Base, Diagnostic> {
+fn base(gofile: &Gofile, cgo: bool, platform: &Platform, options: &BuildOptions) -> Result<Base, Diagnostic> {
     let requested = gofile.base.as_ref();
-    let name = requested.map_or("scratch", |b| b.value.as_str());
+    let default = if cgo { CGO_BASE } else { "scratch" };
+    let name = requested.map_or(default, |b| b.value.as_str());
     let span = requested.map(|b| b.span.clone());
     let reference = base_alias(name).unwrap_or(name);
     let mut names = vec!["base".to_string()];
@@ -383,8 +427,8 @@ fn base(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<
     }))
 }
 
-fn goflags(context: &ContextFacts, options: &BuildOptions) -> String {
-    let mut flags = vec![if context.has_vendor { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
+fn goflags(vendored: bool, options: &BuildOptions) -> String {
+    let mut flags = vec![if vendored { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
     if let Some(extra) = options.build_args.get("GOFLAGS") {
         flags.extend(extra.split_whitespace().map(str::to_string));
     }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Base, BuildPlan, LineSpan, Network, CA_BUNDLE, GOCACHE, GOMODCACHE, NONROOT, OUT, SRC, ZONEINFO};
+use super::{Base, BuildPlan, LineSpan, Network, Target, CA_BUNDLE, GOCACHE, GOMODCACHE, NONROOT, OUT, SRC, ZONEINFO};
 use crate::gofile::span::LineCol;
 use crate::image::{self, History, ImageConfig};
 use crate::llb::{self, CopyOptions, Exec, FileOps, Graph, Local, Mount, Output, Owner};
@@ -23,6 +23,48 @@ const DEPS_DONE: &str = "/gofront/deps";
 pub struct ResolvedImage {
     pub reference: String,
     pub config: ImageConfig,
+    /// How to install `packages` on it, when the plan has any.
+    pub package_manager: Option<PackageManager>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageManager {
+    Apt,
+    Apk,
+}
+
+impl PackageManager {
+    /// From /etc/os-release: `ID` or `ID_LIKE` naming a Debian or Alpine family.
+    pub fn from_os_release(text: &str) -> Option<PackageManager> {
+        let ids: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ID=").or_else(|| l.strip_prefix("ID_LIKE=")))
+            .flat_map(|v| v.trim_matches('"').split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        if ids.iter().any(|id| id == "alpine") {
+            Some(PackageManager::Apk)
+        } else if ids.iter().any(|id| id == "debian" || id == "ubuntu") {
+            Some(PackageManager::Apt)
+        } else {
+            None
+        }
+    }
+
+    /// The install command, cleaning up indexes so they do not land in the layer.
+    pub fn install(self, packages: &[String]) -> Vec<String> {
+        match self {
+            PackageManager::Apk => {
+                ["apk", "add", "--no-cache"].iter().map(|s| s.to_string()).chain(packages.iter().cloned()).collect()
+            }
+            PackageManager::Apt => {
+                let script = format!(
+                    "set -eu; apt-get update -qq; apt-get install -y -qq --no-install-recommends {}; rm -rf /var/lib/apt/lists/*",
+                    packages.join(" ")
+                );
+                vec!["/bin/sh".into(), "-c".into(), script]
+            }
+        }
+    }
 }
 
 /// How to reach the client's build context.
@@ -34,21 +76,19 @@ pub struct ContextSource {
     pub resolve_mode: Option<String>,
 }
 
-/// The small transfer gofront reads module metadata from: go.mod, go.sum, .dockerignore.
-pub fn module_files_source(session: &str, module_dir: &str) -> Local {
-    let at = |file: &str| {
-        if module_dir.is_empty() {
-            file.to_string()
-        } else {
-            format!("{module_dir}/{file}")
-        }
-    };
+/// The small transfer gofront reads module metadata from: every go.mod, go.sum, go.work,
+/// go.work.sum and vendor/modules.txt of the context, and .dockerignore.
+pub fn module_files_source(session: &str) -> Local {
+    let mut include = vec![".dockerignore".to_string()];
+    for name in ["go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt"] {
+        include.push(name.to_string());
+        include.push(format!("**/{name}"));
+    }
     Local {
         name: "context".into(),
         session: session.into(),
         shared_key: "gofront-module-files".into(),
-        include: vec![at("go.mod"), at("go.sum"), at("vendor/modules.txt"), ".dockerignore".into()],
-        differ_none: false,
+        include,
         ..Default::default()
     }
 }
@@ -70,6 +110,8 @@ pub struct Emitted {
     pub graph: Graph,
     pub result: Output,
     pub config: ImageConfig,
+    /// Build the result before returning: checks (test, vet) must fail the build even without an export.
+    pub evaluate: bool,
 }
 
 pub fn emit(
@@ -85,54 +127,119 @@ pub fn emit(
     let (op, caps) = llb::image_source(&builder.reference, resolve_mode);
     let builder_root =
         graph.source(op, Some(plan.build_platform.wire()), &format!("[gofront] builder {}", builder.reference), &caps);
-
     let (op, caps) = context_source(context).into_op();
     let source = graph.source(op, None, "[gofront] load build context", &caps);
+    let go = GoSteps {
+        plan,
+        builder: builder_root.clone(),
+        env: merge_env(&builder.config.env_pairs(), &plan.go_env),
+        cwd: if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) },
+    };
 
-    let module_root = if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) };
-    let builder_env = merge_env(&builder.config.env_pairs(), &plan.go_env);
+    let deps_done = plan.download.then(|| go.download(&mut graph, context, timestamp));
 
-    let deps_done = plan.download.then(|| {
-        let (op, caps) = module_files_source(&context.session, &plan.module_dir).into_op();
+    if matches!(plan.target, Target::Test | Target::Vet) {
+        let (verb, name) =
+            if plan.target == Target::Test { ("test", "go test ./...") } else { ("vet", "go vet ./...") };
+        let args = vec!["go".to_string(), verb.to_string(), "./...".to_string()];
+        let checked =
+            go.run(&mut graph, &source, deps_done.as_ref(), args, &plan.check_env, &format!("[gofront] {name}"));
+        let config = image_config(plan, None, Vec::new());
+        return Emitted { graph, result: checked, config, evaluate: true };
+    }
+
+    let binary = go.run(
+        &mut graph,
+        &source,
+        deps_done.as_ref(),
+        plan.build_command.clone(),
+        &plan.compile_env,
+        &format!("[gofront] go build {} ({})", plan.package, plan.platform),
+    );
+    if plan.target == Target::Binary {
+        let mut config = image_config(plan, None, Vec::new());
+        config.config.entrypoint = Some(vec![format!("/{}", plan.binary)]);
+        config.config.working_dir = "/".into();
+        return Emitted { graph, result: binary, config, evaluate: false };
+    }
+
+    let (root, mut history) = match (&plan.base, base) {
+        (Base::Image(_), Some(base)) => {
+            let (op, caps) = llb::image_source(&base.reference, resolve_mode);
+            let name = format!("[gofront] base {} ({})", base.reference, plan.platform);
+            let mut root = graph.source(op, Some(plan.platform.wire()), &name, &caps);
+            let mut history = base.config.history.clone();
+            if let (false, Some(manager)) = (plan.packages.is_empty(), base.package_manager) {
+                root = install_packages(&mut graph, plan, base, manager, &root);
+                history.push(history_entry(plan, &format!("install {}", plan.packages.join(" "))));
+            }
+            (root, history)
+        }
+        _ => {
+            let root = scratch_root(&mut graph, &builder_root, &builder.config, timestamp);
+            (root, vec![history_entry(plan, "runtime root: CA certificates, zoneinfo, passwd/group, /tmp")])
+        }
+    };
+
+    let entrypoint = &plan.runtime.entrypoint[0];
+    let owned_by_root = Some(Owner { uid: 0, gid: 0 });
+    let image = FileOps::on(Some(root), timestamp).copy(
+        &binary,
+        &format!("/{}", plan.binary),
+        entrypoint,
+        CopyOptions { owner: owned_by_root, mode: Some(0o755), ..Default::default() },
+    );
+    history.push(history_entry(plan, &format!("COPY {entrypoint} (go build {})", plan.package)));
+    let mut result = graph.file(image, &format!("[gofront] image {entrypoint} ({})", plan.platform));
+
+    if !plan.runtime.files.is_empty() {
+        let mut files = FileOps::on(Some(result), timestamp);
+        for file in &plan.runtime.files {
+            let from = format!("/{}", file.from.trim_start_matches("./"));
+            let options =
+                CopyOptions { owner: owned_by_root, dir_contents: true, wildcard: true, ..Default::default() };
+            files = files.copy(&source, &from, &file.to, options);
+        }
+        history.push(history_entry(plan, "COPY files"));
+        result = graph.file(files, "[gofront] copy files");
+    }
+
+    let config = image_config(plan, base.map(|b| &b.config), history);
+    Emitted { graph, result, config, evaluate: false }
+}
+
+/// The Go steps of one build: the same builder, environment and caches for each.
+struct GoSteps<'a> {
+    plan: &'a BuildPlan,
+    builder: Output,
+    env: Vec<(String, String)>,
+    cwd: String,
+}
+
+impl GoSteps<'_> {
+    /// `go mod download` on the module files alone, so only a go.mod/go.sum change re-runs it.
+    fn download(&self, graph: &mut Graph, context: &ContextSource, timestamp: i64) -> Output {
+        let plan = self.plan;
+        let (op, caps) = module_files_source(&context.session).into_op();
         let module_files = graph.source(op, None, "[gofront] load go.mod and go.sum", &caps);
         let mut files = FileOps::on(None, timestamp);
         for file in &plan.module_files {
-            let from =
-                if plan.module_dir.is_empty() { format!("/{file}") } else { format!("/{}/{file}", plan.module_dir) };
-            files = files.copy(&module_files, &from, &format!("/{file}"), CopyOptions::default());
+            files = files.copy(&module_files, &format!("/{file}"), &format!("/{file}"), CopyOptions::default());
         }
         let module_only = graph.file(files, "[gofront] module files");
         let deps = graph.exec(
             Exec {
                 args: vec!["go".into(), "mod".into(), "download".into()],
-                env: render_env(&builder_env),
-                cwd: SRC.into(),
+                env: render_env(&self.env),
+                cwd: self.cwd.clone(),
                 network: net_mode(plan.network),
                 mounts: vec![
                     // Root needs an output: BuildKit mounts a no-output root read-only and cannot create the cwd.
-                    Mount::Bind {
-                        dest: "/".into(),
-                        from: Some(builder_root.clone()),
-                        selector: String::new(),
-                        readonly: false,
-                        output: true,
-                    },
-                    Mount::Bind {
-                        dest: SRC.into(),
-                        from: Some(module_only),
-                        selector: String::new(),
-                        readonly: true,
-                        output: false,
-                    },
-                    Mount::Bind {
-                        dest: DEPS_DONE.into(),
-                        from: None,
-                        selector: String::new(),
-                        readonly: false,
-                        output: true,
-                    },
-                    Mount::Cache { dest: GOMODCACHE.into(), id: plan.cache_ids.modules.clone() },
-                    Mount::Tmpfs { dest: "/tmp".into() },
+                    Mount::writable("/", Some(&self.builder)),
+                    Mount::read_only(SRC, &module_only),
+                    Mount::writable(DEPS_DONE, None),
+                    Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
+                    Mount::tmpfs("/tmp"),
                 ],
                 platform: Some(plan.build_platform.wire()),
                 ..Default::default()
@@ -140,108 +247,74 @@ pub fn emit(
             "[gofront] go mod download",
         );
         graph.locate(&deps.digest, ranges(&plan.spans.module));
-        deps.at(DEPS_DONE)
-    });
-
-    let mut mounts = vec![
-        // Root needs an output: BuildKit mounts a no-output root read-only and cannot create the cwd.
-        Mount::Bind {
-            dest: "/".into(),
-            from: Some(builder_root.clone()),
-            selector: String::new(),
-            readonly: false,
-            output: true,
-        },
-        Mount::Bind {
-            dest: SRC.into(),
-            from: Some(source.clone()),
-            selector: String::new(),
-            readonly: true,
-            output: false,
-        },
-        Mount::Bind { dest: OUT.into(), from: None, selector: String::new(), readonly: false, output: true },
-        Mount::Cache { dest: GOMODCACHE.into(), id: plan.cache_ids.modules.clone() },
-        Mount::Cache { dest: GOCACHE.into(), id: plan.cache_ids.build.clone() },
-        Mount::Tmpfs { dest: "/tmp".into() },
-    ];
-    if let Some(Some(done)) = &deps_done {
-        mounts.push(Mount::Bind {
-            dest: DEPS_DONE.into(),
-            from: Some(done.clone()),
-            selector: String::new(),
-            readonly: true,
-            output: false,
-        });
+        deps.at(DEPS_DONE).unwrap_or(Output { digest: deps.digest, index: 1 })
     }
-    let compile = graph.exec(
+
+    /// A Go command over the whole (read-only) context; returns its /out directory.
+    fn run(
+        &self,
+        graph: &mut Graph,
+        source: &Output,
+        deps_done: Option<&Output>,
+        args: Vec<String>,
+        extra_env: &[(String, String)],
+        name: &str,
+    ) -> Output {
+        let plan = self.plan;
+        let mut mounts = vec![
+            Mount::writable("/", Some(&self.builder)),
+            Mount::read_only(SRC, source),
+            Mount::writable(OUT, None),
+            Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
+            Mount::cache(GOCACHE, &plan.cache_ids.build),
+            Mount::tmpfs("/tmp"),
+        ];
+        if let Some(done) = deps_done {
+            mounts.push(Mount::read_only(DEPS_DONE, done));
+        }
+        let step = graph.exec(
+            Exec {
+                args,
+                env: render_env(&merge_env(&self.env, extra_env)),
+                cwd: self.cwd.clone(),
+                // Kept even with a warm deps step: BuildKit's GC may have pruned the module cache.
+                network: net_mode(plan.network),
+                mounts,
+                platform: Some(plan.build_platform.wire()),
+                ..Default::default()
+            },
+            name,
+        );
+        graph.locate(&step.digest, ranges(&plan.spans.build));
+        step.at(OUT).unwrap_or(Output { digest: step.digest, index: 1 })
+    }
+}
+
+/// Runs the base's package manager on the base itself, for the target platform.
+fn install_packages(
+    graph: &mut Graph,
+    plan: &BuildPlan,
+    base: &ResolvedImage,
+    manager: PackageManager,
+    root: &Output,
+) -> Output {
+    let mut env = base.config.env_pairs();
+    if !env.iter().any(|(k, _)| k == "PATH") {
+        env.push(("PATH".into(), super::DEFAULT_PATH.into()));
+    }
+    let step = graph.exec(
         Exec {
-            args: plan.build_command.clone(),
-            env: render_env(&merge_env(&builder_env, &plan.compile_env)),
-            cwd: module_root,
-            // Kept even with a warm deps step: BuildKit's GC may have pruned the module cache.
-            network: net_mode(plan.network),
-            mounts,
-            platform: Some(plan.build_platform.wire()),
-            ..Default::default()
+            args: manager.install(&plan.packages),
+            env: render_env(&env),
+            cwd: "/".into(),
+            user: "0:0".into(),
+            network: net_mode(if plan.network == Network::None { Network::Sandbox } else { plan.network }),
+            mounts: vec![Mount::writable("/", Some(root))],
+            platform: Some(plan.platform.wire()),
         },
-        &format!("[gofront] go build {} ({})", plan.package, plan.platform),
+        &format!("[gofront] install {} ({})", plan.packages.join(" "), plan.platform),
     );
-    graph.locate(&compile.digest, ranges(&plan.spans.build));
-    let binary = compile.at(OUT).unwrap_or(Output { digest: compile.digest.clone(), index: 0 });
-
-    let (root, mut history) = match (&plan.base, base) {
-        (Base::Image(_), Some(base)) => {
-            let (op, caps) = llb::image_source(&base.reference, resolve_mode);
-            let root = graph.source(
-                op,
-                Some(plan.platform.wire()),
-                &format!("[gofront] base {} ({})", base.reference, plan.platform),
-                &caps,
-            );
-            (root, base.config.history.clone())
-        }
-        _ => {
-            let root = scratch_root(&mut graph, &builder_root, &builder.config, timestamp);
-            let entry = history_entry(plan, "runtime root: CA certificates, zoneinfo, passwd/group, /tmp", false);
-            (root, vec![entry])
-        }
-    };
-
-    let mut image = FileOps::on(Some(root), timestamp).copy(
-        &binary,
-        &format!("/{}", plan.binary),
-        &plan.runtime.entrypoint[0],
-        CopyOptions { owner: Some(Owner { uid: 0, gid: 0 }), mode: Some(0o755), ..Default::default() },
-    );
-    history.push(history_entry(
-        plan,
-        &format!("COPY {} (go build {})", plan.runtime.entrypoint[0], plan.package),
-        false,
-    ));
-    let mut result =
-        graph.file(image.clone(), &format!("[gofront] image {} ({})", plan.runtime.entrypoint[0], plan.platform));
-
-    if !plan.runtime.files.is_empty() {
-        image = FileOps::on(Some(result), timestamp);
-        for file in &plan.runtime.files {
-            image = image.copy(
-                &source,
-                &format!("/{}", file.from.trim_start_matches("./")),
-                &file.to,
-                CopyOptions {
-                    owner: Some(Owner { uid: 0, gid: 0 }),
-                    dir_contents: true,
-                    wildcard: true,
-                    ..Default::default()
-                },
-            );
-        }
-        history.push(history_entry(plan, "COPY files", false));
-        result = graph.file(image, "[gofront] copy files");
-    }
-
-    let config = image_config(plan, base.map(|b| &b.config), history);
-    Emitted { graph, result, config }
+    step.at("/").unwrap_or(Output { digest: step.digest, index: 0 })
 }
 
 /// gofront's minimal root: made with file ops only, identical for every app, so it is cached and shared.
@@ -277,12 +350,12 @@ fn scratch_root(graph: &mut Graph, builder: &Output, builder_config: &ImageConfi
     graph.file(ops, "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp")
 }
 
-fn history_entry(plan: &BuildPlan, what: &str, empty: bool) -> History {
+fn history_entry(plan: &BuildPlan, what: &str) -> History {
     History {
         created: plan.epoch.map(image::rfc3339),
         created_by: format!("gofront: {what}"),
         comment: "gofront".into(),
-        empty_layer: empty,
+        empty_layer: false,
     }
 }
 

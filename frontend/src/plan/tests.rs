@@ -11,12 +11,17 @@ fn options() -> BuildOptions {
 
 fn plan_of(gofile_text: &str, options: &BuildOptions) -> Result<BuildPlan, Diagnostic> {
     let g = gofile::parse(gofile_text).expect("gofile");
-    plan(
-        &g,
-        &gomod("module example.com/shop\n\ngo 1.22.3\n"),
-        &ContextFacts { has_go_sum: true, has_vendor: false },
-        options,
-    )
+    plan(&g, &layout_of("module example.com/shop\n\ngo 1.22.3\n", false), options)
+}
+
+fn layout_of(gomod_text: &str, has_vendor: bool) -> Layout {
+    Layout {
+        module_dir: String::new(),
+        gomod: gomod(gomod_text),
+        workspace: None,
+        module_files: vec!["go.mod".into(), "go.sum".into()],
+        has_vendor,
+    }
 }
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
@@ -52,8 +57,7 @@ fn module_mismatch_names_both() {
 #[test]
 fn go_version_sources() {
     let toolchain = gofile::parse(SHOP).expect("gofile");
-    let facts = ContextFacts::default();
-    let p = plan(&toolchain, &gomod("module example.com/shop\ngo 1.22\ntoolchain go1.24.2\n"), &facts, &options())
+    let p = plan(&toolchain, &layout_of("module example.com/shop\ngo 1.22\ntoolchain go1.24.2\n", false), &options())
         .expect("plan");
     assert_eq!(p.go_version, "1.24");
 
@@ -117,10 +121,9 @@ fn ldflags_interpolation() {
 #[test]
 fn vendored_modules_build_offline() {
     let g = gofile::parse(SHOP).expect("gofile");
-    let facts = ContextFacts { has_go_sum: true, has_vendor: true };
     let mut o = options();
     o.network = Network::Host;
-    let p = plan(&g, &gomod("module example.com/shop\ngo 1.22\n"), &facts, &o).expect("plan");
+    let p = plan(&g, &layout_of("module example.com/shop\ngo 1.22\n", true), &o).expect("plan");
     assert!(!p.download);
     assert_eq!(p.network, Network::None);
     assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=vendor".into())));
@@ -147,7 +150,7 @@ fn binary_names() {
     assert_eq!(p("module = \"example.com/shop\"\nmain = \"./cmd/api/\"\n"), "api");
     assert_eq!(p("module = \"example.com/shop\"\nmain = \".\"\nname = \"svc\"\n"), "svc");
     let g = gofile::parse("module = \"example.com/shop/v2\"\nmain = \".\"\n").expect("gofile");
-    let v2 = plan(&g, &gomod("module example.com/shop/v2\ngo 1.22\n"), &ContextFacts::default(), &options());
+    let v2 = plan(&g, &layout_of("module example.com/shop/v2\ngo 1.22\n", false), &options());
     assert_eq!(v2.expect("plan").binary, "shop");
 }
 
@@ -172,5 +175,7 @@ fn unknown_targets_list_the_valid_ones() {
     o.target = Some("binary-x".into());
     let err = plan_of(SHOP, &o).expect_err("target");
     assert!(err.message.contains("unknown target \"binary-x\""));
-    assert!(err.hint.unwrap_or_default().contains("image"));
+    assert_eq!(err.hint.as_deref(), Some("did you mean `binary`? the valid targets are: image, binary, test, vet"));
+    o.target = Some("test".into());
+    assert_eq!(plan_of(SHOP, &o).expect("plan").target, Target::Test);
 }

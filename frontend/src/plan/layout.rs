@@ -1,0 +1,286 @@
+//! Where the module lives in the build context, and which module files the dependency stage needs:
+//! the module's go.mod/go.sum, a go.work workspace with all its modules, and local replace targets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::gofile::Gofile;
+use crate::gomod::{self, GoMod};
+
+/// Module metadata files found in the context: every path, and the text of go.mod/go.work files.
+#[derive(Debug, Clone, Default)]
+pub struct ContextFiles {
+    pub paths: BTreeSet<String>,
+    pub texts: BTreeMap<String, String>,
+}
+
+impl ContextFiles {
+    fn has(&self, path: &str) -> bool {
+        self.paths.contains(path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The module root relative to the context ("" for the root).
+    pub module_dir: String,
+    pub gomod: GoMod,
+    /// Directory of the go.work that governs the module, if any.
+    pub workspace: Option<String>,
+    /// Context-relative files the dependency stage copies, sorted.
+    pub module_files: Vec<String>,
+    pub has_vendor: bool,
+}
+
+/// `a/b` + `../c` → `a/c`; None when it climbs out of the context.
+pub fn join(base: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn file_in(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn parent(dir: &str) -> Option<String> {
+    if dir.is_empty() {
+        None
+    } else {
+        Some(dir.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string()))
+    }
+}
+
+fn ignored(path: &str) -> bool {
+    path.split('/').any(|p| p == "vendor" || p == "testdata" || p == "node_modules" || p.starts_with('.'))
+}
+
+pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnostic> {
+    let module_dir = module_dir(gofile, files)?;
+    let gomod_path = file_in(&module_dir, "go.mod");
+    let gomod_text = files.texts.get(&gomod_path).cloned().unwrap_or_default();
+    let gomod = gomod::parse(&gomod_text).map_err(|e| {
+        Diagnostic::new(format!("cannot read {gomod_path}: {e}"))
+            .at(gofile.module.span.clone())
+            .hint("fix go.mod; `go mod tidy` checks it")
+    })?;
+
+    let mut wanted = BTreeSet::new();
+    let add_module = |dir: &str, wanted: &mut BTreeSet<String>| {
+        for name in ["go.mod", "go.sum"] {
+            let path = file_in(dir, name);
+            if files.has(&path) {
+                wanted.insert(path);
+            }
+        }
+    };
+    add_module(&module_dir, &mut wanted);
+    let mut module_dirs = vec![(module_dir.clone(), gomod.clone())];
+
+    let workspace = workspace_of(&module_dir, files);
+    if let Some(work_dir) = &workspace {
+        let work_path = file_in(work_dir, "go.work");
+        let work = gomod::parse_work(files.texts.get(&work_path).map(String::as_str).unwrap_or(""));
+        wanted.insert(work_path.clone());
+        let sum = file_in(work_dir, "go.work.sum");
+        if files.has(&sum) {
+            wanted.insert(sum);
+        }
+        let used: Vec<String> = work.uses.iter().filter_map(|u| join(work_dir, u)).collect();
+        if !used.contains(&module_dir) {
+            return Err(Diagnostic::new(format!(
+                "{work_path} does not `use` {:?}, the directory of module {}",
+                if module_dir.is_empty() { "." } else { &module_dir },
+                gofile.module.value
+            ))
+            .at(gofile.module.span.clone())
+            .hint(format!("add it with `go work use ./{module_dir}`")));
+        }
+        for dir in used {
+            add_module(&dir, &mut wanted);
+            if let Some(text) = files.texts.get(&file_in(&dir, "go.mod")) {
+                if let Ok(m) = gomod::parse(text) {
+                    module_dirs.push((dir, m));
+                }
+            }
+        }
+        for target in &work.local_replaces {
+            let dir = join(work_dir, target).ok_or_else(|| outside(gofile, &work_path, target))?;
+            add_module(&dir, &mut wanted);
+        }
+    }
+    for (dir, m) in &module_dirs {
+        for target in &m.local_replaces {
+            let target_dir = join(dir, target).ok_or_else(|| outside(gofile, &file_in(dir, "go.mod"), target))?;
+            if !files.has(&file_in(&target_dir, "go.mod")) {
+                return Err(Diagnostic::new(format!(
+                    "{} replaces a module with {target:?}, but the build context has no {}",
+                    file_in(dir, "go.mod"),
+                    file_in(&target_dir, "go.mod")
+                ))
+                .at(gofile.module.span.clone())
+                .hint("build from a directory that holds both (e.g. the repository root) and set `dir`"));
+            }
+            add_module(&target_dir, &mut wanted);
+        }
+    }
+
+    let has_vendor = files.has(&file_in(&module_dir, "vendor/modules.txt"))
+        || workspace.as_ref().is_some_and(|w| files.has(&file_in(w, "vendor/modules.txt")));
+    Ok(Layout { module_dir, gomod, workspace, module_files: wanted.into_iter().collect(), has_vendor })
+}
+
+fn outside(gofile: &Gofile, file: &str, target: &str) -> Diagnostic {
+    Diagnostic::new(format!("{file} points at {target:?}, which is outside the build context"))
+        .at(gofile.module.span.clone())
+        .hint("build from the repository root (`docker buildx build -f path/Gofile .`) and set `dir`")
+}
+
+fn workspace_of(module_dir: &str, files: &ContextFiles) -> Option<String> {
+    let mut dir = Some(module_dir.to_string());
+    while let Some(d) = dir {
+        if files.has(&file_in(&d, "go.work")) {
+            return Some(d);
+        }
+        dir = parent(&d);
+    }
+    None
+}
+
+fn module_dir(gofile: &Gofile, files: &ContextFiles) -> Result<String, Diagnostic> {
+    let wanted = &gofile.module.value;
+    if let Some(dir) = &gofile.dir {
+        let clean = join("", &dir.value).unwrap_or_default();
+        if !files.has(&file_in(&clean, "go.mod")) {
+            return Err(Diagnostic::new(format!("`dir` is {:?}, but there is no go.mod in it", dir.value))
+                .at(dir.span.clone())
+                .hint("point `dir` at the directory that holds the module's go.mod"));
+        }
+        return Ok(clean);
+    }
+    let modules: Vec<(String, String)> = files
+        .texts
+        .iter()
+        .filter(|(path, _)| path.ends_with("go.mod") && (path.as_str() == "go.mod" || path.ends_with("/go.mod")))
+        .filter(|(path, _)| !ignored(path))
+        .filter_map(|(path, text)| {
+            let dir = path.strip_suffix("go.mod").unwrap_or("").trim_end_matches('/').to_string();
+            gomod::parse(text).ok().map(|m| (dir, m.module))
+        })
+        .collect();
+    let matching: Vec<&String> = modules.iter().filter(|(_, m)| m == wanted).map(|(d, _)| d).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] if files.has("go.mod") => Ok(String::new()),
+        [] => {
+            let found: Vec<String> = modules.iter().map(|(d, m)| format!("{m} in {}", file_in(d, "go.mod"))).collect();
+            let mut diagnostic = Diagnostic::new("there is no go.mod at the root of the build context")
+                .at(gofile.module.span.clone())
+                .hint(format!("run `go mod init {wanted}` there, or build the directory that holds go.mod"));
+            if !found.is_empty() {
+                diagnostic = Diagnostic::new(format!(
+                    "no go.mod in the build context declares module {wanted}; found: {}",
+                    found.join(", ")
+                ))
+                .at(gofile.module.span.clone())
+                .hint("set `module` to one of those, or `dir` to the module's directory");
+            }
+            Err(diagnostic)
+        }
+        several => Err(Diagnostic::new(format!(
+            "several go.mod files declare module {wanted}: {}",
+            several.iter().map(|d| file_in(d, "go.mod")).collect::<Vec<_>>().join(", ")
+        ))
+        .at(gofile.module.span.clone())
+        .hint("set `dir` to the one to build")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gofile;
+
+    fn files(entries: &[(&str, &str)]) -> ContextFiles {
+        let mut f = ContextFiles::default();
+        for (path, text) in entries {
+            f.paths.insert((*path).to_string());
+            if path.ends_with("go.mod") || path.ends_with("go.work") {
+                f.texts.insert((*path).to_string(), (*text).to_string());
+            }
+        }
+        f
+    }
+
+    fn gofile(module: &str, extra: &str) -> Gofile {
+        gofile::parse(&format!("module = \"{module}\"\nmain = \".\"\n{extra}")).expect("gofile")
+    }
+
+    #[test]
+    fn root_module() {
+        let f = files(&[("go.mod", "module example.com/a\ngo 1.22\n"), ("go.sum", "")]);
+        let layout = locate(&gofile("example.com/a", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "");
+        assert_eq!(layout.module_files, ["go.mod", "go.sum"]);
+        assert!(layout.workspace.is_none());
+    }
+
+    #[test]
+    fn monorepo_module_is_found_from_its_path() {
+        let f = files(&[
+            ("go.mod", "module example.com/tools\n"),
+            ("services/api/go.mod", "module example.com/api\ngo 1.22\nreplace example.com/money => ../../libs/money\n"),
+            ("services/api/go.sum", ""),
+            ("libs/money/go.mod", "module example.com/money\n"),
+            ("services/api/vendor/example.com/x/go.mod", "module example.com/api\n"),
+        ]);
+        let layout = locate(&gofile("example.com/api", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "services/api");
+        assert_eq!(layout.module_files, ["libs/money/go.mod", "services/api/go.mod", "services/api/go.sum"]);
+    }
+
+    #[test]
+    fn workspaces_bring_every_used_module() {
+        let f = files(&[
+            ("go.work", "go 1.22\nuse ./svc\nuse ./lib\n"),
+            ("go.work.sum", ""),
+            ("svc/go.mod", "module example.com/svc\n"),
+            ("svc/go.sum", ""),
+            ("lib/go.mod", "module example.com/lib\n"),
+        ]);
+        let layout = locate(&gofile("example.com/svc", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "svc");
+        assert_eq!(layout.workspace.as_deref(), Some(""));
+        assert_eq!(layout.module_files, ["go.work", "go.work.sum", "lib/go.mod", "svc/go.mod", "svc/go.sum"]);
+    }
+
+    #[test]
+    fn errors_name_what_was_found() {
+        let f = files(&[("a/go.mod", "module example.com/a\n")]);
+        let err = locate(&gofile("example.com/b", ""), &f).expect_err("no match");
+        assert!(err.message.contains("found: example.com/a in a/go.mod"), "{}", err.message);
+
+        let f = files(&[("go.mod", "module example.com/a\nreplace x => ../outside\n")]);
+        let err = locate(&gofile("example.com/a", ""), &f).expect_err("outside");
+        assert!(err.message.contains("outside the build context"), "{}", err.message);
+
+        let f = files(&[("go.work", "use ./other\n"), ("svc/go.mod", "module example.com/svc\n")]);
+        let err = locate(&gofile("example.com/svc", ""), &f).expect_err("not used");
+        assert!(err.message.contains("does not `use` \"svc\""), "{}", err.message);
+
+        let err = locate(&gofile("example.com/a", "dir = \"nowhere\"\n"), &ContextFiles::default()).expect_err("dir");
+        assert!(err.message.contains("no go.mod in it"), "{}", err.message);
+    }
+}

@@ -1,0 +1,171 @@
+//! End-to-end: the shapes Go projects come in, every platform, built-in targets, runtime files.
+
+use std::path::Path;
+use std::time::Instant;
+
+use gofront_e2e::{inspect, run, tag, Project};
+
+/// ELF e_machine of a file: 62 x86-64, 183 aarch64, 40 arm.
+fn elf_machine(path: &Path) -> u16 {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..4], b"\x7fELF", "{} is not an ELF file", path.display());
+    u16::from_le_bytes([bytes[18], bytes[19]])
+}
+
+#[test]
+fn go_work_monorepo_with_a_replace_and_a_change_in_another_module() {
+    let image = tag("workspace");
+    let project = Project::from_fixture("monorepo");
+    project.gofile("module = \"example.com/api\"\nmain = \"./cmd/api\"\n");
+    let first = project.build(&["-t", &image, "--load"]).ok();
+    assert!(first.log.contains("go mod download"), "{}", first.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Hello, workspace!") && out.contains("price: 19.99 EUR"), "{out}");
+
+    // A source change in the other workspace module: modules stay cached, the change shows.
+    let money = project.read("libs/money/money.go").replace("EUR", "USD");
+    project.write("libs/money/money.go", &money);
+    let second = project.build(&["-t", &image, "--load"]).ok();
+    assert_eq!(second.step_cached("go mod download"), Some(true), "{}", second.log);
+    let (_, out) = run(&image, &[]);
+    assert!(out.contains("price: 19.99 USD"), "{out}");
+}
+
+#[test]
+fn local_replace_outside_the_module_directory() {
+    let image = tag("replace");
+    let project = Project::from_fixture("replace");
+    project.gofile("module = \"example.com/app\"\nmain = \".\"\n");
+    project.build(&["-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("app uses the local lib"), "{out}");
+    assert_eq!(inspect(&image).expect("image")["Config"]["Entrypoint"], serde_json::json!(["/app/app"]));
+}
+
+#[test]
+fn vendored_modules_need_no_download_and_no_network() {
+    let image = tag("vendored");
+    let project = Project::from_fixture("vendored");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let build = project.build(&["--build-arg", "GOPROXY=off", "-t", &image, "--load"]).ok();
+    assert!(!build.log.contains("go mod download"), "vendored build downloaded modules:\n{}", build.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("Hello, shop!"), "{out}");
+}
+
+#[test]
+fn three_platforms_by_cross_compilation() {
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let one = tempfile::tempdir().expect("tmp");
+    let started = Instant::now();
+    project.build(&["--output", &format!("type=local,dest={}", one.path().display())]).ok();
+    let single = started.elapsed();
+
+    let out = tempfile::tempdir().expect("tmp");
+    let started = Instant::now();
+    let build = project
+        .build(&[
+            "--platform",
+            "linux/amd64,linux/arm64,linux/arm/v7",
+            "--output",
+            &format!("type=local,dest={}", out.path().display()),
+        ])
+        .ok();
+    let three = started.elapsed();
+    for (dir, machine) in [("linux_amd64", 62), ("linux_arm64", 183), ("linux_arm_v7", 40)] {
+        assert_eq!(elf_machine(&out.path().join(dir).join("app/clock")), machine, "{dir}");
+        assert!(out.path().join(dir).join("etc/ssl/certs/ca-certificates.crt").exists(), "{dir} has no CA bundle");
+    }
+    // Every compile ran on the build platform: no emulation.
+    for target in ["linux/arm64", "linux/arm/v7"] {
+        assert!(build.log.contains(&format!("go build ./cmd/clock ({target})")), "{}", build.log);
+    }
+    assert!(!build.log.contains("exec format error"), "{}", build.log);
+    println!("figures: single-platform {:.2}s, three platforms {:.2}s", single.as_secs_f64(), three.as_secs_f64());
+}
+
+#[test]
+fn files_and_healthcheck_reach_the_image() {
+    let image = tag("assets");
+    let project = Project::from_fixture("assets");
+    project.gofile(
+        "module = \"example.com/assets\"\nmain = \"./cmd/assets\"\n\
+         files = [{ from = \"static/\", to = \"/app/static\" }, { from = \"schema.sql\", to = \"/app/schema.sql\" }]\n\
+         healthcheck = { cmd = [\"/app/assets\", \"-health\"], interval = \"30s\", retries = 3 }\n",
+    );
+    project.build(&["-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &["/app/static/hello.txt", "/app/static/css/site.css", "/app/schema.sql"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("/app/static/hello.txt: hello from a static file"), "{out}");
+    assert!(out.contains("/app/static/css/site.css: body { color: teal }"), "{out}");
+    assert!(out.contains("/app/schema.sql: CREATE TABLE"), "{out}");
+    let health = &inspect(&image).expect("image")["Config"]["Healthcheck"];
+    assert_eq!(health["Test"], serde_json::json!(["CMD", "/app/assets", "-health"]));
+    assert_eq!(health["Interval"], 30_000_000_000u64);
+    assert_eq!(health["Retries"], 3);
+}
+
+#[test]
+fn a_files_path_that_escapes_the_context_names_its_line() {
+    let project = Project::from_fixture("assets");
+    project.gofile("module = \"example.com/assets\"\nmain = \"./cmd/assets\"\nfiles = [{ from = \"../../etc/passwd\", to = \"/x\" }]\n");
+    let build = project.build(&["-t", &tag("escape"), "--load"]).failed();
+    assert!(build.log.contains("Gofile:4:"), "{}", build.log);
+    assert!(build.log.contains("`from` must stay inside the build context"), "{}", build.log);
+}
+
+#[test]
+fn binary_target_exports_just_the_binary() {
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let out = tempfile::tempdir().expect("tmp");
+    project.build(&["--target", "binary", "--output", &format!("type=local,dest={}", out.path().display())]).ok();
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["clock"]);
+    assert_eq!(elf_machine(&out.path().join("clock")), 62);
+}
+
+#[test]
+fn test_target_runs_go_test_and_fails_the_build_on_a_failing_test() {
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let passing = project.build(&["--target", "test"]).ok();
+    assert!(passing.log.contains("go test ./..."), "{}", passing.log);
+    assert!(passing.log.contains("example.com/shop/internal/catalog"), "{}", passing.log);
+
+    project.write(
+        "internal/catalog/broken_test.go",
+        "package catalog\n\nimport \"testing\"\n\nfunc TestBroken(t *testing.T) { t.Fatal(\"this test is broken on purpose\") }\n",
+    );
+    let failing = project.build(&["--target", "test"]).failed();
+    assert!(failing.log.contains("--- FAIL: TestBroken"), "{}", failing.log);
+    assert!(failing.log.contains("this test is broken on purpose"), "{}", failing.log);
+}
+
+#[test]
+fn vet_target_reports_vet_findings() {
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    project.build(&["--target", "vet"]).ok();
+    project.write(
+        "internal/catalog/bad.go",
+        "package catalog\n\nimport \"fmt\"\n\nfunc Bad() { fmt.Printf(\"%d\\n\", \"x\") }\n",
+    );
+    let failing = project.build(&["--target", "vet"]).failed();
+    assert!(failing.log.contains("fmt.Printf format %d has arg \"x\" of wrong type string"), "{}", failing.log);
+}
+
+#[test]
+fn unknown_target_lists_the_valid_ones() {
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let build = project.build(&["--target", "tset"]).failed();
+    assert!(build.log.contains("unknown target \"tset\""), "{}", build.log);
+    assert!(build.log.contains("the valid targets are: image, binary, test, vet"), "{}", build.log);
+}
