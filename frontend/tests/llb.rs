@@ -88,3 +88,52 @@ fn a_source_only_gofile_change_keeps_the_dependency_step() {
     };
     assert_eq!(block(&before), block(&after));
 }
+
+/// Alpine's package mirror is out of reach here, so the apk path is proven on the emitted LLB.
+#[test]
+fn alpine_packages_are_installed_with_apk_on_the_target_platform() {
+    let text = format!("{GOFILE}base = \"alpine\"\npackages = [\"curl\", \"tzdata\"]\n");
+    let gofile = gofile::parse(&text).expect("gofile");
+    let layout = Layout {
+        module_dir: String::new(),
+        gomod: gomod::parse(GOMOD).expect("go.mod"),
+        workspace: None,
+        module_files: vec!["go.mod".into()],
+        has_vendor: false,
+    };
+    let options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        target_platform: Platform::parse("linux/arm64"),
+        ..Default::default()
+    };
+    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let base = ResolvedImage {
+        reference: "docker.io/library/alpine:3@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+            .into(),
+        config: ImageConfig::from_json(
+            br#"{"os":"linux","architecture":"arm64","config":{"Env":["PATH=/usr/bin:/bin"]}}"#,
+        )
+        .expect("config"),
+        package_manager: stages::PackageManager::from_os_release("NAME=\"Alpine Linux\"\nID=alpine\n"),
+    };
+    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), Some(&base));
+    let text = describe(&emitted.graph.definition(&emitted.result, None));
+    let install = text.split("\n#").find(|b| b.contains("[gofront] install curl tzdata")).expect("install op");
+    assert!(install.contains("exec [\"apk\", \"add\", \"--no-cache\", \"curl\", \"tzdata\"]"), "{install}");
+    assert!(install.contains("[linux/arm64]"), "{install}");
+    assert!(install.contains("mount / Bind from #"), "{install}");
+    let image = text.split("\n#").find(|b| b.contains("[gofront] image /app/shop")).expect("image op");
+    assert!(image.contains("copy /shop -> /app/shop"), "{image}");
+    assert_eq!(emitted.config.architecture, "arm64");
+}
+
+#[test]
+fn debian_os_release_means_apt() {
+    let apt = stages::PackageManager::from_os_release("PRETTY_NAME=\"Debian GNU/Linux 12\"\nID=debian\n");
+    assert_eq!(apt, Some(stages::PackageManager::Apt));
+    let ubuntu = stages::PackageManager::from_os_release("ID=ubuntu\nID_LIKE=debian\n");
+    assert_eq!(ubuntu, Some(stages::PackageManager::Apt));
+    assert_eq!(stages::PackageManager::from_os_release("ID=fedora\n"), None);
+    let cmd = stages::PackageManager::Apt.install(&["jq".into()]);
+    assert!(cmd[2].contains("apt-get install -y -qq --no-install-recommends jq"), "{cmd:?}");
+}

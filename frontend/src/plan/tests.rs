@@ -179,3 +179,30 @@ fn unknown_targets_list_the_valid_ones() {
     o.target = Some("test".into());
     assert_eq!(plan_of(SHOP, &o).expect("plan").target, Target::Test);
 }
+
+#[test]
+fn cgo_uses_a_glibc_builder_and_base_and_refuses_to_cross_compile() {
+    let text = format!("{SHOP}cgo = true\n");
+    let p = plan_of(&text, &options()).expect("plan");
+    assert_eq!(p.builder.reference, "docker.io/library/golang:1.22-bookworm");
+    assert!(matches!(p.base, Base::Image(ref c) if c.reference == "gcr.io/distroless/base-debian12:nonroot"));
+    assert!(p.compile_env.contains(&("CGO_ENABLED".into(), "1".into())));
+
+    let mut arm = options();
+    arm.target_platform = Platform::parse("linux/arm64");
+    let err = plan_of(&text, &arm).expect_err("cross cgo");
+    assert!(err.message.contains("cannot cross-compile to linux/arm64 on a linux/amd64 builder"), "{}", err.message);
+    let with_cc = format!("{text}build_env = {{ CC = \"aarch64-linux-gnu-gcc\" }}\n");
+    assert!(plan_of(&with_cc, &arm).is_ok());
+
+    let err = plan_of(&format!("{text}base = \"scratch\"\n"), &options()).expect_err("scratch cgo");
+    assert!(err.message.contains("needs libc at run time"), "{}", err.message);
+}
+
+#[test]
+fn packages_need_a_base_with_a_package_manager() {
+    let err = plan_of(&format!("{SHOP}packages = [\"curl\"]\n"), &options()).expect_err("scratch packages");
+    assert!(err.message.contains("`packages` needs a base image"), "{}", err.message);
+    let p = plan_of(&format!("{SHOP}base = \"debian\"\npackages = [\"curl\"]\n"), &options()).expect("plan");
+    assert_eq!(p.packages, ["curl"]);
+}
