@@ -169,3 +169,40 @@ fn unknown_target_lists_the_valid_ones() {
     assert!(build.log.contains("unknown target \"tset\""), "{}", build.log);
     assert!(build.log.contains("the valid targets are: image, binary, test, vet"), "{}", build.log);
 }
+
+const MULTI: &str = "module = \"example.com/multi\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n\
+[targets.migrate]\nmain = \"./tools/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\nenv = { MODE = \"schema\" }\n";
+
+#[test]
+fn several_binaries_and_named_targets_share_one_compile() {
+    let project = Project::from_fixture("multi");
+    project.gofile(MULTI);
+    let image = tag("multi");
+    project.build(&["-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &["--port", "80"]);
+    assert!(ok && out.contains("api running [--port 80]"), "{out}");
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "{out}");
+    let out = std::process::Command::new("docker")
+        .args(["run", "--rm", "--network=none", "--entrypoint", "/app/worker", &image])
+        .output()
+        .expect("docker run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("worker running"), "{out:?}");
+
+    let migrate = tag("multi-migrate");
+    let build = project.build(&["--target", "migrate", "-t", &migrate, "--load"]).ok();
+    assert_eq!(build.step_cached("go build"), Some(true), "the compile was not shared:\n{}", build.log);
+    let (ok, out) = run(&migrate, &[]);
+    assert!(ok && out.contains("migrate [up] mode=schema"), "{out}");
+    assert_eq!(inspect(&migrate).expect("image")["Config"]["Entrypoint"], serde_json::json!(["/app/db-migrate"]));
+
+    let bin = tempfile::tempdir().expect("tmp");
+    project.build(&["--target", "binary", "--output", &format!("type=local,dest={}", bin.path().display())]).ok();
+    let mut names: Vec<String> = std::fs::read_dir(bin.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["api", "migrate", "worker"]);
+}

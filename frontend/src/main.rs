@@ -43,7 +43,9 @@ fn check(path: &std::path::Path) -> ExitCode {
     };
     match gofront::gofile::parse(&text) {
         Ok(gofile) => {
-            println!("{name}: ok (module {}, main {})", gofile.module.value, gofile.main.value);
+            let mains: Vec<&str> =
+                gofile.main.iter().chain(gofile.targets.iter().map(|t| &t.main)).map(|m| m.value.as_str()).collect();
+            println!("{name}: ok (module {}, main {})", gofile.module.value, mains.join(", "));
             ExitCode::SUCCESS
         }
         Err(diagnostic) => {

@@ -131,7 +131,7 @@ impl Frontend {
             excludes: ignore,
             resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
         };
-        self.check_main_package(&first, &context, &gofile, &file).await?;
+        self.check_main_packages(&first, &context, &file).await?;
         let builder = self.resolve(&first.builder, &first.build_platform, &file).await?;
 
         let source_info = pb::SourceInfo {
@@ -363,27 +363,39 @@ impl Frontend {
         })
     }
 
-    /// `main` must name a directory of the context holding a `package main`; say so before compiling.
-    async fn check_main_package(
+    /// Each `main` must name a directory of the context holding a `package main`; say so before compiling.
+    async fn check_main_packages(
         &mut self,
         plan: &BuildPlan,
         context: &ContextSource,
-        gofile: &gofile::Gofile,
         file: &BuildFile,
     ) -> Result<(), FrontendError> {
         let reference = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
-        let package = plan.package.trim_start_matches("./").trim_start_matches('.');
+        for binary in &plan.binaries {
+            self.check_main_package(&reference, plan, binary, file).await?;
+        }
+        Ok(())
+    }
+
+    async fn check_main_package(
+        &mut self,
+        reference: &str,
+        plan: &BuildPlan,
+        binary: &plan::Binary,
+        file: &BuildFile,
+    ) -> Result<(), FrontendError> {
+        let package = binary.package.trim_start_matches("./").trim_start_matches('.');
         let dir =
             [plan.module_dir.as_str(), package].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/");
         let dir = if dir.is_empty() { ".".to_string() } else { dir };
         let request =
-            gw::ReadDirRequest { r#ref: reference.clone(), dir_path: dir.clone(), include_pattern: "*.go".into() };
-        let main_span = gofile.main.span.clone();
+            gw::ReadDirRequest { r#ref: reference.to_string(), dir_path: dir.clone(), include_pattern: "*.go".into() };
+        let main_span = binary.span.clone();
         let entries = match self.client.read_dir(request).await {
             Ok(response) => response.into_inner().entries,
             Err(_) => {
                 return Err(file.error(
-                    Diagnostic::new(format!("`main` is {:?}, but the build context has no directory {dir:?}", plan.package))
+                    Diagnostic::new(format!("`main` is {:?}, but the build context has no directory {dir:?}", binary.package))
                         .at(main_span)
                         .hint("point `main` at the directory of your `package main`, e.g. \"./cmd/server\" (check .dockerignore too)"),
                 ))
@@ -396,7 +408,7 @@ impl Frontend {
             .collect();
         if go_files.is_empty() {
             return Err(file.error(
-                Diagnostic::new(format!("`main` is {:?}, but {dir:?} holds no Go files", plan.package))
+                Diagnostic::new(format!("`main` is {:?}, but {dir:?} holds no Go files", binary.package))
                     .at(main_span)
                     .hint("point `main` at the directory of your `package main`"),
             ));
@@ -405,7 +417,7 @@ impl Frontend {
         for name in &go_files {
             let path = if dir == "." { name.clone() } else { format!("{dir}/{name}") };
             let request = gw::ReadFileRequest {
-                r#ref: reference.clone(),
+                r#ref: reference.to_string(),
                 file_path: path,
                 range: Some(gw::FileRange { offset: 0, length: 64 << 10 }),
             };
@@ -423,7 +435,7 @@ impl Frontend {
         Err(file.error(
             Diagnostic::new(format!(
                 "`main` is {:?}, which is package {}, not a main package",
-                plan.package,
+                binary.package,
                 names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             ))
             .at(main_span)

@@ -35,12 +35,17 @@ pub const KEYS: &[&str] = &[
     "labels",
     "files",
     "packages",
+    "targets",
 ];
+
+/// Keys of a `[targets.NAME]` table.
+pub const TARGET_KEYS: &[&str] = &["main", "name", "args", "ports", "env", "labels", "healthcheck"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gofile {
     pub module: Located<String>,
-    pub main: Located<String>,
+    /// The main package(s) of the default image; empty when only `[targets.*]` are given.
+    pub main: Vec<Located<String>>,
     pub dir: Option<Located<String>>,
     pub go: Option<Located<String>>,
     pub builder: Option<Located<String>>,
@@ -59,10 +64,25 @@ pub struct Gofile {
     pub labels: BTreeMap<String, Located<String>>,
     pub files: Vec<Located<FileCopy>>,
     pub packages: Vec<Located<String>>,
+    /// `[targets.NAME]` images, in the order written.
+    pub targets: Vec<TargetTable>,
     /// Span of the whole document, for errors that belong to no single key.
     pub whole: Range<usize>,
     /// The text it was parsed from, to turn spans into lines.
     pub source: String,
+}
+
+/// One `[targets.NAME]` table: another binary of the module as its own image (`--target NAME`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetTable {
+    pub name: Located<String>,
+    pub main: Located<String>,
+    pub binary: Option<Located<String>>,
+    pub args: Option<Vec<Located<String>>>,
+    pub ports: Option<Vec<Located<Port>>>,
+    pub env: BTreeMap<String, Located<String>>,
+    pub labels: BTreeMap<String, Located<String>>,
+    pub healthcheck: Option<Located<Healthcheck>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,7 +133,15 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
         fields.take(key.get_ref(), key.span(), value)?;
     }
     let module = fields.module.ok_or_else(|| missing("module", "module = \"github.com/you/app\""))?;
-    let main = fields.main.ok_or_else(|| missing("main", "main = \"./cmd/server\" or main = \".\""))?;
+    if fields.main.is_empty() && fields.targets.is_empty() {
+        return Err(missing("main", "main = \"./cmd/server\" or main = \".\""));
+    }
+    if let (Some(name), true) = (&fields.name, fields.main.len() > 1) {
+        return Err(Diagnostic::new("`name` names a single binary, but `main` lists several")
+            .at(name.span.clone())
+            .hint("each binary is named after its directory; use [targets.NAME] tables to name them one by one"));
+    }
+    let main = fields.main;
     Ok(Gofile {
         module,
         main,
@@ -135,6 +163,7 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
         labels: fields.labels,
         files: fields.files,
         packages: fields.packages,
+        targets: fields.targets,
         whole,
         source: text.to_string(),
     })
@@ -157,7 +186,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 #[derive(Default)]
 struct Fields {
     module: Option<Located<String>>,
-    main: Option<Located<String>>,
+    main: Vec<Located<String>>,
     dir: Option<Located<String>>,
     go: Option<Located<String>>,
     builder: Option<Located<String>>,
@@ -176,13 +205,14 @@ struct Fields {
     labels: BTreeMap<String, Located<String>>,
     files: Vec<Located<FileCopy>>,
     packages: Vec<Located<String>>,
+    targets: Vec<TargetTable>,
 }
 
 impl Fields {
     fn take(&mut self, key: &str, key_span: Range<usize>, value: &Value<'_>) -> Result<(), Diagnostic> {
         match key {
             "module" => self.module = Some(module_path(value)?),
-            "main" => self.main = Some(package_path(value, "main")?),
+            "main" => self.main = mains(value)?,
             "dir" => self.dir = Some(context_path(value, "dir")?),
             "go" => self.go = Some(go_version(value)?),
             "builder" => self.builder = Some(image_ref(value, "builder")?),
@@ -201,6 +231,7 @@ impl Fields {
             "labels" => self.labels = string_table(value, "labels")?,
             "files" => self.files = files(value)?,
             "packages" => self.packages = packages(value)?,
+            "targets" => self.targets = targets(value)?,
             unknown => {
                 let mut diag = Diagnostic::new(format!("unknown key `{unknown}`")).at(key_span);
                 diag = match did_you_mean(unknown, KEYS) {
@@ -296,6 +327,86 @@ fn package_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnos
         ));
     }
     Ok(path)
+}
+
+/// `main = "./cmd/a"` or `main = ["./cmd/a", "./cmd/b"]`.
+fn mains(value: &Value<'_>) -> Result<Vec<Located<String>>, Diagnostic> {
+    match value.get_ref() {
+        DeValue::Array(items) => {
+            if items.as_ref().is_empty() {
+                return Err(Diagnostic::new("`main` lists no packages")
+                    .at(value.span())
+                    .hint("e.g. main = [\"./cmd/api\", \"./cmd/worker\"]"));
+            }
+            let mut out: Vec<Located<String>> = Vec::new();
+            for item in items.as_ref() {
+                let package = package_path(item, "main")?;
+                if out.iter().any(|p| p.value == package.value) {
+                    return Err(Diagnostic::new(format!("`main` lists {:?} twice", package.value)).at(package.span));
+                }
+                out.push(package);
+            }
+            Ok(out)
+        }
+        _ => Ok(vec![package_path(value, "main")?]),
+    }
+}
+
+fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
+    let mut out = Vec::new();
+    for (name, body) in table(value, "targets", "{ worker = { main = \"./cmd/worker\" } }")?.iter() {
+        let target_name = Located::new(name.get_ref().to_string(), name.span());
+        let valid = target_name.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !target_name.value.is_empty();
+        if !valid || ["image", "binary", "test", "vet"].contains(&target_name.value.as_str()) {
+            return Err(Diagnostic::new(format!("{:?} cannot name a target", target_name.value))
+                .at(target_name.span)
+                .hint("use letters, digits, '-' and '_', and none of image, binary, test, vet"));
+        }
+        let key = |k: &str| format!("targets.{}.{k}", target_name.value);
+        let entries = table(body, &format!("targets.{}", target_name.value), "{ main = \"./cmd/worker\" }")?;
+        let mut target = TargetTable {
+            name: target_name.clone(),
+            main: Located::new(String::new(), body.span()),
+            binary: None,
+            args: None,
+            ports: None,
+            env: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            healthcheck: None,
+        };
+        let mut has_main = false;
+        for (k, v) in entries.iter() {
+            match k.get_ref().as_ref() {
+                "main" => {
+                    target.main = package_path(v, &key("main"))?;
+                    has_main = true;
+                }
+                "name" => target.binary = Some(binary_name(v)?),
+                "args" => target.args = Some(string_list(v, &key("args"))?),
+                "ports" => target.ports = Some(ports(v)?),
+                "env" => target.env = env_table(v, &key("env"))?,
+                "labels" => target.labels = string_table(v, &key("labels"))?,
+                "healthcheck" => target.healthcheck = Some(healthcheck(v)?),
+                other => {
+                    let mut diag = Diagnostic::new(format!("unknown key `{other}` in [targets.{}]", target_name.value))
+                        .at(k.span());
+                    diag = match did_you_mean(other, TARGET_KEYS) {
+                        Some(near) => diag.hint(format!("did you mean `{near}`?")),
+                        None => diag.hint(format!("a target table takes: {}", TARGET_KEYS.join(", "))),
+                    };
+                    return Err(diag);
+                }
+            }
+        }
+        if !has_main {
+            return Err(Diagnostic::new(format!("[targets.{}] needs a `main`", target_name.value))
+                .at(body.span())
+                .hint("e.g. main = \"./cmd/worker\""));
+        }
+        out.push(target);
+    }
+    Ok(out)
 }
 
 fn context_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnostic> {

@@ -9,7 +9,7 @@ fn err(text: &str) -> (String, String) {
 fn minimal_gofile() {
     let g = parse("# syntax=gofront:1\nmodule = \"example.com/a\"\nmain = \".\"\n").expect("valid");
     assert_eq!(g.module.value, "example.com/a");
-    assert_eq!(g.main.value, ".");
+    assert_eq!(g.main[0].value, ".");
     assert!(g.tags.is_empty() && g.env.is_empty() && g.base.is_none());
 }
 
@@ -130,4 +130,28 @@ fn module_paths() {
     assert!(parse("module = \"example.com/a/v2\"\nmain = \".\"\n").is_ok());
     let (msg, _) = err("module = \"example.com//a\"\nmain = \".\"\n");
     assert!(msg.contains("not a valid Go module path"), "{msg}");
+}
+
+#[test]
+fn several_mains_and_target_tables() {
+    let g = parse(
+        "module = \"a.b/c\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n[targets.migrate]\nmain = \"./cmd/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\n\n[targets.cron]\nmain = \"./cmd/cron\"\n",
+    )
+    .expect("valid");
+    assert_eq!(g.main.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["./cmd/api", "./cmd/worker"]);
+    // Targets keep the order they were written in.
+    assert_eq!(g.targets.iter().map(|t| t.name.value.as_str()).collect::<Vec<_>>(), ["migrate", "cron"]);
+    assert_eq!(g.targets[0].binary.as_ref().map(|n| n.value.as_str()), Some("db-migrate"));
+    assert!(parse("module = \"a.b/c\"\n[targets.x]\nmain = \".\"\n").is_ok(), "targets alone are enough");
+
+    let (msg, _) = err("module = \"a.b/c\"\nmain = [\"./a\", \"./b\"]\nname = \"x\"\n");
+    assert!(msg.contains("`name` names a single binary"), "{msg}");
+    let (msg, _) = err("module = \"a.b/c\"\nmain = [\"./a\", \"./a\"]\n");
+    assert!(msg.contains("lists \"./a\" twice"), "{msg}");
+    let (msg, _) = err("module = \"a.b/c\"\n[targets.test]\nmain = \".\"\n");
+    assert!(msg.contains("\"test\" cannot name a target"), "{msg}");
+    let (msg, _) = err("module = \"a.b/c\"\n[targets.x]\nmian = \".\"\n");
+    assert!(msg.contains("unknown key `mian` in [targets.x]") && msg.contains("did you mean `main`?"), "{msg}");
+    let (msg, _) = err("module = \"a.b/c\"\n[targets.x]\nname = \"y\"\n");
+    assert!(msg.contains("[targets.x] needs a `main`"), "{msg}");
 }

@@ -70,11 +70,11 @@ impl Network {
 }
 
 /// What the build produces: `--target`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// The runtime image (the default).
-    Image,
-    /// Only the binary on an empty filesystem, for `--output type=local`.
+    /// A runtime image: the Gofile's top-level one, or a `[targets.NAME]` table's.
+    Image(Option<String>),
+    /// Only the binaries on an empty filesystem, for `--output type=local`.
     Binary,
     /// `go test ./...`; the build fails when a test fails.
     Test,
@@ -82,24 +82,40 @@ pub enum Target {
     Vet,
 }
 
-pub const TARGETS: &[&str] = &["image", "binary", "test", "vet"];
+pub const BUILTIN_TARGETS: &[&str] = &["image", "binary", "test", "vet"];
 
 impl Target {
-    fn parse(name: Option<&str>) -> Result<Target, Diagnostic> {
+    fn parse(name: Option<&str>, gofile: &Gofile) -> Result<Target, Diagnostic> {
+        let first_table = || gofile.targets.first().map(|t| t.name.value.clone());
         match name.unwrap_or("") {
-            "" | "image" => Ok(Target::Image),
+            "" | "image" if gofile.main.is_empty() => Ok(Target::Image(first_table())),
+            "" | "image" => Ok(Target::Image(None)),
             "binary" => Ok(Target::Binary),
             "test" => Ok(Target::Test),
             "vet" => Ok(Target::Vet),
+            table if gofile.targets.iter().any(|t| t.name.value == table) => Ok(Target::Image(Some(table.to_string()))),
             other => {
-                let mut hint = format!("the valid targets are: {}", TARGETS.join(", "));
-                if let Some(near) = crate::gofile::did_you_mean(other, TARGETS) {
+                let mut valid: Vec<&str> = BUILTIN_TARGETS.to_vec();
+                valid.extend(gofile.targets.iter().map(|t| t.name.value.as_str()));
+                let mut hint = format!("the valid targets are: {}", valid.join(", "));
+                if let Some(near) = crate::gofile::did_you_mean(other, &valid) {
                     hint = format!("did you mean `{near}`? {hint}");
                 }
                 Err(Diagnostic::new(format!("unknown target {other:?}")).hint(hint))
             }
         }
     }
+}
+
+/// A main package compiled in this build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    /// As `go build` takes it: `./cmd/api`.
+    pub package: String,
+    /// The file `go build` writes into /out.
+    pub file: String,
+    /// Where `main` names it in the Gofile.
+    pub span: Range<usize>,
 }
 
 /// An image gofront pulls, and why that one.
@@ -139,8 +155,13 @@ pub struct BuildPlan {
     pub module: String,
     /// Module root inside the context ("" for the context root).
     pub module_dir: String,
-    /// The main package as `go build` takes it, e.g. `./cmd/shop`.
+    /// Every main package of the Gofile, compiled together by one `go build`.
+    pub binaries: Vec<Binary>,
+    /// The selected image's binaries: (file in /out, name in /app); the first is the entrypoint.
+    pub image_binaries: Vec<(String, String)>,
+    /// The first package of the selected image, for progress names.
     pub package: String,
+    /// The entrypoint binary's name in /app.
     pub binary: String,
     pub go_version: String,
     pub builder: ImageChoice,
@@ -219,7 +240,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         .at(gofile.module.span.clone())
         .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
     }
-    let target = Target::parse(options.target.as_deref())?;
+    let target = Target::parse(options.target.as_deref(), gofile)?;
 
     let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
     let go_version = go_version(gofile, gomod, options)?;
@@ -231,8 +252,11 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
             .at(first.span.clone())
             .hint("set base = \"debian\" or \"alpine\" (or any apt-get/apk image)"));
     }
-    let package = gofile.main.value.trim_end_matches('/').to_string();
-    let binary = binary_name(gofile);
+    let binaries = binaries(gofile)?;
+    let image_binaries = image_binaries(gofile, &target, &binaries);
+    let (first_file, binary) = image_binaries.first().cloned().unwrap_or_default();
+    let package =
+        binaries.iter().find(|b| Some(&b.file) == Some(&first_file)).map(|b| b.package.clone()).unwrap_or_default();
 
     let mut go_env = vec![
         ("GOCACHE".to_string(), GOCACHE.to_string()),
@@ -270,7 +294,13 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         flags.push_str(ldflags.trim());
     }
     build_command.push(format!("-ldflags={flags}"));
-    build_command.extend(["-o".into(), format!("{OUT}/{binary}"), package.clone()]);
+    // One binary is written under its final name; several go into /out/ under Go's own names.
+    let output = match binaries.as_slice() {
+        [one] => format!("{OUT}/{}", one.file),
+        _ => format!("{OUT}/"),
+    };
+    build_command.extend(["-o".to_string(), output]);
+    build_command.extend(binaries.iter().map(|b| b.package.clone()));
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
         Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
@@ -284,14 +314,17 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     let cache_ids = CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") };
 
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
-    let mut spans = Spans { module: vec![at(&gofile.module.span)], build: vec![at(&gofile.main.span)] };
+    let mut spans =
+        Spans { module: vec![at(&gofile.module.span)], build: binaries.iter().map(|b| at(&b.span)).collect() };
     spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
     Ok(BuildPlan {
-        target,
+        target: target.clone(),
         module: gofile.module.value.clone(),
         module_dir: layout.module_dir.clone(),
+        binaries,
+        image_binaries: image_binaries.clone(),
         package,
         binary: binary.clone(),
         go_version,
@@ -307,7 +340,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         check_env,
         build_command,
         cache_ids,
-        runtime: runtime(gofile, &binary, &base, options),
+        runtime: runtime(gofile, &target, &binary, &base, options),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,
         spans,
@@ -397,7 +430,8 @@ fn builder(gofile: &Gofile, go_version: &str, cgo: bool, options: &BuildOptions)
         Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
         None => (format!("golang:{go_version}-{flavour}"), format!("Go {go_version} (from go.mod or `go`)"), None),
     };
-    let names = vec!["builder".to_string(), reference::familiar(&reference)];
+    // The exact reference is the more specific name, so it wins over the generic `builder`.
+    let names = vec![reference::familiar(&reference), "builder".to_string()];
     if let Some((image, origin)) = named_image(&names, &options.build_platform, options)? {
         return Ok(ImageChoice { reference: reference::normalize(&image), origin, span });
     }
@@ -410,10 +444,11 @@ fn base(gofile: &Gofile, cgo: bool, platform: &Platform, options: &BuildOptions)
     let name = requested.map_or(default, |b| b.value.as_str());
     let span = requested.map(|b| b.span.clone());
     let reference = base_alias(name).unwrap_or(name);
-    let mut names = vec!["base".to_string()];
+    let mut names = Vec::new();
     if name != "scratch" {
         names.push(reference::familiar(reference));
     }
+    names.push("base".to_string());
     if let Some((image, origin)) = named_image(&names, platform, options)? {
         return Ok(Base::Image(ImageChoice { reference: reference::normalize(&image), origin, span }));
     }
@@ -435,26 +470,81 @@ fn goflags(vendored: bool, options: &BuildOptions) -> String {
     flags.join(" ")
 }
 
-fn binary_name(gofile: &Gofile) -> String {
-    if let Some(name) = &gofile.name {
-        return name.value.clone();
-    }
-    let main = gofile.main.value.trim_end_matches('/');
-    let last = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
-    match main {
-        "." | "" => {
-            // A major-version suffix (`/v2`) is not a useful binary name.
-            let parts: Vec<&str> = gofile.module.value.split('/').collect();
-            match parts.as_slice() {
-                [.., parent, v] if v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
-                _ => last(&gofile.module.value),
-            }
-        }
-        path => last(path),
+/// The name `go build` gives a main package's binary: its last path element, skipping `/vN`.
+fn go_default_name(module: &str, package: &str) -> String {
+    let rel = package.trim_start_matches('.').trim_matches('/');
+    let path = if rel.is_empty() { module.to_string() } else { format!("{module}/{rel}") };
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [.., parent, v] if v.len() > 1 && v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
+        [.., last] => (*last).to_string(),
+        [] => path,
     }
 }
 
-fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -> Runtime {
+/// Every main package of the Gofile (top-level `main` first, then `[targets.*]`), deduplicated.
+fn binaries(gofile: &Gofile) -> Result<Vec<Binary>, Diagnostic> {
+    let module = &gofile.module.value;
+    let mut out: Vec<Binary> = Vec::new();
+    let mains = gofile.main.iter().chain(gofile.targets.iter().map(|t| &t.main));
+    for main in mains {
+        let package = main.value.trim_end_matches('/').to_string();
+        if out.iter().any(|b| b.package == package) {
+            continue;
+        }
+        let file = go_default_name(module, &package);
+        if let Some(other) = out.iter().find(|b| b.file == file) {
+            return Err(Diagnostic::new(format!(
+                "{} and {package} would both build a binary named {file:?}",
+                other.package
+            ))
+            .at(main.span.clone())
+            .hint("Go names binaries after their directory; rename one directory"));
+        }
+        out.push(Binary { package, file, span: main.span.clone() });
+    }
+    // A single binary is written under its final name right away.
+    if let ([one], Some(name)) = (out.as_mut_slice(), gofile.name.as_ref().filter(|_| gofile.targets.is_empty())) {
+        one.file = name.value.clone();
+    }
+    Ok(out)
+}
+
+fn image_binaries(gofile: &Gofile, target: &Target, binaries: &[Binary]) -> Vec<(String, String)> {
+    let file_of = |package: &str| {
+        let package = package.trim_end_matches('/');
+        binaries.iter().find(|b| b.package == package).map(|b| b.file.clone()).unwrap_or_default()
+    };
+    let table = match target {
+        Target::Image(Some(name)) => gofile.targets.iter().find(|t| &t.name.value == name),
+        _ => None,
+    };
+    match table {
+        Some(t) => {
+            let file = file_of(&t.main.value);
+            let name = t.binary.as_ref().map_or_else(|| file.clone(), |n| n.value.clone());
+            vec![(file, name)]
+        }
+        None => gofile
+            .main
+            .iter()
+            .map(|m| {
+                let file = file_of(&m.value);
+                let name = match (&gofile.name, gofile.main.len()) {
+                    (Some(n), 1) => n.value.clone(),
+                    _ => file.clone(),
+                };
+                (file, name)
+            })
+            .collect(),
+    }
+}
+
+fn runtime(gofile: &Gofile, target: &Target, binary: &str, base: &Base, options: &BuildOptions) -> Runtime {
+    let table = match target {
+        Target::Image(Some(name)) => gofile.targets.iter().find(|t| &t.name.value == name),
+        _ => None,
+    };
     let user = match gofile.user.as_ref().map(|u| u.value.as_str()) {
         None | Some("nonroot") => format!("{NONROOT}:{NONROOT}"),
         Some("root") => "0:0".into(),
@@ -466,7 +556,7 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
         env.push(("SSL_CERT_FILE".into(), CA_BUNDLE.into()));
         env.push(("ZONEINFO".into(), ZONEINFO.into()));
     }
-    for (name, value) in &gofile.env {
+    for (name, value) in gofile.env.iter().chain(table.iter().flat_map(|t| t.env.iter())) {
         env.retain(|(n, _)| n != name);
         env.push((name.clone(), value.value.clone()));
     }
@@ -483,7 +573,7 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
         labels.insert("org.opencontainers.image.version".to_string(), version);
     }
     labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
-    for (k, v) in &gofile.labels {
+    for (k, v) in gofile.labels.iter().chain(table.iter().flat_map(|t| t.labels.iter())) {
         labels.insert(k.clone(), v.value.clone());
     }
     for (k, v) in &options.labels {
@@ -495,10 +585,13 @@ fn runtime(gofile: &Gofile, binary: &str, base: &Base, options: &BuildOptions) -
         workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
         env,
         entrypoint: vec![format!("{APP_DIR}/{binary}")],
-        cmd: gofile.args.iter().map(|a| a.value.clone()).collect(),
-        ports: gofile.ports.iter().map(|p| p.value.key()).collect(),
+        cmd: table.and_then(|t| t.args.as_ref()).unwrap_or(&gofile.args).iter().map(|a| a.value.clone()).collect(),
+        ports: table.and_then(|t| t.ports.as_ref()).unwrap_or(&gofile.ports).iter().map(|p| p.value.key()).collect(),
         labels,
-        healthcheck: gofile.healthcheck.as_ref().map(|h| h.value.clone()),
+        healthcheck: table
+            .and_then(|t| t.healthcheck.as_ref())
+            .or(gofile.healthcheck.as_ref())
+            .map(|h| h.value.clone()),
         files: gofile.files.iter().map(|f| f.value.clone()).collect(),
     }
 }

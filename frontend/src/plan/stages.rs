@@ -181,15 +181,15 @@ pub fn emit(
         }
     };
 
-    let entrypoint = &plan.runtime.entrypoint[0];
+    let entrypoint = format!("{}/{}", super::APP_DIR, plan.binary);
     let owned_by_root = Some(Owner { uid: 0, gid: 0 });
-    let image = FileOps::on(Some(root), timestamp).copy(
-        &binary,
-        &format!("/{}", plan.binary),
-        entrypoint,
-        CopyOptions { owner: owned_by_root, mode: Some(0o755), ..Default::default() },
-    );
-    history.push(history_entry(plan, &format!("COPY {entrypoint} (go build {})", plan.package)));
+    let mut image = FileOps::on(Some(root), timestamp);
+    for (file, name) in &plan.image_binaries {
+        let options = CopyOptions { owner: owned_by_root, mode: Some(0o755), ..Default::default() };
+        image = image.copy(&binary, &format!("/{file}"), &format!("{}/{name}", super::APP_DIR), options);
+    }
+    let names: Vec<&str> = plan.image_binaries.iter().map(|(_, n)| n.as_str()).collect();
+    history.push(history_entry(plan, &format!("COPY {} into {} (go build)", names.join(", "), super::APP_DIR)));
     let mut result = graph.file(image, &format!("[gofront] image {entrypoint} ({})", plan.platform));
 
     if !plan.runtime.files.is_empty() {

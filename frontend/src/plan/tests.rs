@@ -206,3 +206,42 @@ fn packages_need_a_base_with_a_package_manager() {
     let p = plan_of(&format!("{SHOP}base = \"debian\"\npackages = [\"curl\"]\n"), &options()).expect("plan");
     assert_eq!(p.packages, ["curl"]);
 }
+
+#[test]
+fn several_binaries_compile_in_one_go_build() {
+    let text = "module = \"example.com/shop\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n[targets.migrate]\nmain = \"./tools/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\nenv = { MODE = \"migrate\" }\n";
+    let p = plan_of(text, &options()).expect("plan");
+    let packages: Vec<&str> = p.binaries.iter().map(|b| b.package.as_str()).collect();
+    assert_eq!(packages, ["./cmd/api", "./cmd/worker", "./tools/migrate"]);
+    assert!(p.build_command.ends_with(&[
+        "-o".to_string(),
+        "/out/".into(),
+        "./cmd/api".into(),
+        "./cmd/worker".into(),
+        "./tools/migrate".into()
+    ]));
+    assert_eq!(p.image_binaries, [("api".to_string(), "api".to_string()), ("worker".into(), "worker".into())]);
+    assert_eq!(p.runtime.entrypoint, ["/app/api"]);
+
+    let mut o = options();
+    o.target = Some("migrate".into());
+    let p = plan_of(text, &o).expect("plan");
+    assert_eq!(p.target, Target::Image(Some("migrate".into())));
+    assert_eq!(p.image_binaries, [("migrate".to_string(), "db-migrate".to_string())]);
+    assert_eq!(p.runtime.entrypoint, ["/app/db-migrate"]);
+    assert_eq!(p.runtime.cmd, ["up"]);
+    assert!(p.runtime.env.contains(&("MODE".into(), "migrate".into())));
+    // The compile step is the same whichever image is picked, so it is shared in the cache.
+    assert_eq!(p.build_command, plan_of(text, &options()).expect("plan").build_command);
+
+    o.target = Some("migrat".into());
+    let err = plan_of(text, &o).expect_err("typo");
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("did you mean `migrate`? the valid targets are: image, binary, test, vet, migrate")
+    );
+
+    let clash = "module = \"example.com/shop\"\nmain = [\"./a/server\", \"./b/server\"]\n";
+    let err = plan_of(clash, &options()).expect_err("same name");
+    assert!(err.message.contains("would both build a binary named \"server\""), "{}", err.message);
+}
