@@ -41,6 +41,13 @@ fn local_replace_outside_the_module_directory() {
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("app uses the local lib"), "{out}");
     assert_eq!(inspect(&image).expect("image")["Config"]["Entrypoint"], serde_json::json!(["/app/app"]));
+
+    // The same module named by `dir` instead of discovered.
+    project.gofile("module = \"example.com/app\"\nmain = \".\"\ndir = \"app\"\nname = \"svc\"\n");
+    project.build(&["-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("app uses the local lib"), "{out}");
+    assert_eq!(inspect(&image).expect("image")["Config"]["Entrypoint"], serde_json::json!(["/app/svc"]));
 }
 
 #[test]
@@ -84,6 +91,49 @@ fn three_platforms_by_cross_compilation() {
     }
     assert!(!build.log.contains("exec format error"), "{}", build.log);
     println!("figures: single-platform {:.2}s, three platforms {:.2}s", single.as_secs_f64(), three.as_secs_f64());
+
+    // The same build as an OCI layout: one index with a manifest per platform.
+    let oci = tempfile::tempdir().expect("tmp");
+    let tar = oci.path().join("image.tar");
+    project
+        .build(&[
+            "--platform",
+            "linux/amd64,linux/arm64,linux/arm/v7",
+            "--output",
+            &format!("type=oci,dest={}", tar.display()),
+        ])
+        .ok();
+    let status =
+        std::process::Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(oci.path()).status().expect("tar");
+    assert!(status.success());
+    let blob = |digest: &str| -> serde_json::Value {
+        let hex = digest.trim_start_matches("sha256:");
+        let bytes = std::fs::read(oci.path().join("blobs/sha256").join(hex)).expect("blob");
+        serde_json::from_slice(&bytes).expect("json blob")
+    };
+    let top: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(oci.path().join("index.json")).expect("index.json")).expect("json");
+    let index = blob(top["manifests"][0]["digest"].as_str().expect("digest"));
+    let mut platforms: Vec<String> = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .map(|m| &m["platform"])
+        .filter(|p| p["os"] == "linux")
+        .map(|p| {
+            let variant = p["variant"].as_str().map(|v| format!("/{v}")).unwrap_or_default();
+            format!("linux/{}{variant}", p["architecture"].as_str().unwrap_or("?"))
+        })
+        .collect();
+    platforms.sort();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm/v7", "linux/arm64"]);
+    for manifest in index["manifests"].as_array().expect("manifests").iter().filter(|m| m["platform"]["os"] == "linux")
+    {
+        let config =
+            blob(blob(manifest["digest"].as_str().expect("digest"))["config"]["digest"].as_str().expect("config"));
+        assert_eq!(config["architecture"], manifest["platform"]["architecture"]);
+        assert_eq!(config["config"]["Entrypoint"], serde_json::json!(["/app/clock"]));
+    }
 }
 
 #[test]

@@ -174,6 +174,8 @@ pub struct BuildPlan {
     pub download: bool,
     /// Network of the Go steps; `None` for vendored builds.
     pub network: Network,
+    /// Network of the package install step: the client's choice.
+    pub package_network: Network,
     /// Environment of both Go steps (cache dirs, toolchain, proxies).
     pub go_env: Vec<(String, String)>,
     /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
@@ -335,6 +337,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         module_files: layout.module_files.clone(),
         download: !layout.has_vendor,
         network: if layout.has_vendor { Network::None } else { options.network },
+        package_network: options.network,
         go_env,
         compile_env,
         check_env,

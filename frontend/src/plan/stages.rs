@@ -58,7 +58,8 @@ impl PackageManager {
             }
             PackageManager::Apt => {
                 let script = format!(
-                    "set -eu; apt-get update -qq; apt-get install -y -qq --no-install-recommends {}; rm -rf /var/lib/apt/lists/*",
+                    "set -eu; apt-get update -qq; apt-get install -y -qq --no-install-recommends {}; \
+                     apt-get clean; rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin",
                     packages.join(" ")
                 );
                 vec!["/bin/sh".into(), "-c".into(), script]
@@ -308,7 +309,7 @@ fn install_packages(
             env: render_env(&env),
             cwd: "/".into(),
             user: "0:0".into(),
-            network: net_mode(if plan.network == Network::None { Network::Sandbox } else { plan.network }),
+            network: net_mode(plan.package_network),
             mounts: vec![Mount::writable("/", Some(root))],
             platform: Some(plan.platform.wire()),
         },
