@@ -232,16 +232,18 @@ impl Fields {
             "files" => self.files = files(value)?,
             "packages" => self.packages = packages(value)?,
             "targets" => self.targets = targets(value)?,
-            unknown => {
-                let mut diag = Diagnostic::new(format!("unknown key `{unknown}`")).at(key_span);
-                diag = match did_you_mean(unknown, KEYS) {
-                    Some(near) => diag.hint(format!("did you mean `{near}`?")),
-                    None => diag.hint(format!("the keys gofile v1 knows are: {}", KEYS.join(", "))),
-                };
-                return Err(diag);
-            }
+            unknown => return Err(unknown_key(unknown, "", key_span, "the keys gofile v1 knows are", KEYS)),
         }
         Ok(())
+    }
+}
+
+/// "unknown key" with the nearest known key, or the list of known keys when none is near.
+fn unknown_key(key: &str, place: &str, span: Range<usize>, known_intro: &str, known: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(format!("unknown key `{key}`{place}")).at(span);
+    match did_you_mean(key, known) {
+        Some(near) => diagnostic.hint(format!("did you mean `{near}`?")),
+        None => diagnostic.hint(format!("{known_intro}: {}", known.join(", "))),
     }
 }
 
@@ -389,13 +391,8 @@ fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
                 "labels" => target.labels = string_table(v, &key("labels"))?,
                 "healthcheck" => target.healthcheck = Some(healthcheck(v)?),
                 other => {
-                    let mut diag = Diagnostic::new(format!("unknown key `{other}` in [targets.{}]", target_name.value))
-                        .at(k.span());
-                    diag = match did_you_mean(other, TARGET_KEYS) {
-                        Some(near) => diag.hint(format!("did you mean `{near}`?")),
-                        None => diag.hint(format!("a target table takes: {}", TARGET_KEYS.join(", "))),
-                    };
-                    return Err(diag);
+                    let place = format!(" in [targets.{}]", target_name.value);
+                    return Err(unknown_key(other, &place, k.span(), "a target table takes", TARGET_KEYS));
                 }
             }
         }
@@ -648,13 +645,7 @@ fn healthcheck(value: &Value<'_>) -> Result<Located<Healthcheck>, Diagnostic> {
                 };
                 check.retries = Some(n.ok_or_else(|| wrong_type(v, "healthcheck.retries", "a whole number", "3"))?);
             }
-            other => {
-                let mut diag = Diagnostic::new(format!("unknown key `{other}` in `healthcheck`")).at(key.span());
-                if let Some(near) = did_you_mean(other, KNOWN) {
-                    diag = diag.hint(format!("did you mean `{near}`?"));
-                }
-                return Err(diag);
-            }
+            other => return Err(unknown_key(other, " in `healthcheck`", key.span(), "healthcheck takes", KNOWN)),
         }
     }
     if check.cmd.is_empty() {
