@@ -155,3 +155,25 @@ fn several_mains_and_target_tables() {
     let (msg, _) = err("module = \"a.b/c\"\n[targets.x]\nname = \"y\"\n");
     assert!(msg.contains("[targets.x] needs a `main`"), "{msg}");
 }
+
+/// Every truncation and a few insertions at every position of a full Gofile: errors, never panics.
+#[test]
+fn mangled_gofiles_never_panic() {
+    let text = "# syntax=x\nmodule = \"a.b/c\"\nmain = [\"./a\", \"./b\"]\nports = [8080, \"53/udp\"]\nenv = { TZ = \"Europe/Berlin\" }\nhealthcheck = { cmd = [\"x\"], interval = \"1m30s\" }\nfiles = [{ from = \"s/\", to = \"/s\" }]\n[targets.w]\nmain = \"./w\"\nname = \"é\"\n";
+    let inserts = ["\"", "[", "]", "{", "}", "=", "\n", "é", "${", "0x", "-1", "..", "\u{0}"];
+    let mut parsed = 0;
+    for end in 0..=text.len() {
+        if !text.is_char_boundary(end) {
+            continue;
+        }
+        parsed += usize::from(parse(&text[..end]).is_ok());
+        for insert in inserts {
+            let mangled = format!("{}{insert}{}", &text[..end], &text[end..]);
+            if let Err(diagnostic) = parse(&mangled) {
+                // Rendering must cope with any span, too.
+                assert!(!diagnostic.render("Gofile", &mangled).is_empty());
+            }
+        }
+    }
+    assert!(parsed > 0);
+}
