@@ -256,3 +256,23 @@ fn several_binaries_and_named_targets_share_one_compile() {
     names.sort();
     assert_eq!(names, ["api", "migrate", "worker"]);
 }
+
+/// `--secret id=netrc` reaches every Go step as $NETRC (Go sends netrc credentials to private
+/// HTTPS proxies and git hosts). A `go test` inside the build reads it, so this proves the wiring.
+#[test]
+fn a_netrc_secret_reaches_the_go_steps_and_never_the_image() {
+    let project = Project::from_fixture("secretcheck");
+    project.gofile("module = \"example.com/secretcheck\"\nmain = \".\"\n");
+    let without = project.build(&["--target", "test", "--no-cache"]).failed();
+    assert!(without.log.contains("no netrc secret"), "{}", without.log);
+
+    let netrc = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(netrc.path(), "machine modules.example.com login ci password s3cret\n").expect("netrc");
+    let secret = format!("id=netrc,src={}", netrc.path().display());
+    project.build(&["--target", "test", "--no-cache", "--secret", &secret]).ok();
+
+    let image = tag("secretcheck");
+    project.build(&["--secret", &secret, "-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("netrc in image: false"), "{out}");
+}

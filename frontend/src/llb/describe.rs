@@ -59,6 +59,15 @@ pub fn describe(definition: &pb::Definition) -> String {
                             format!("cache id={}", mount.cache_opt.as_ref().map(|c| c.id.as_str()).unwrap_or(""))
                         }
                         pb::MountType::Tmpfs => "tmpfs".into(),
+                        pb::MountType::Secret => {
+                            format!(
+                                "secret id={} (optional)",
+                                mount.secret_opt.as_ref().map(|c| c.id.as_str()).unwrap_or("")
+                            )
+                        }
+                        pb::MountType::Ssh => {
+                            format!("ssh id={} (optional)", mount.ssh_opt.as_ref().map(|c| c.id.as_str()).unwrap_or(""))
+                        }
                         other => format!("{other:?} from {from}"),
                     };
                     let ro = if mount.readonly { " readonly" } else { "" };

@@ -13,6 +13,10 @@ pub enum Mount {
     Cache { dest: String, id: String },
     /// An in-memory scratch directory.
     Tmpfs { dest: String },
+    /// A client secret (`--secret id=ID`) as a file; skipped when the client has none.
+    Secret { dest: String, id: String },
+    /// The client's SSH agent (`--ssh ID`); skipped when the client forwards none.
+    Ssh { dest: String, id: String },
 }
 
 impl Mount {
@@ -42,7 +46,11 @@ impl Mount {
 
     fn dest(&self) -> &str {
         match self {
-            Mount::Bind { dest, .. } | Mount::Cache { dest, .. } | Mount::Tmpfs { dest } => dest,
+            Mount::Bind { dest, .. }
+            | Mount::Cache { dest, .. }
+            | Mount::Tmpfs { dest }
+            | Mount::Secret { dest, .. }
+            | Mount::Ssh { dest, .. } => dest,
         }
     }
 }
@@ -114,6 +122,17 @@ impl Graph {
                 Mount::Tmpfs { .. } => {
                     caps.push("exec.mount.tmpfs");
                     wire.set_mount_type(pb::MountType::Tmpfs);
+                }
+                Mount::Secret { id, .. } => {
+                    caps.push("exec.mount.secret");
+                    wire.set_mount_type(pb::MountType::Secret);
+                    wire.secret_opt =
+                        Some(pb::SecretOpt { id: id.clone(), uid: 0, gid: 0, mode: 0o400, optional: true });
+                }
+                Mount::Ssh { id, .. } => {
+                    caps.push("exec.mount.ssh");
+                    wire.set_mount_type(pb::MountType::Ssh);
+                    wire.ssh_opt = Some(pb::SshOpt { id: id.clone(), uid: 0, gid: 0, mode: 0o600, optional: true });
                 }
             }
             mounts.push(wire);

@@ -23,6 +23,13 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 /// Mount points inside the build containers.
 pub const SRC: &str = "/src";
 pub const OUT: &str = "/out";
+/// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads
+/// it through NETRC. Optional, so builds without the secret are unaffected.
+pub const NETRC_SECRET: &str = "netrc";
+pub const NETRC_PATH: &str = "/run/secrets/netrc";
+/// `--ssh default` for git-over-ssh module fetches, with SSH_AUTH_SOCK pointing at it.
+pub const SSH_AGENT_ID: &str = "default";
+pub const SSH_AGENT_SOCK: &str = "/run/buildkit/ssh_agent.0";
 /// Where the binary lands in the image.
 pub const APP_DIR: &str = "/app";
 /// Go's own zoneinfo.zip, copied from the builder's GOROOT and found through ZONEINFO.
@@ -265,6 +272,8 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         ("GOMODCACHE".into(), GOMODCACHE.into()),
         ("GOTOOLCHAIN".into(), "local".into()),
         ("GOFLAGS".into(), goflags(layout.has_vendor, options)),
+        ("NETRC".into(), NETRC_PATH.into()),
+        ("SSH_AUTH_SOCK".into(), SSH_AGENT_SOCK.into()),
     ];
     for name in GO_NETWORK_ARGS {
         if let Some(value) = options.build_args.get(*name) {

@@ -9,7 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Base, BuildPlan, LineSpan, Network, Target, CA_BUNDLE, GOCACHE, GOMODCACHE, NONROOT, OUT, SRC, ZONEINFO};
+use super::{
+    Base, BuildPlan, LineSpan, Network, Target, CA_BUNDLE, GOCACHE, GOMODCACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT,
+    SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+};
 use crate::gofile::span::LineCol;
 use crate::image::{self, History, ImageConfig};
 use crate::llb::{self, CopyOptions, Exec, FileOps, Graph, Local, Mount, Output, Owner};
@@ -241,6 +244,8 @@ impl GoSteps<'_> {
                     Mount::writable(DEPS_DONE, None),
                     Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
                     Mount::tmpfs("/tmp"),
+                    Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
+                    Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
                 ],
                 platform: Some(plan.build_platform.wire()),
                 ..Default::default()
@@ -269,6 +274,8 @@ impl GoSteps<'_> {
             Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
             Mount::cache(GOCACHE, &plan.cache_ids.build),
             Mount::tmpfs("/tmp"),
+            Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
+            Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
         ];
         if let Some(done) = deps_done {
             mounts.push(Mount::read_only(DEPS_DONE, done));
