@@ -263,8 +263,10 @@ fn several_binaries_and_named_targets_share_one_compile() {
 fn a_netrc_secret_reaches_the_go_steps_and_never_the_image() {
     let project = Project::from_fixture("secretcheck");
     project.gofile("module = \"example.com/secretcheck\"\nmain = \".\"\n");
-    // No --no-cache here: it would make BuildKit re-run shared vertices of concurrent tests' builds.
-    // The failed run leaves nothing cached, so the next one runs the tests again anyway.
+    // Secrets are not part of BuildKit's cache key, so a unique context keeps an earlier run's
+    // cached `go test` from answering. (--no-cache would also disturb concurrent tests' builds.)
+    let nonce = format!("{:?} {}", std::time::SystemTime::now(), std::process::id());
+    project.write("nonce.txt", &nonce);
     let without = project.build(&["--target", "test"]).failed();
     assert!(without.log.contains("no netrc secret"), "{}", without.log);
 
