@@ -39,6 +39,14 @@ impl BuildFile {
     }
 }
 
+/// What one build reads from the client before planning.
+struct Inputs {
+    file: BuildFile,
+    gofile: gofile::Gofile,
+    layout: plan::Layout,
+    context: ContextSource,
+}
+
 pub struct Frontend {
     client: Bridge,
     env: FrontendEnv,
@@ -81,6 +89,7 @@ impl Frontend {
         self.env.opt("filename").unwrap_or("Gofile").to_string()
     }
 
+    /// The whole invocation: inputs → plans (one per platform) → LLB → solve → result.
     pub async fn build(&mut self) -> Result<gw::Result, FrontendError> {
         if let Some(cap) = self.gateway_caps.missing(REQUIRED_GATEWAY_CAPS.iter().copied()) {
             return Err(self.plain(format!(
@@ -90,7 +99,16 @@ impl Frontend {
         if let Some(request) = self.env.opt("requestid") {
             return Err(FrontendError::Unsupported { request: request.to_string() });
         }
+        let inputs = self.read_inputs().await?;
+        let plans = self.plans(&inputs)?;
+        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
+        self.check_main_packages(first, &inputs.context, &inputs.file).await?;
+        let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
+        self.solve_plans(&plans, &inputs, &builder).await
+    }
 
+    /// The Gofile, where the module lives, and the context's ignore patterns.
+    async fn read_inputs(&mut self) -> Result<Inputs, FrontendError> {
         let file = self.read_build_file().await?;
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
         let module_files =
@@ -101,8 +119,17 @@ impl Frontend {
             Some(text) => Some(text),
             None => self.read_text(&module_files, ".dockerignore").await,
         };
-        let ignore = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+        let context = ContextSource {
+            session: self.env.session_id.clone(),
+            excludes: ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default(),
+            resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
+        };
+        Ok(Inputs { file, gofile, layout, context })
+    }
 
+    /// One plan per target platform; checks (test, vet) run once, natively.
+    fn plans(&self, inputs: &Inputs) -> Result<Vec<BuildPlan>, FrontendError> {
+        let file = &inputs.file;
         let build_platform = self.env.worker_platforms.first().cloned().unwrap_or_else(|| Platform {
             os: "linux".into(),
             architecture: "amd64".into(),
@@ -113,52 +140,51 @@ impl Frontend {
             .env
             .target_platforms()
             .map_err(|e| file.error(Diagnostic::new(e).hint("e.g. --platform linux/amd64,linux/arm64")))?;
-        let targets = if targets.is_empty() { vec![build_platform.clone()] } else { targets };
-
+        let targets = if targets.is_empty() { vec![build_platform] } else { targets };
         let mut plans = Vec::new();
-        for target in &targets {
-            let options = plan::BuildOptions { target_platform: Some(target.clone()), ..options.clone() };
-            plans.push(plan::plan(&gofile, &layout, &options).map_err(|d| file.error(d))?);
+        for target in targets {
+            let options = plan::BuildOptions { target_platform: Some(target), ..options.clone() };
+            plans.push(plan::plan(&inputs.gofile, &inputs.layout, &options).map_err(|d| file.error(d))?);
         }
-        // Checks run once, natively; they do not depend on the target platform.
         if plans.first().is_some_and(|p| matches!(p.target, plan::Target::Test | plan::Target::Vet)) {
             plans.truncate(1);
         }
-        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?.clone();
+        Ok(plans)
+    }
 
-        let context = ContextSource {
-            session: self.env.session_id.clone(),
-            excludes: ignore,
-            resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
-        };
-        self.check_main_packages(&first, &context, &file).await?;
-        let builder = self.resolve(&first.builder, &first.build_platform, &file).await?;
-
+    /// Emits and solves each platform's graph; one `ref`, or `refs` with `refs.platforms`.
+    async fn solve_plans(
+        &mut self,
+        plans: &[BuildPlan],
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+    ) -> Result<gw::Result, FrontendError> {
+        let file = &inputs.file;
         let source_info = pb::SourceInfo {
             filename: file.name.clone(),
             data: file.text.clone().into_bytes(),
             language: "toml".into(),
             definition: None,
         };
-        let mut refs = BTreeMap::new();
-        let mut metadata = BTreeMap::new();
-        let mut platforms_json = Vec::new();
         let forced = |v: Option<&str>| v.is_some_and(|v| v == "true" || v == "1");
         let multi = plans.len() > 1
             || forced(self.env.opt("multi-platform"))
             || forced(self.env.opt("build-arg:BUILDKIT_MULTI_PLATFORM"));
-        for plan in &plans {
+        let mut refs = BTreeMap::new();
+        let mut metadata = BTreeMap::new();
+        let mut platforms_json = Vec::new();
+        for plan in plans {
             let base = match &plan.base {
                 Base::Image(choice) => {
-                    let mut base = self.resolve(choice, &plan.platform, &file).await?;
+                    let mut base = self.resolve(choice, &plan.platform, file).await?;
                     if !plan.packages.is_empty() {
-                        base.package_manager = Some(self.package_manager(&base, plan, &gofile, &file).await?);
+                        base.package_manager = Some(self.package_manager(&base, plan, &inputs.gofile, file).await?);
                     }
                     Some(base)
                 }
                 Base::Scratch => None,
             };
-            let emitted = stages::emit(plan, &context, &builder, base.as_ref());
+            let emitted = stages::emit(plan, &inputs.context, builder, base.as_ref());
             let config = serde_json::to_vec(&emitted.config)
                 .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
             let evaluate = emitted.evaluate;
@@ -170,14 +196,11 @@ impl Frontend {
             let definition = graph.definition(&emitted.result, Some(source_info.clone()));
             let id = self.solve(definition, "solve the build", evaluate).await?;
             let key = plan.platform.to_string();
-            if multi {
-                metadata.insert(format!("containerimage.config/{key}"), config);
-                platforms_json.push(serde_json::json!({ "ID": key, "Platform": plan.platform }));
-                refs.insert(key, gw::Ref { id, def: None });
-            } else {
-                metadata.insert("containerimage.config".to_string(), config);
-                refs.insert(key, gw::Ref { id, def: None });
-            }
+            let config_key =
+                if multi { format!("containerimage.config/{key}") } else { "containerimage.config".to_string() };
+            metadata.insert(config_key, config);
+            platforms_json.push(serde_json::json!({ "ID": key, "Platform": plan.platform }));
+            refs.insert(key, gw::Ref { id, def: None });
         }
 
         if multi {
