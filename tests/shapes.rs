@@ -280,3 +280,31 @@ fn a_netrc_secret_reaches_the_go_steps_and_never_the_image() {
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("netrc in image: false"), "{out}");
 }
+
+#[test]
+fn add_host_names_reach_the_go_steps() {
+    let h = gofront_e2e::harness();
+    let image = tag("add-host");
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let port = h.proxy.rsplit(':').next().unwrap_or_default();
+    let proxy = format!("GOPROXY=http://modules.internal:{port}");
+    // A fresh module cache namespace, so the modules really come through the named host.
+    let ns = format!("BUILDKIT_CACHE_MOUNT_NS=add-host-{}", std::process::id());
+    let build = project
+        .build(&[
+            "--add-host",
+            "modules.internal:127.0.0.1",
+            "--build-arg",
+            &proxy,
+            "--build-arg",
+            &ns,
+            "-t",
+            &image,
+            "--load",
+        ])
+        .ok();
+    assert!(build.log.contains("go mod download"), "{}", build.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("Hello, shop!"), "{out}");
+}

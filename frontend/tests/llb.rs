@@ -137,3 +137,37 @@ fn debian_os_release_means_apt() {
     let cmd = stages::PackageManager::Apt.install(&["jq".into()]);
     assert!(cmd[2].contains("apt-get install -y -qq --no-install-recommends jq"), "{cmd:?}");
 }
+
+/// Proxy build args become proxy settings (outside the cache key), `--add-host` becomes extra hosts.
+#[test]
+fn proxies_and_extra_hosts_reach_the_go_steps() {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let layout = Layout {
+        module_dir: String::new(),
+        gomod: gomod::parse(GOMOD).expect("go.mod"),
+        workspace: None,
+        module_files: vec!["go.mod".into()],
+        has_vendor: false,
+    };
+    let mut options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        extra_hosts: vec![("modules.internal".into(), "10.0.0.7".into())],
+        ..Default::default()
+    };
+    options.build_args.insert("https_proxy".into(), "http://proxy.corp:3128".into());
+    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
+    let definition = emitted.graph.definition(&emitted.result, None);
+    let mut go_steps = 0;
+    for bytes in &definition.def {
+        let op = gofront::proto::pb::Op::decode(bytes.as_slice()).expect("op");
+        if let Some(gofront::proto::pb::op::Op::Exec(exec)) = op.op {
+            let meta = exec.meta.expect("meta");
+            assert_eq!(meta.proxy_env.expect("proxy").https_proxy, "http://proxy.corp:3128");
+            assert_eq!(meta.extra_hosts[0].host, "modules.internal");
+            assert!(!meta.env.iter().any(|e| e.to_lowercase().contains("proxy.corp")), "proxy leaked into env");
+            go_steps += 1;
+        }
+    }
+    assert_eq!(go_steps, 2);
+}

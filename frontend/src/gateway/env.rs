@@ -78,7 +78,19 @@ impl FrontendEnv {
             vcs_source: self.opt("vcs:source").map(str::to_string),
             target: self.opt("target").map(str::to_string),
             network: crate::plan::Network::from_opt(self.opt("force-network-mode")),
+            extra_hosts: self.extra_hosts(),
         }
+    }
+
+    /// `add-hosts`: comma-separated `host=ip` (buildx's `--add-host host:ip`).
+    fn extra_hosts(&self) -> Vec<(String, String)> {
+        self.opt("add-hosts")
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|entry| entry.trim().split_once('='))
+            .map(|(host, ip)| (host.trim().to_string(), ip.trim().to_string()))
+            .filter(|(host, ip)| !host.is_empty() && !ip.is_empty())
+            .collect()
     }
 }
 

@@ -64,6 +64,10 @@ pub struct Exec {
     pub network: pb::NetMode,
     pub mounts: Vec<Mount>,
     pub platform: Option<pb::Platform>,
+    /// `--add-host` entries: (host, ip).
+    pub extra_hosts: Vec<(String, String)>,
+    /// Proxy settings kept out of the environment, so they do not change cache keys.
+    pub proxy: Option<pb::ProxyEnv>,
 }
 
 /// Outputs of an exec op, by mount destination.
@@ -142,11 +146,17 @@ impl Graph {
         }
         caps.sort_unstable();
         caps.dedup();
+        if exec.proxy.is_some() {
+            caps.push("exec.meta.proxyenv");
+            caps.sort_unstable();
+        }
         let meta = pb::Meta {
             args: exec.args,
             env: exec.env,
             cwd: exec.cwd,
             user: exec.user,
+            proxy_env: exec.proxy,
+            extra_hosts: exec.extra_hosts.into_iter().map(|(host, ip)| pb::HostIp { host, ip }).collect(),
             // Not announced as a cap by engines that honour it: set, never listed.
             remove_mount_stubs_recursive: true,
             ..Default::default()

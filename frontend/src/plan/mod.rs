@@ -55,6 +55,8 @@ pub struct BuildOptions {
     pub vcs_source: Option<String>,
     pub target: Option<String>,
     pub network: Network,
+    /// `--add-host` entries for the Go steps: (host, ip).
+    pub extra_hosts: Vec<(String, String)>,
 }
 
 /// The network the Go steps get: `docker buildx build --network=…`.
@@ -125,6 +127,35 @@ pub struct Binary {
     pub span: Range<usize>,
 }
 
+/// Proxy build args (buildx forwards the client's HTTP_PROXY and friends), any case.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Proxy {
+    pub http: String,
+    pub https: String,
+    pub ftp: String,
+    pub no_proxy: String,
+    pub all: String,
+}
+
+impl Proxy {
+    pub fn from_build_args(args: &BTreeMap<String, String>) -> Proxy {
+        let get = |name: &str| {
+            args.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default()
+        };
+        Proxy {
+            http: get("HTTP_PROXY"),
+            https: get("HTTPS_PROXY"),
+            ftp: get("FTP_PROXY"),
+            no_proxy: get("NO_PROXY"),
+            all: get("ALL_PROXY"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Proxy::default()
+    }
+}
+
 /// An image gofront pulls, and why that one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageChoice {
@@ -183,6 +214,10 @@ pub struct BuildPlan {
     pub network: Network,
     /// Network of the package install step: the client's choice.
     pub package_network: Network,
+    /// `--add-host` entries for every step that runs.
+    pub extra_hosts: Vec<(String, String)>,
+    /// HTTP(S)_PROXY, NO_PROXY, … build args, passed as proxy settings rather than environment.
+    pub proxy: Proxy,
     /// Environment of both Go steps (cache dirs, toolchain, proxies).
     pub go_env: Vec<(String, String)>,
     /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
@@ -347,6 +382,8 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         download: !layout.has_vendor,
         network: if layout.has_vendor { Network::None } else { options.network },
         package_network: options.network,
+        extra_hosts: options.extra_hosts.clone(),
+        proxy: Proxy::from_build_args(&options.build_args),
         go_env,
         compile_env,
         check_env,

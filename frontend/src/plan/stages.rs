@@ -248,6 +248,8 @@ impl GoSteps<'_> {
                     Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
                 ],
                 platform: Some(plan.build_platform.wire()),
+                extra_hosts: plan.extra_hosts.clone(),
+                proxy: proxy_env(plan),
                 ..Default::default()
             },
             "[gofront] go mod download",
@@ -289,6 +291,8 @@ impl GoSteps<'_> {
                 network: net_mode(plan.network),
                 mounts,
                 platform: Some(plan.build_platform.wire()),
+                extra_hosts: plan.extra_hosts.clone(),
+                proxy: proxy_env(plan),
                 ..Default::default()
             },
             name,
@@ -319,6 +323,8 @@ fn install_packages(
             network: net_mode(plan.package_network),
             mounts: vec![Mount::writable("/", Some(root))],
             platform: Some(plan.platform.wire()),
+            extra_hosts: plan.extra_hosts.clone(),
+            proxy: proxy_env(plan),
         },
         &format!("[gofront] install {} ({})", plan.packages.join(" "), plan.platform),
     );
@@ -370,6 +376,17 @@ fn history_entry(plan: &BuildPlan, what: &str) -> History {
 fn ranges(spans: &[LineSpan]) -> Vec<pb::Range> {
     let position = |at: LineCol| pb::Position { line: at.line as i32, character: at.column as i32 };
     spans.iter().map(|s| pb::Range { start: Some(position(s.start)), end: Some(position(s.end)) }).collect()
+}
+
+fn proxy_env(plan: &BuildPlan) -> Option<pb::ProxyEnv> {
+    let p = &plan.proxy;
+    (!p.is_empty()).then(|| pb::ProxyEnv {
+        http_proxy: p.http.clone(),
+        https_proxy: p.https.clone(),
+        ftp_proxy: p.ftp.clone(),
+        no_proxy: p.no_proxy.clone(),
+        all_proxy: p.all.clone(),
+    })
 }
 
 fn net_mode(network: Network) -> pb::NetMode {
