@@ -142,6 +142,21 @@ impl Project {
     }
 }
 
+impl Project {
+    /// `docker buildx build --print=REQUEST` (an experimental flag in buildx 0.13); returns stdout.
+    pub fn print(&self, request: &str) -> Build {
+        let out = Command::new("docker")
+            .env("BUILDX_EXPERIMENTAL", "1")
+            .args(["buildx", "build", "--network=host", "-f", "Gofile"])
+            .arg(format!("--print={request}"))
+            .arg(".")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("docker buildx build --print");
+        Build::from(out)
+    }
+}
+
 /// What one `docker buildx build` did.
 pub struct Build {
     pub success: bool,

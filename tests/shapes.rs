@@ -308,3 +308,18 @@ fn add_host_names_reach_the_go_steps() {
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("Hello, shop!"), "{out}");
 }
+
+#[test]
+fn print_targets_and_outline_answer_from_the_gofile() {
+    let project = Project::from_fixture("multi");
+    // Top-level keys must come before the first [targets.*] table in TOML.
+    project.gofile(&format!("ldflags = \"-X main.team=${{TEAM:-core}}\"\n{MULTI}"));
+    let targets = project.print("targets").ok();
+    for line in ["image (default)", "migrate", "runtime image of ./tools/migrate", "binary", "test", "vet"] {
+        assert!(targets.log.contains(line), "{line:?} missing from:\n{}", targets.log);
+    }
+    let outline = project.print("outline").ok();
+    assert!(outline.log.contains("TEAM") && outline.log.contains("netrc"), "{}", outline.log);
+    let lint = project.print("lint").failed();
+    assert!(lint.log.contains("unsupported request frontend.lint"), "{}", lint.log);
+}

@@ -5,3 +5,4 @@ pub mod client;
 pub mod env;
 pub mod error;
 pub mod run;
+pub mod subrequest;

@@ -6,6 +6,7 @@ use super::caps::Caps;
 use super::client::Bridge;
 use super::env::FrontendEnv;
 use super::error::FrontendError;
+use super::subrequest;
 use crate::diagnostic::Diagnostic;
 use crate::image::ImageConfig;
 use crate::llb::{self, Graph, Local};
@@ -96,8 +97,8 @@ impl Frontend {
                 "this BuildKit lacks the gateway capability `{cap}` that gofront needs; use Docker Engine 26.1 (BuildKit 0.13) or newer"
             )));
         }
-        if let Some(request) = self.env.opt("requestid") {
-            return Err(FrontendError::Unsupported { request: request.to_string() });
+        if let Some(request) = self.env.opt("requestid").map(str::to_string) {
+            return self.answer(&request).await;
         }
         let inputs = self.read_inputs().await?;
         let plans = self.plans(&inputs)?;
@@ -105,6 +106,20 @@ impl Frontend {
         self.check_main_packages(first, &inputs.context, &inputs.file).await?;
         let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
         self.solve_plans(&plans, &inputs, &builder).await
+    }
+
+    /// `--print=…`: answered from the Gofile, with no refs.
+    async fn answer(&mut self, request: &str) -> Result<gw::Result, FrontendError> {
+        let gofile = if request == subrequest::DESCRIBE {
+            None
+        } else {
+            let file = self.read_build_file().await?;
+            Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
+        };
+        match subrequest::answer(request, gofile.as_ref()) {
+            Some(metadata) => Ok(gw::Result { result: None, metadata }),
+            None => Err(FrontendError::Unsupported { request: request.to_string() }),
+        }
     }
 
     /// The Gofile, where the module lives, and the context's ignore patterns.

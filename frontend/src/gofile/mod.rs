@@ -392,7 +392,13 @@ fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
                 "healthcheck" => target.healthcheck = Some(healthcheck(v)?),
                 other => {
                     let place = format!(" in [targets.{}]", target_name.value);
-                    return Err(unknown_key(other, &place, k.span(), "a target table takes", TARGET_KEYS));
+                    let mut diagnostic = unknown_key(other, &place, k.span(), "a target table takes", TARGET_KEYS);
+                    if KEYS.contains(&other) {
+                        // In TOML every line after a [table] header belongs to that table.
+                        diagnostic = diagnostic
+                            .hint(format!("`{other}` is a top-level key: move it above the first [targets.*] table"));
+                    }
+                    return Err(diagnostic);
                 }
             }
         }

@@ -152,6 +152,8 @@ fn several_mains_and_target_tables() {
     assert!(msg.contains("\"test\" cannot name a target"), "{msg}");
     let (msg, _) = err("module = \"a.b/c\"\n[targets.x]\nmian = \".\"\n");
     assert!(msg.contains("unknown key `mian` in [targets.x]") && msg.contains("did you mean `main`?"), "{msg}");
+    let (_, hint) = err("module = \"a.b/c\"\n[targets.x]\nmain = \".\"\nldflags = \"-s\"\n");
+    assert_eq!(hint, "`ldflags` is a top-level key: move it above the first [targets.*] table");
     let (msg, _) = err("module = \"a.b/c\"\n[targets.x]\nname = \"y\"\n");
     assert!(msg.contains("[targets.x] needs a `main`"), "{msg}");
 }

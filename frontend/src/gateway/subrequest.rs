@@ -1,0 +1,143 @@
+//! Information requests (`docker buildx build --print=targets|outline`): answered from the Gofile
+//! alone, without building.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::gofile::Gofile;
+use crate::plan::{NETRC_SECRET, SSH_AGENT_ID};
+
+pub const DESCRIBE: &str = "frontend.subrequests.describe";
+pub const TARGETS: &str = "frontend.targets";
+pub const OUTLINE: &str = "frontend.outline";
+const VERSION: &str = "1.0.0";
+
+/// The metadata of a subrequest result: `result.json`, `result.txt`, `version`.
+pub fn answer(request: &str, gofile: Option<&Gofile>) -> Option<BTreeMap<String, Vec<u8>>> {
+    let (value, text) = match (request, gofile) {
+        (DESCRIBE, _) => describe(),
+        (TARGETS, Some(gofile)) => targets(gofile),
+        (OUTLINE, Some(gofile)) => outline(gofile),
+        _ => return None,
+    };
+    let mut metadata = BTreeMap::new();
+    metadata.insert("result.json".to_string(), value.to_string().into_bytes());
+    metadata.insert("result.txt".to_string(), text.into_bytes());
+    metadata.insert("version".to_string(), VERSION.as_bytes().to_vec());
+    Some(metadata)
+}
+
+fn describe() -> (Value, String) {
+    let entry = |name: &str, description: &str| json!({ "name": name, "version": VERSION, "type": "rpc", "description": description });
+    let list = vec![
+        entry(DESCRIBE, "List the information requests gofront answers"),
+        entry(TARGETS, "List the targets of the Gofile"),
+        entry(OUTLINE, "List the build args, secrets and SSH agents the build uses"),
+    ];
+    let text = list.iter().filter_map(|e| e["name"].as_str()).collect::<Vec<_>>().join("\n") + "\n";
+    (Value::Array(list), text)
+}
+
+fn targets(gofile: &Gofile) -> (Value, String) {
+    let mut rows: Vec<(String, bool, String)> = Vec::new();
+    let has_image = !gofile.main.is_empty();
+    if has_image {
+        let mains: Vec<&str> = gofile.main.iter().map(|m| m.value.as_str()).collect();
+        rows.push(("image".into(), true, format!("runtime image of {}", mains.join(", "))));
+    }
+    for (i, table) in gofile.targets.iter().enumerate() {
+        let default = !has_image && i == 0;
+        rows.push((table.name.value.clone(), default, format!("runtime image of {}", table.main.value)));
+    }
+    rows.push(("binary".into(), false, "only the binaries, for --output type=local".into()));
+    rows.push(("test".into(), false, "go test ./...".into()));
+    rows.push(("vet".into(), false, "go vet ./...".into()));
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|(name, default, description)| json!({ "name": name, "default": default, "description": description }))
+        .collect();
+    let width = rows.iter().map(|(n, d, _)| n.len() + if *d { 10 } else { 0 }).max().unwrap_or(6).max(6);
+    let mut text = format!("{:<width$}  DESCRIPTION\n", "TARGET");
+    for (name, default, description) in &rows {
+        let label = if *default { format!("{name} (default)") } else { name.clone() };
+        text.push_str(&format!("{label:<width$}  {description}\n"));
+    }
+    (json!({ "targets": list }), text)
+}
+
+fn outline(gofile: &Gofile) -> (Value, String) {
+    let mut args: Vec<(String, String)> = vec![
+        ("GO_VERSION".into(), "Go version of the builder (overrides `go`)".into()),
+        ("GOPROXY".into(), "module proxy".into()),
+        ("GOPRIVATE".into(), "private module patterns".into()),
+        ("GOSUMDB".into(), "checksum database".into()),
+        ("GOFLAGS".into(), "extra go flags".into()),
+        ("VERSION".into(), "version label, and ${VERSION} in ldflags".into()),
+        ("SOURCE_DATE_EPOCH".into(), "timestamps of created files and the image".into()),
+    ];
+    if let Some(ldflags) = &gofile.ldflags {
+        let mut rest = ldflags.value.as_str();
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let name = after[..end].split(":-").next().unwrap_or("").to_string();
+            if !name.is_empty() && !args.iter().any(|(n, _)| *n == name) {
+                args.push((name, "used in ldflags".into()));
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    let json_args: Vec<Value> = args.iter().map(|(n, d)| json!({ "name": n, "description": d })).collect();
+    let mut text = String::from("BUILD ARG          DESCRIPTION\n");
+    for (name, description) in &args {
+        text.push_str(&format!("{name:<18} {description}\n"));
+    }
+    text.push_str(&format!(
+        "\nSECRET             DESCRIPTION\n{NETRC_SECRET:<18} optional .netrc for private modules (NETRC)\n"
+    ));
+    text.push_str(&format!(
+        "\nSSH                DESCRIPTION\n{SSH_AGENT_ID:<18} optional SSH agent for git fetches\n"
+    ));
+    let value = json!({
+        "name": "image",
+        "description": format!("Go module {}", gofile.module.value),
+        "args": json_args,
+        "secrets": [{ "name": NETRC_SECRET, "required": false }],
+        "ssh": [{ "name": SSH_AGENT_ID, "required": false }],
+    });
+    (value, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gofile;
+
+    #[test]
+    fn targets_list_the_default_first_and_the_tables() {
+        let g =
+            gofile::parse("module = \"a.b/c\"\nmain = \"./cmd/api\"\n[targets.migrate]\nmain = \"./cmd/migrate\"\n")
+                .expect("gofile");
+        let meta = answer(TARGETS, Some(&g)).expect("answer");
+        let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
+        assert!(text.contains("image (default)  runtime image of ./cmd/api"), "{text}");
+        assert!(text.contains("migrate"), "{text}");
+        let value: Value = serde_json::from_slice(&meta["result.json"]).expect("json");
+        assert_eq!(value["targets"][0]["name"], "image");
+        assert_eq!(value["targets"][0]["default"], true);
+        assert_eq!(value["targets"][1]["name"], "migrate");
+    }
+
+    #[test]
+    fn outline_lists_ldflags_variables_and_secrets() {
+        let g =
+            gofile::parse("module = \"a.b/c\"\nmain = \".\"\nldflags = \"-X m.v=${VERSION} -X m.t=${TEAM:-core}\"\n")
+                .expect("gofile");
+        let meta = answer(OUTLINE, Some(&g)).expect("answer");
+        let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
+        assert!(text.contains("TEAM") && text.contains("used in ldflags"), "{text}");
+        assert!(text.contains("netrc"), "{text}");
+        assert!(answer("frontend.lint", Some(&g)).is_none());
+    }
+}
