@@ -12,6 +12,17 @@ use prost::Message;
 const GOFILE: &str = "# syntax=gofront:test\nmodule = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION}\"\nports = [8080]\n";
 const GOMOD: &str = "module example.com/shop\n\ngo 1.22\n\nrequire example.com/greet v1.0.0\n";
 
+/// The fixture module at the context root, with go.mod and go.sum.
+fn root_layout() -> Layout {
+    Layout {
+        module_dir: String::new(),
+        gomod: gomod::parse(GOMOD).expect("go.mod"),
+        workspace: None,
+        module_files: vec!["go.mod".into(), "go.sum".into()],
+        has_vendor: false,
+    }
+}
+
 fn builder() -> ResolvedImage {
     let config = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/go/bin:/usr/bin:/bin","GOPATH=/go"]}}"#;
     ResolvedImage {
@@ -23,7 +34,6 @@ fn builder() -> ResolvedImage {
 
 fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, ImageConfig) {
     let gofile = gofile::parse(gofile_text).expect("gofile");
-    let gomod = gomod::parse(GOMOD).expect("go.mod");
     let mut options = BuildOptions {
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         target_platform: Platform::parse(platform),
@@ -31,13 +41,7 @@ fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, I
         ..Default::default()
     };
     options.build_args.insert("VERSION".into(), "1.2.3".into());
-    let layout = Layout {
-        module_dir: String::new(),
-        gomod,
-        workspace: None,
-        module_files: vec!["go.mod".into(), "go.sum".into()],
-        has_vendor: false,
-    };
+    let layout = root_layout();
     let plan = plan::plan(&gofile, &layout, &options).expect("plan");
     let context = ContextSource {
         session: "session-id".into(),
@@ -94,13 +98,7 @@ fn a_source_only_gofile_change_keeps_the_dependency_step() {
 fn alpine_packages_are_installed_with_apk_on_the_target_platform() {
     let text = format!("{GOFILE}base = \"alpine\"\npackages = [\"curl\", \"tzdata\"]\n");
     let gofile = gofile::parse(&text).expect("gofile");
-    let layout = Layout {
-        module_dir: String::new(),
-        gomod: gomod::parse(GOMOD).expect("go.mod"),
-        workspace: None,
-        module_files: vec!["go.mod".into()],
-        has_vendor: false,
-    };
+    let layout = root_layout();
     let options = BuildOptions {
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         target_platform: Platform::parse("linux/arm64"),
@@ -142,13 +140,7 @@ fn debian_os_release_means_apt() {
 #[test]
 fn proxies_and_extra_hosts_reach_the_go_steps() {
     let gofile = gofile::parse(GOFILE).expect("gofile");
-    let layout = Layout {
-        module_dir: String::new(),
-        gomod: gomod::parse(GOMOD).expect("go.mod"),
-        workspace: None,
-        module_files: vec!["go.mod".into()],
-        has_vendor: false,
-    };
+    let layout = root_layout();
     let mut options = BuildOptions {
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         extra_hosts: vec![("modules.internal".into(), "10.0.0.7".into())],
