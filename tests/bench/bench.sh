@@ -8,10 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-bash tests/engine/setup.sh >/dev/null
-command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
-bash images/build-frontend.sh gofront-test/frontend:e2e
-bash images/build-golang.sh gofront-test/golang:1.27 1.27.3
+source tests/bench/common.sh
 
 work=$(mktemp -d)
 proxy_out="$work/proxy-port"
@@ -28,8 +25,6 @@ printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/shop"\nmain = 
 cp tests/bench/seed.Dockerfile "$work/app/seed.Dockerfile"
 common=(--network=host --build-arg "GOPROXY=$proxy" --build-arg GOSUMDB=off --progress=quiet)
 
-now() { date +%s.%N; }
-timed() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo "$(now) - $t0" | bc; }
 gofront_build() {
   docker buildx build "${common[@]}" -f "$work/app/Gofile" \
     --build-context builder=docker-image://gofront-test/golang:1.27 -t bench/gofront --load "$work/app"

@@ -7,10 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-bash tests/engine/setup.sh >/dev/null
-command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
-bash images/build-frontend.sh gofront-test/frontend:e2e
-bash images/build-golang.sh gofront-test/golang:1.27 1.27.3
+source tests/bench/common.sh
 bash images/build-debian.sh gofront-test
 
 work=$(mktemp -d)
@@ -18,8 +15,6 @@ trap 'rm -rf "$work"' EXIT
 cp -a tests/fixtures/stdlib/. "$work/"
 common=(--network=host --progress=quiet -f "$work/Gofile" --build-context builder=docker-image://gofront-test/golang:1.27)
 gofile() { printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/clock"\nmain = "./cmd/clock"\n%s\n' "$1" >"$work/Gofile"; }
-now() { date +%s.%N; }
-timed() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo "$(now) - $t0" | bc; }
 
 gofile ""
 docker buildx prune -af >/dev/null
