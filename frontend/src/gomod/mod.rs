@@ -168,8 +168,7 @@ pub fn parse_work(text: &str) -> GoWork {
             continue;
         }
         let (verb, rest) = match &block {
-            Some(verb) if line == ")" => {
-                let _ = verb;
+            Some(_) if line == ")" => {
                 block = None;
                 continue;
             }

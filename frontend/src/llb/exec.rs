@@ -144,12 +144,11 @@ impl Graph {
         if exec.network != pb::NetMode::Unset {
             caps.push("exec.meta.network");
         }
-        caps.sort_unstable();
-        caps.dedup();
         if exec.proxy.is_some() {
             caps.push("exec.meta.proxyenv");
-            caps.sort_unstable();
         }
+        caps.sort_unstable();
+        caps.dedup();
         let meta = pb::Meta {
             args: exec.args,
             env: exec.env,
