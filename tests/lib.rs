@@ -183,18 +183,33 @@ impl Build {
         self
     }
 
-    /// Whether the step whose progress name contains `name` was served from the cache.
-    pub fn step_cached(&self, name: &str) -> Option<bool> {
-        let ids: Vec<&str> = self
-            .log
+    /// The progress id (`#N`) of the step whose name contains `name`.
+    fn step_id(&self, name: &str) -> Option<String> {
+        self.log
             .lines()
             .filter_map(|l| l.strip_prefix('#'))
-            .filter(|l| l.contains(name))
-            .filter_map(|l| l.split_whitespace().next())
-            .collect();
-        let id = ids.first()?;
-        let done = self.log.lines().filter_map(|l| l.strip_prefix('#')).any(|l| l.starts_with(&format!("{id} CACHED")));
-        Some(done)
+            .find(|l| l.contains(name))
+            .and_then(|l| l.split_whitespace().next())
+            .map(str::to_string)
+    }
+
+    fn step_has(&self, id: &str, status: &str) -> bool {
+        let prefix = format!("{id} {status}");
+        self.log.lines().filter_map(|l| l.strip_prefix('#')).any(|l| l.starts_with(&prefix))
+    }
+
+    /// Whether the step whose progress name contains `name` was served from the cache.
+    pub fn step_cached(&self, name: &str) -> Option<bool> {
+        let id = self.step_id(name)?;
+        Some(self.step_has(&id, "CACHED"))
+    }
+
+    /// Whether the step was executed: its progress ends in DONE. A cache hit shows CACHED, and
+    /// BuildKit sometimes reports a cache hit whose result another step no longer needed as
+    /// CANCELED when builds run concurrently; neither ran the command.
+    pub fn step_ran(&self, name: &str) -> Option<bool> {
+        let id = self.step_id(name)?;
+        Some(self.step_has(&id, "DONE"))
     }
 }
 
