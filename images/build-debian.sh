@@ -32,8 +32,9 @@ rootfs="$cache/debian-rootfs"
 if ! [ -x "$rootfs/usr/bin/gcc" ]; then
   echo "[debian] debootstrap bookworm (minbase + gcc, libc6-dev, ca-certificates, tzdata)" >&2
   rm -rf "$rootfs"
+  mirror=$(bash "$(dirname "$0")/debian-mirror.sh")
   debootstrap --variant=minbase --include=gcc,libc6-dev,ca-certificates,tzdata \
-    bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 \
+    bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
     || { tail -n 30 "$cache/debootstrap.log" >&2; exit 1; }
   grep -q '^nonroot:' "$rootfs/etc/passwd" || {
     echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin' >>"$rootfs/etc/passwd"

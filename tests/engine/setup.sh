@@ -24,7 +24,9 @@ install_engine() {
   work=$(mktemp -d)
   lists="$work/lists"
   mkdir -p "$lists/partial" "$work/debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+  local mirror
+  mirror=$(bash "$(dirname "$0")/../../images/debian-mirror.sh") || die "no Debian mirror in this machine's apt sources"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
     >"$work/trixie.list"
   local aptopts=(-o "Dir::Etc::sourcelist=$work/trixie.list" -o "Dir::Etc::sourceparts=-"
     -o "Dir::State::Lists=$lists" -o "APT::Get::List-Cleanup=0")
