@@ -19,7 +19,7 @@ fn root_layout() -> Layout {
         gomod: gomod::parse(GOMOD).expect("go.mod"),
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
-        has_vendor: false,
+        vendor_dir: None,
     }
 }
 
@@ -161,5 +161,5 @@ fn proxies_and_extra_hosts_reach_the_go_steps() {
             go_steps += 1;
         }
     }
-    assert_eq!(go_steps, 2);
+    assert_eq!(go_steps, 4, "download, list, dependency compile, compile");
 }

@@ -36,6 +36,18 @@ impl Mount {
         Mount::Bind { dest: dest.into(), from: from.cloned(), selector: String::new(), readonly: false, output: true }
     }
 
+    /// A writable view of `from` whose changes are thrown away. Like a read-only mount, BuildKit keys
+    /// it by the content of `from`, not by the op that produced it.
+    pub fn scratch_copy(dest: &str, from: &Output) -> Mount {
+        Mount::Bind {
+            dest: dest.into(),
+            from: Some(from.clone()),
+            selector: String::new(),
+            readonly: false,
+            output: false,
+        }
+    }
+
     pub fn cache(dest: &str, id: &str) -> Mount {
         Mount::Cache { dest: dest.into(), id: id.into() }
     }

@@ -29,7 +29,8 @@ pub struct Layout {
     pub workspace: Option<String>,
     /// Context-relative files the dependency stage copies, sorted.
     pub module_files: Vec<String>,
-    pub has_vendor: bool,
+    /// The vendor/ directory `-mod=vendor` builds from (the module's or the workspace's), if any.
+    pub vendor_dir: Option<String>,
 }
 
 /// `a/b` + `../c` → `a/c`; None when it climbs out of the context.
@@ -137,9 +138,11 @@ pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnosti
         }
     }
 
-    let has_vendor = files.has(&file_in(&module_dir, "vendor/modules.txt"))
-        || workspace.as_ref().is_some_and(|w| files.has(&file_in(w, "vendor/modules.txt")));
-    Ok(Layout { module_dir, gomod, workspace, module_files: wanted.into_iter().collect(), has_vendor })
+    let vendor_dir = std::iter::once(module_dir.as_str())
+        .chain(workspace.as_deref())
+        .map(|dir| file_in(dir, "vendor"))
+        .find(|vendor| files.has(&format!("{vendor}/modules.txt")));
+    Ok(Layout { module_dir, gomod, workspace, module_files: wanted.into_iter().collect(), vendor_dir })
 }
 
 fn outside(gofile: &Gofile, file: &str, target: &str) -> Diagnostic {

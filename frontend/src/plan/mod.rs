@@ -4,6 +4,7 @@
 
 pub mod layout;
 pub mod ldflags;
+pub mod scripts;
 pub mod stages;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,13 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 /// Mount points inside the build containers.
 pub const SRC: &str = "/src";
 pub const OUT: &str = "/out";
+/// The persistent module cache (a cache mount): a `file://` GOPROXY in front of the network, so a
+/// go.mod change downloads only the modules that are new.
+pub const MODULE_PROXY_CACHE: &str = "/gofront/modcache";
+/// The sorted list of packages the binaries import from outside the main module(s), std included.
+pub const DEPENDENCY_LIST: &str = "/gofront/list";
+/// The precompiled dependencies: Go build cache entries for exactly the listed packages.
+pub const DEPENDENCY_CACHE: &str = "/gofront/depcache";
 /// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads
 /// it through NETRC. Optional, so builds without the secret are unaffected.
 pub const NETRC_SECRET: &str = "netrc";
@@ -206,8 +214,10 @@ pub struct BuildPlan {
     pub base: Base,
     pub platform: Platform,
     pub build_platform: Platform,
-    /// Files of the module the dependency stage sees (relative to the module root).
+    /// Files of the module the dependency stage sees (relative to the context root).
     pub module_files: Vec<String>,
+    /// The vendor/ directory of a `-mod=vendor` build (relative to the context root).
+    pub vendor_dir: Option<String>,
     /// False with vendor/: nothing to download, no network.
     pub download: bool,
     /// Network of the Go steps; `None` for vendored builds.
@@ -225,6 +235,9 @@ pub struct BuildPlan {
     /// Extra environment of `go test`/`go vet`: native platform, CGO_ENABLED, build_env.
     pub check_env: Vec<(String, String)>,
     pub build_command: Vec<String>,
+    /// The flags of `build_command` that change how packages compile (`-trimpath`, `-tags`): the
+    /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
+    pub compile_flags: Vec<String>,
     pub cache_ids: CacheIds,
     pub runtime: Runtime,
     /// OS packages to install on the base image.
@@ -306,7 +319,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         ("GOCACHE".to_string(), GOCACHE.to_string()),
         ("GOMODCACHE".into(), GOMODCACHE.into()),
         ("GOTOOLCHAIN".into(), "local".into()),
-        ("GOFLAGS".into(), goflags(layout.has_vendor, options)),
+        ("GOFLAGS".into(), goflags(layout.vendor_dir.is_some(), options)),
         ("NETRC".into(), NETRC_PATH.into()),
         ("SSH_AUTH_SOCK".into(), SSH_AGENT_SOCK.into()),
     ];
@@ -329,11 +342,15 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     }
 
     let ldflags = ldflags::expand(gofile, options)?;
-    let mut build_command = vec!["go".to_string(), "build".into(), "-trimpath".into(), "-buildvcs=false".into()];
+    let mut compile_flags = vec!["-trimpath".to_string()];
     if !gofile.tags.is_empty() {
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
-        build_command.push(format!("-tags={}", tags.join(",")));
+        compile_flags.push(format!("-tags={}", tags.join(",")));
     }
+    // -v lists the packages this step really compiles: on a warm or seeded cache, only the module's own.
+    let mut build_command = vec!["go".to_string(), "build".into(), "-v".into()];
+    build_command.extend(compile_flags.iter().cloned());
+    build_command.push("-buildvcs=false".into());
     let mut flags = "-s -w".to_string();
     if !ldflags.trim().is_empty() {
         flags.push(' ');
@@ -379,8 +396,9 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         platform,
         build_platform: options.build_platform.clone(),
         module_files: layout.module_files.clone(),
-        download: !layout.has_vendor,
-        network: if layout.has_vendor { Network::None } else { options.network },
+        vendor_dir: layout.vendor_dir.clone(),
+        download: layout.vendor_dir.is_none(),
+        network: if layout.vendor_dir.is_some() { Network::None } else { options.network },
         package_network: options.network,
         extra_hosts: options.extra_hosts.clone(),
         proxy: Proxy::from_build_args(&options.build_args),
@@ -388,6 +406,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         compile_env,
         check_env,
         build_command,
+        compile_flags,
         cache_ids,
         runtime: runtime(gofile, &target, &binary, &base, options),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),

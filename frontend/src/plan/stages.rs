@@ -1,25 +1,32 @@
-//! The whole build as LLB: dependency stage, compile stage, runtime root, final image.
+//! The whole build as LLB: module layer, dependency list, precompiled dependencies, compile,
+//! runtime root, final image.
 //!
 //! ```text
-//! context (go.mod, go.sum only) ─ deps: go mod download        [GOMODCACHE]
-//! context (whole, read-only)    ─ build: go build -trimpath …  [GOMODCACHE, GOCACHE] → /out
+//! module files (go.mod, go.sum, go.work…) ─ go mod download         → module layer
+//! context + module layer                  ─ go list -deps           → package list (per platform)
+//! module files + module layer + list      ─ go build <deps>         → build cache layer (per platform)
+//! context + module layer + cache layer    ─ go build -trimpath …    → /out
 //! runtime root (scratch + CA + zoneinfo + passwd/group + /tmp, or a base image)
 //!    └─ image: root + /app/<name> (+ files) + image config
 //! ```
+//!
+//! The module and build cache layers are ordinary layers: they travel in `--cache-to` exports,
+//! so a fresh CI runner gets them from the imported cache. The dependency compile mounts the
+//! package list read-only, so BuildKit keys it by the list's content: a source change re-runs the
+//! (cheap) listing, and an unchanged list is a cache hit. The persistent cache mounts (modules,
+//! build cache) stay in front of all of this for local incremental speed.
 
 use std::collections::BTreeMap;
 
 use super::{
-    Base, BuildPlan, LineSpan, Network, Target, CA_BUNDLE, GOCACHE, GOMODCACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT,
-    SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+    scripts, Base, BuildPlan, LineSpan, Network, Target, CA_BUNDLE, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE,
+    GOMODCACHE, MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK,
+    ZONEINFO,
 };
 use crate::gofile::span::LineCol;
 use crate::image::{self, History, ImageConfig};
 use crate::llb::{self, CopyOptions, Exec, FileOps, Graph, Local, Mount, Output, Owner};
 use crate::proto::pb;
-
-/// Where the dependency stage leaves its (empty) marker; the compile step mounts it so it runs after.
-const DEPS_DONE: &str = "/gofront/deps";
 
 /// An image after the gateway resolved it: pinned reference and its config.
 #[derive(Debug, Clone)]
@@ -97,6 +104,17 @@ pub fn module_files_source(session: &str) -> Local {
     }
 }
 
+/// A vendor/ tree alone, so the dependency compile of a vendored module is keyed by it, not by every source file.
+pub fn vendor_source(session: &str, vendor_dir: &str) -> Local {
+    Local {
+        name: "context".into(),
+        session: session.into(),
+        shared_key: "gofront-vendor".into(),
+        include: vec![format!("{vendor_dir}/**")],
+        ..Default::default()
+    }
+}
+
 /// The whole build context, .dockerignore applied.
 pub fn context_source(context: &ContextSource) -> Local {
     Local {
@@ -136,28 +154,34 @@ pub fn emit(
     let go = GoSteps {
         plan,
         builder: builder_root.clone(),
+        scripts: step_scripts(&mut graph, timestamp),
         env: merge_env(&builder.config.env_pairs(), &plan.go_env),
         cwd: if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) },
     };
 
-    let deps_done = plan.download.then(|| go.download(&mut graph, context, timestamp));
+    let module_files = go.module_files(&mut graph, context, timestamp);
+    let modules = plan.download.then(|| go.download(&mut graph, &module_files));
+    let modules = modules.as_ref();
 
     if matches!(plan.target, Target::Test | Target::Vet) {
         let (verb, name) =
             if plan.target == Target::Test { ("test", "go test ./...") } else { ("vet", "go vet ./...") };
         let args = vec!["go".to_string(), verb.to_string(), "./...".to_string()];
-        let checked =
-            go.run(&mut graph, &source, deps_done.as_ref(), args, &plan.check_env, &format!("[gofront] {name}"));
+        let step = GoStep { script: "check", args, env: &plan.check_env };
+        let checked = go.run(&mut graph, step, &source, modules, None, &format!("[gofront] {name}"));
         let config = image_config(plan, None, Vec::new());
         return Emitted { graph, result: checked, config, evaluate: true };
     }
 
+    let list = go.list_dependencies(&mut graph, &source, modules);
+    let precompiled = go.precompile(&mut graph, &module_files, modules, &list);
+    let step = GoStep { script: "compile", args: plan.build_command.clone(), env: &plan.compile_env };
     let binary = go.run(
         &mut graph,
+        step,
         &source,
-        deps_done.as_ref(),
-        plan.build_command.clone(),
-        &plan.compile_env,
+        modules,
+        Some(&precompiled),
         &format!("[gofront] go build {} ({})", plan.package, plan.platform),
     );
     if plan.target == Target::Binary {
@@ -216,13 +240,23 @@ pub fn emit(
 struct GoSteps<'a> {
     plan: &'a BuildPlan,
     builder: Output,
+    scripts: Output,
     env: Vec<(String, String)>,
     cwd: String,
 }
 
+/// One Go command and the script around it (a file name in [`scripts::SCRIPTS`]).
+struct GoStep<'a> {
+    script: &'static str,
+    args: Vec<String>,
+    /// Added to the steps' common environment.
+    env: &'a [(String, String)],
+}
+
 impl GoSteps<'_> {
-    /// `go mod download` on the module files alone, so only a go.mod/go.sum change re-runs it.
-    fn download(&self, graph: &mut Graph, context: &ContextSource, timestamp: i64) -> Output {
+    /// go.mod, go.sum, go.work… (and a vendor/ tree) alone: what the dependency steps may see, so
+    /// that only a change to them re-runs those steps.
+    fn module_files(&self, graph: &mut Graph, context: &ContextSource, timestamp: i64) -> Output {
         let plan = self.plan;
         let (op, caps) = module_files_source(&context.session).into_op();
         let module_files = graph.source(op, None, "[gofront] load go.mod and go.sum", &caps);
@@ -230,76 +264,127 @@ impl GoSteps<'_> {
         for file in &plan.module_files {
             files = files.copy(&module_files, &format!("/{file}"), &format!("/{file}"), CopyOptions::default());
         }
-        let module_only = graph.file(files, "[gofront] module files");
-        let deps = graph.exec(
-            Exec {
-                args: vec!["go".into(), "mod".into(), "download".into()],
-                env: render_env(&self.env),
-                cwd: self.cwd.clone(),
-                network: net_mode(plan.network),
-                mounts: vec![
-                    // Root needs an output: BuildKit mounts a no-output root read-only and cannot create the cwd.
-                    Mount::writable("/", Some(&self.builder)),
-                    Mount::read_only(SRC, &module_only),
-                    Mount::writable(DEPS_DONE, None),
-                    Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
-                    Mount::tmpfs("/tmp"),
-                    Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
-                    Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
-                ],
-                platform: Some(plan.build_platform.wire()),
-                extra_hosts: plan.extra_hosts.clone(),
-                proxy: proxy_env(plan),
-                ..Default::default()
-            },
-            "[gofront] go mod download",
-        );
+        if let Some(vendor) = &plan.vendor_dir {
+            let (op, caps) = vendor_source(&context.session, vendor).into_op();
+            let tree = graph.source(op, None, "[gofront] load vendor/", &caps);
+            let options = CopyOptions { dir_contents: true, ..Default::default() };
+            files = files.copy(&tree, &format!("/{vendor}"), &format!("/{vendor}"), options);
+        }
+        graph.file(files, "[gofront] module files")
+    }
+
+    /// Mounts every Go step has: the builder, the persistent caches, the module layer, credentials.
+    fn mounts(&self, modules: Option<&Output>) -> Vec<Mount> {
+        let plan = self.plan;
+        let mut mounts = vec![
+            // Root needs an output: BuildKit mounts a no-output root read-only and cannot create the cwd.
+            Mount::writable("/", Some(&self.builder)),
+            Mount::cache(MODULE_PROXY_CACHE, &plan.cache_ids.modules),
+            Mount::cache(GOCACHE, &plan.cache_ids.build),
+            Mount::read_only(scripts::SCRIPTS, &self.scripts),
+            Mount::tmpfs("/tmp"),
+            Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
+            Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
+        ];
+        if let Some(modules) = modules {
+            // Writable for Go's lock files; what it writes is thrown away.
+            mounts.push(Mount::scratch_copy(GOMODCACHE, modules));
+        }
+        mounts
+    }
+
+    fn exec(&self, step: GoStep, mounts: Vec<Mount>) -> Exec {
+        let plan = self.plan;
+        Exec {
+            args: scripts::command(step.script, step.args),
+            env: render_env(&merge_env(&self.env, step.env)),
+            cwd: self.cwd.clone(),
+            // Kept even with a warm module layer: a module the layer lacks can still be fetched.
+            network: net_mode(plan.network),
+            mounts,
+            platform: Some(plan.build_platform.wire()),
+            extra_hosts: plan.extra_hosts.clone(),
+            proxy: proxy_env(plan),
+            ..Default::default()
+        }
+    }
+
+    /// `go mod download` on the module files alone, into a layer of its own: the module layer.
+    fn download(&self, graph: &mut Graph, module_files: &Output) -> Output {
+        let plan = self.plan;
+        let mut mounts = self.mounts(None);
+        mounts.push(Mount::read_only(SRC, module_files));
+        mounts.push(Mount::writable(GOMODCACHE, None));
+        let step = GoStep { script: "download", args: vec!["go".into(), "mod".into(), "download".into()], env: &[] };
+        let deps = graph.exec(self.exec(step, mounts), "[gofront] go mod download");
         graph.locate(&deps.digest, ranges(&plan.spans.module));
-        deps.at(DEPS_DONE).unwrap_or(Output { digest: deps.digest, index: 1 })
+        deps.at(GOMODCACHE).unwrap_or(Output { digest: deps.digest, index: 1 })
+    }
+
+    /// The packages the binaries import from outside the main module(s), for the target platform.
+    fn list_dependencies(&self, graph: &mut Graph, source: &Output, modules: Option<&Output>) -> Output {
+        let plan = self.plan;
+        let mut mounts = self.mounts(modules);
+        mounts.push(Mount::read_only(SRC, source));
+        mounts.push(Mount::writable(DEPENDENCY_LIST, None));
+        let mut args: Vec<String> =
+            ["go", "list", "-e", "-deps", "-f", scripts::LIST_TEMPLATE].map(String::from).into();
+        args.extend(plan.compile_flags.iter().cloned());
+        args.extend(plan.binaries.iter().map(|b| b.package.clone()));
+        let step = GoStep { script: "list", args, env: &plan.compile_env };
+        let list = graph.exec(self.exec(step, mounts), &format!("[gofront] list dependencies ({})", plan.platform));
+        graph.locate(&list.digest, ranges(&plan.spans.build));
+        list.at(DEPENDENCY_LIST).unwrap_or(Output { digest: list.digest, index: 1 })
+    }
+
+    /// Compiles the listed packages with the final build's flags and environment into a build
+    /// cache layer. It sees only the module files, the module layer and the list, all keyed by
+    /// content, so it re-runs only when the dependency set or the build settings change.
+    fn precompile(&self, graph: &mut Graph, module_files: &Output, modules: Option<&Output>, list: &Output) -> Output {
+        let plan = self.plan;
+        let mut mounts = self.mounts(modules);
+        mounts.push(Mount::read_only(SRC, module_files));
+        mounts.push(Mount::read_only(DEPENDENCY_LIST, list));
+        mounts.push(Mount::writable(DEPENDENCY_CACHE, None));
+        let mut args = vec!["go".to_string(), "build".into()];
+        args.extend(plan.compile_flags.iter().cloned());
+        let step = GoStep { script: "precompile", args, env: &plan.compile_env };
+        let name = format!("[gofront] compile dependencies ({})", plan.platform);
+        let built = graph.exec(self.exec(step, mounts), &name);
+        graph.locate(&built.digest, ranges(&plan.spans.build));
+        built.at(DEPENDENCY_CACHE).unwrap_or(Output { digest: built.digest, index: 1 })
     }
 
     /// A Go command over the whole (read-only) context; returns its /out directory.
     fn run(
         &self,
         graph: &mut Graph,
+        step: GoStep,
         source: &Output,
-        deps_done: Option<&Output>,
-        args: Vec<String>,
-        extra_env: &[(String, String)],
+        modules: Option<&Output>,
+        precompiled: Option<&Output>,
         name: &str,
     ) -> Output {
         let plan = self.plan;
-        let mut mounts = vec![
-            Mount::writable("/", Some(&self.builder)),
-            Mount::read_only(SRC, source),
-            Mount::writable(OUT, None),
-            Mount::cache(GOMODCACHE, &plan.cache_ids.modules),
-            Mount::cache(GOCACHE, &plan.cache_ids.build),
-            Mount::tmpfs("/tmp"),
-            Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
-            Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
-        ];
-        if let Some(done) = deps_done {
-            mounts.push(Mount::read_only(DEPS_DONE, done));
+        let mut mounts = self.mounts(modules);
+        mounts.push(Mount::read_only(SRC, source));
+        mounts.push(Mount::writable(OUT, None));
+        if let Some(precompiled) = precompiled {
+            mounts.push(Mount::read_only(DEPENDENCY_CACHE, precompiled));
         }
-        let step = graph.exec(
-            Exec {
-                args,
-                env: render_env(&merge_env(&self.env, extra_env)),
-                cwd: self.cwd.clone(),
-                // Kept even with a warm deps step: BuildKit's GC may have pruned the module cache.
-                network: net_mode(plan.network),
-                mounts,
-                platform: Some(plan.build_platform.wire()),
-                extra_hosts: plan.extra_hosts.clone(),
-                proxy: proxy_env(plan),
-                ..Default::default()
-            },
-            name,
-        );
+        let step = graph.exec(self.exec(step, mounts), name);
         graph.locate(&step.digest, ranges(&plan.spans.build));
         step.at(OUT).unwrap_or(Output { digest: step.digest, index: 1 })
     }
+}
+
+/// The step scripts as a small layer of their own, mounted read-only into every Go step.
+fn step_scripts(graph: &mut Graph, timestamp: i64) -> Output {
+    let mut files = FileOps::on(None, timestamp);
+    for (name, text) in scripts::all() {
+        files = files.mkfile(&format!("/{name}"), 0o755, text.as_bytes());
+    }
+    graph.file(files, "[gofront] step scripts")
 }
 
 /// Runs the base's package manager on the base itself, for the target platform.

@@ -20,7 +20,7 @@ fn layout_of(gomod_text: &str, has_vendor: bool) -> Layout {
         gomod: gomod(gomod_text),
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
-        has_vendor,
+        vendor_dir: has_vendor.then(|| "vendor".to_string()),
     }
 }
 
@@ -36,8 +36,9 @@ fn defaults_follow_go_mod() {
     assert!(p.download);
     assert_eq!(
         p.build_command,
-        ["go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
+        ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
     );
+    assert_eq!(p.compile_flags, ["-trimpath"]);
     assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=readonly".into())));
     assert!(p.go_env.contains(&("GOTOOLCHAIN".into(), "local".into())));
     assert!(p.compile_env.contains(&("CGO_ENABLED".into(), "0".into())));

@@ -1,0 +1,131 @@
+//! The shell around the Go commands of the build steps. The scripts are files in a small layer
+//! mounted at [`SCRIPTS`]; each runs (or feeds) the Go command it is given as arguments
+//! (`/bin/sh /gofront/bin/compile go build …`), so no argument is ever quoted into shell text,
+//! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
+//! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
+
+use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE};
+
+/// Where the scripts are mounted in the Go steps.
+pub const SCRIPTS: &str = "/gofront/bin";
+
+/// Every script, by file name.
+pub fn all() -> Vec<(&'static str, String)> {
+    vec![
+        ("download", download()),
+        ("list", list()),
+        ("precompile", precompile()),
+        ("compile", compile()),
+        ("check", check()),
+    ]
+}
+
+/// The command line that runs script `name` around `args`.
+pub fn command(name: &str, args: Vec<String>) -> Vec<String> {
+    let mut command = vec!["/bin/sh".to_string(), format!("{SCRIPTS}/{name}")];
+    command.extend(args);
+    command
+}
+
+/// The persistent module cache serves as a `file://` proxy in front of the user's GOPROXY (or
+/// the builder's default): whatever was downloaded once is never fetched again, and the network
+/// is only asked for what is new. GOPROXY=off stays off behind it. (Harmless for -mod=vendor.)
+fn module_proxy() -> String {
+    format!("export GOPROXY=\"file://{MODULE_PROXY_CACHE}/cache/download,$(go env GOPROXY)\"\n")
+}
+
+/// `go mod download` into the step's own GOMODCACHE (the module layer), then: new downloads are
+/// added to the persistent cache, and the layer drops the zips (Go builds from the extracted
+/// trees and checks their `.ziphash`) and any VCS checkouts, which only the download needed.
+fn download() -> String {
+    format!(
+        "set -eu\n{proxy}\"$@\"\n\
+         if [ -d \"$GOMODCACHE/cache/download\" ]; then\n\
+         \x20 mkdir -p {MODULE_PROXY_CACHE}/cache/download\n\
+         \x20 (cd \"$GOMODCACHE/cache/download\" && tar -cf - .) | tar -C {MODULE_PROXY_CACHE}/cache/download -xf -\n\
+         \x20 find \"$GOMODCACHE/cache/download\" -type f -name '*.zip' -exec rm -f {{}} +\n\
+         fi\n\
+         rm -rf \"$GOMODCACHE/cache/vcs\"\n",
+        proxy = module_proxy()
+    )
+}
+
+/// The Go template that prints a package when it comes from outside the main module(s): std and
+/// required modules, but not modules replaced by a local directory, whose source is in the context.
+pub const LIST_TEMPLATE: &str = "{{if not .Error}}{{if .Standard}}{{.ImportPath}}{{else if .Module}}\
+{{if not .Module.Main}}{{if .Module.Replace}}{{if .Module.Replace.Version}}{{.ImportPath}}{{end}}\
+{{else}}{{.ImportPath}}{{end}}{{end}}{{end}}{{end}}";
+
+/// `go list -deps …` sorted into one file: the only thing the dependency compile is keyed on.
+fn list() -> String {
+    let proxy = module_proxy();
+    format!(
+        "set -eu\n{proxy}\"$@\" >/tmp/gofront-deps\n\
+         sed '/^$/d' /tmp/gofront-deps | sort -u >{DEPENDENCY_LIST}/packages\n"
+    )
+}
+
+/// Compiles the listed packages in the persistent build cache (warm locally), with Go printing
+/// every cache key it computes (GODEBUG=gocachehash=1). The entries for those keys, an action
+/// record `<id>-a` and the output it names `<out>-d`, are copied into the step's output: a build
+/// cache layer holding exactly these dependencies. `id` names that set, and the marker in the
+/// persistent cache says it is already there, so the compile step does not copy it again.
+fn precompile() -> String {
+    let proxy = module_proxy();
+    format!(
+        r#"set -eu
+{proxy}seed={DEPENDENCY_CACHE}
+mkdir -p "$seed/cache"
+pkgs=$(cat {DEPENDENCY_LIST}/packages)
+[ -n "$pkgs" ] || exit 0
+if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-hashes; then
+  grep -v '^HASH' /tmp/gofront-hashes >&2
+  exit 1
+fi
+{{ grep -E '^HASH\[[^]]*\]: [0-9a-f]{{64}}$' /tmp/gofront-hashes || true; }} | sed 's/.*: //' | sort -u >/tmp/gofront-ids
+cd "$GOCACHE"
+awk '{{ a = substr($0, 1, 2) "/" $0 "-a"
+  if ((getline entry < a) > 0) {{
+    split(entry, f, " "); d = substr(f[3], 1, 2) "/" f[3] "-d"
+    if ((getline probe < d) >= 0) {{ print d; print a }}
+    close(d)
+  }}
+  close(a) }}' /tmp/gofront-ids >/tmp/gofront-files
+# In slices, to stay under the argument size limit (busybox tar has no file-list option).
+total=$(wc -l </tmp/gofront-files) first=1
+while [ "$first" -le "$total" ]; do
+  last=$((first + 3999))
+  tar -cf - $(sed -n "${{first}},${{last}}p" /tmp/gofront-files) | tar -C "$seed/cache" -xf -
+  first=$((last + 1))
+done
+id=$(sha256sum </tmp/gofront-ids | cut -c1-64)
+echo "$id" >"$seed/id"
+mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
+echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
+"#
+    )
+}
+
+/// Before the real compile: copy the precompiled dependencies into the persistent build cache
+/// once per dependency set (a fresh CI runner has an empty one), then run the command.
+fn compile() -> String {
+    let proxy = module_proxy();
+    format!(
+        r#"set -eu
+{proxy}seed={DEPENDENCY_CACHE}
+if [ -s "$seed/id" ]; then
+  marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
+  if ! [ -e "$marker" ]; then
+    (cd "$seed/cache" && tar -cf - .) | tar -C "$GOCACHE" -xf -
+    mkdir -p "$GOCACHE/gofront-seeded" && : >"$marker"
+  fi
+fi
+exec "$@"
+"#
+    )
+}
+
+/// `go test`/`go vet`: the module proxy in front, then the command.
+fn check() -> String {
+    format!("set -eu\n{}exec \"$@\"\n", module_proxy())
+}
