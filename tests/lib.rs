@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
+/// `timeout` arguments for one build: no test waits forever on a stuck engine.
+pub const BUILD_TIMEOUT: [&str; 2] = ["--kill-after=10", "900"];
+
 /// The frontend image the tests' Gofiles name in `# syntax=`.
 pub const FRONTEND: &str = "gofront-test/frontend:e2e";
 /// The offline Go toolchain, passed as a named context, never as a real golang tag.
@@ -21,7 +24,7 @@ pub struct Harness {
 
 static HARNESS: OnceLock<Result<Harness, String>> = OnceLock::new();
 /// Keeps the module proxy's stdin open for as long as the test process lives.
-static PROXY: Mutex<Option<Child>> = Mutex::new(None);
+static PROXY: Mutex<Option<ModuleProxy>> = Mutex::new(None);
 
 /// Sets everything up once per test binary; panics (fails the test) when that is impossible.
 pub fn harness() -> &'static Harness {
@@ -63,20 +66,103 @@ fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
 }
 
 fn start_proxy(root: &Path) -> Result<String, String> {
-    let mut child = Command::new("python3")
-        .arg(root.join("tests/modproxy.py"))
-        .arg("--src")
-        .arg(root.join("tests/fixtures/modules"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+    let proxy = ModuleProxy::start_in(root, 0)?;
+    let url = proxy.url.clone();
+    *PROXY.lock().map_err(|_| "proxy lock poisoned")? = Some(proxy);
+    Ok(url)
+}
+
+/// A loopback Go module proxy serving tests/fixtures/modules; stopped when dropped.
+pub struct ModuleProxy {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+}
+
+impl ModuleProxy {
+    /// A proxy of the test's own, on a free port.
+    pub fn start() -> ModuleProxy {
+        ModuleProxy::start_in(&harness().root, 0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn start_in(root: &Path, port: u16) -> Result<ModuleProxy, String> {
+        let mut child = Command::new("python3")
+            .arg(root.join("tests/modproxy.py"))
+            .arg("--src")
+            .arg(root.join("tests/fixtures/modules"))
+            .args(["--port", &port.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the module proxy: {e}"))?;
+        let stdout = child.stdout.take().ok_or("module proxy has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("module proxy: {e}"))?;
+        let port: u16 = line.trim().parse().map_err(|_| format!("module proxy printed {line:?}, not a port"))?;
+        Ok(ModuleProxy { child, port, url: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// Stops serving: the URL stays the same, but nothing answers there any more.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err(),
+            "the module proxy still answers on {}",
+            self.url
+        );
+    }
+}
+
+impl Drop for ModuleProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A registry on 127.0.0.1 (Debian's docker-registry), for `type=registry` caches and pushes.
+/// Started once per test binary, with its storage in a temporary directory.
+pub fn registry() -> &'static str {
+    static REGISTRY: OnceLock<Result<(String, Mutex<Child>, tempfile::TempDir), String>> = OnceLock::new();
+    match REGISTRY.get_or_init(start_registry) {
+        Ok((address, _, _)) => address,
+        Err(e) => panic!("cannot start a local registry: {e}"),
+    }
+}
+
+fn start_registry() -> Result<(String, Mutex<Child>, tempfile::TempDir), String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let config = dir.path().join("config.yml");
+    let storage = dir.path().join("storage");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            storage.display()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start the module proxy: {e}"))?;
-    let stdout = child.stdout.take().ok_or("module proxy has no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("module proxy: {e}"))?;
-    let port: u16 = line.trim().parse().map_err(|_| format!("module proxy printed {line:?}, not a port"))?;
-    *PROXY.lock().map_err(|_| "proxy lock poisoned")? = Some(child);
-    Ok(format!("http://127.0.0.1:{port}"))
+        .map_err(|e| {
+            format!("docker-registry (Debian package docker-registry, installed by tests/engine/setup.sh): {e}")
+        })?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok((format!("127.0.0.1:{port}"), Mutex::new(child), dir));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!("docker-registry did not listen on 127.0.0.1:{port} within 10 s"))
 }
 
 /// A copy of a fixture Go project in a temporary directory, with a Gofile written for the test.
@@ -127,8 +213,9 @@ impl Project {
     /// `docker buildx build -f Gofile` with the test toolchain and module proxy; extra args appended.
     pub fn build(&self, extra: &[&str]) -> Build {
         let h = harness();
-        let mut cmd = Command::new("docker");
-        cmd.args(["buildx", "build", "--progress=plain", "--network=host", "-f", "Gofile"])
+        let mut cmd = Command::new("timeout");
+        cmd.args(BUILD_TIMEOUT)
+            .args(["docker", "buildx", "build", "--progress=plain", "--network=host", "-f", "Gofile"])
             .arg("--build-context")
             .arg(format!("builder=docker-image://{GOLANG}"))
             .arg("--build-arg")
@@ -202,6 +289,19 @@ impl Build {
     pub fn step_cached(&self, name: &str) -> Option<bool> {
         let id = self.step_id(name)?;
         Some(self.step_has(&id, "CACHED"))
+    }
+
+    /// What the step printed, line by line, without the progress id and timestamp.
+    pub fn step_output(&self, name: &str) -> Vec<String> {
+        let Some(id) = self.step_id(name) else { return Vec::new() };
+        let prefix = format!("#{id} ");
+        self.log
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(time, _)| time.parse::<f64>().is_ok())
+            .map(|(_, text)| text.to_string())
+            .collect()
     }
 
     /// Whether the step was executed: its progress ends in DONE. A cache hit shows CACHED, and

@@ -55,6 +55,14 @@ start_engine() {
   die "dockerd did not come up (log: /var/log/gofront-dockerd.log)"
 }
 
+# A registry on 127.0.0.1 for the cache-export and push tests (the tests start their own instance).
+if ! command -v docker-registry >/dev/null 2>&1; then
+  log "installing docker-registry (Debian's distribution registry)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null; } \
+    || die "cannot install docker-registry"
+fi
+
 if ! command -v dockerd >/dev/null 2>&1 || ! [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
   install_engine
 fi

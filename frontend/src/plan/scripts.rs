@@ -45,7 +45,8 @@ fn download() -> String {
          \x20 (cd \"$GOMODCACHE/cache/download\" && tar -cf - .) | tar -C {MODULE_PROXY_CACHE}/cache/download -xf -\n\
          \x20 find \"$GOMODCACHE/cache/download\" -type f -name '*.zip' -exec rm -f {{}} +\n\
          fi\n\
-         rm -rf \"$GOMODCACHE/cache/vcs\"\n",
+         rm -rf \"$GOMODCACHE/cache/vcs\"\n\
+         echo \"gofront: module layer with $(find \"$GOMODCACHE\" -path '*/@v/*.mod' | wc -l) module versions\"\n",
         proxy = module_proxy()
     )
 }

@@ -1,0 +1,93 @@
+//! End-to-end: a fresh CI runner. Build with `--cache-to … mode=max`, wipe the engine's whole
+//! cache (`docker builder prune -af`), stop the module proxy, change one line, and build again
+//! with `--cache-from`: modules and compiled dependencies must come from the imported cache.
+//!
+//! Pruning wipes every cache of the engine, so this file is a test binary of its own (cargo runs
+//! test binaries one after another) and its tests run one at a time.
+
+use std::process::Command;
+use std::sync::Mutex;
+
+use gofront_e2e::{registry, run, tag, ModuleProxy, Project, BUILD_TIMEOUT};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
+
+fn prune_everything() {
+    let out = Command::new("timeout")
+        .args(BUILD_TIMEOUT)
+        .args(["docker", "builder", "prune", "-af"])
+        .output()
+        .expect("docker builder prune");
+    assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Builds, exports the cache, prunes, stops the proxy, edits, and rebuilds from the cache.
+fn fresh_runner_rebuilds_from(cache_to: &str, cache_from: &str, test: &str) {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let image = tag(test);
+    let mut proxy = ModuleProxy::start();
+    let goproxy = format!("GOPROXY={}", proxy.url);
+    // A namespace of its own for the cache mounts, so no earlier test warmed them.
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS={test}-{}", std::process::id());
+    let project = Project::from_fixture("shop");
+    project.gofile(SHOP);
+    let common = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
+
+    let mut first_args = common.to_vec();
+    first_args.extend(["--cache-to", cache_to]);
+    let first = project.build(&first_args).ok();
+    let downloaded = first.step_output("[gofront] go mod download");
+    assert!(downloaded.iter().any(|l| l.contains("module versions")), "no module download:\n{}", first.log);
+    let compiled = first.step_output("[gofront] compile dependencies");
+    assert!(compiled.iter().any(|l| l.contains("cache keys")), "no dependency compile:\n{}", first.log);
+
+    prune_everything();
+    proxy.stop();
+    let catalog = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"pear\", \"fig\"");
+    project.write("internal/catalog/catalog.go", &catalog);
+
+    let mut second_args = common.to_vec();
+    second_args.extend(["--cache-from", cache_from]);
+    let second = project.build(&second_args).ok();
+    // A step that ran prints its own lines; a cache hit (local, or pulled from the imported
+    // cache, which progress shows as DONE with its layers) prints none.
+    for step in ["[gofront] go mod download", "[gofront] compile dependencies"] {
+        assert!(second.step_ran(step).is_some(), "no step {step:?} in the build:\n{}", second.log);
+    }
+    let downloaded = second.step_output("[gofront] go mod download");
+    assert!(downloaded.is_empty(), "modules were downloaded again: {downloaded:?}\n{}", second.log);
+    let precompiled = second.step_output("[gofront] compile dependencies");
+    assert!(precompiled.is_empty(), "dependencies were compiled again: {precompiled:?}\n{}", second.log);
+    // `go build -v` names every package it compiles: only the module's own, no std, no example.com/greet.
+    let packages = second.step_output("[gofront] go build");
+    assert!(!packages.is_empty(), "the compile printed no packages:\n{}", second.log);
+    for package in &packages {
+        assert!(package.starts_with("example.com/shop"), "{package} was compiled on the fresh runner:\n{}", second.log);
+    }
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Hello, shop!") && out.contains("item: fig"), "{out}");
+}
+
+#[test]
+fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = dir.path().display().to_string();
+    fresh_runner_rebuilds_from(
+        &format!("type=local,dest={cache},mode=max"),
+        &format!("type=local,src={cache}"),
+        "ci-local",
+    );
+}
+
+#[test]
+fn fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy() {
+    let reference = format!("{}/gofront-ci/shop:cache-{}", registry(), std::process::id());
+    fresh_runner_rebuilds_from(
+        &format!("type=registry,ref={reference},mode=max"),
+        &format!("type=registry,ref={reference}"),
+        "ci-registry",
+    );
+}
