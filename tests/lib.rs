@@ -124,14 +124,21 @@ impl Drop for ModuleProxy {
 /// A registry on 127.0.0.1 (Debian's docker-registry), for `type=registry` caches and pushes.
 /// Started once per test binary, with its storage in a temporary directory.
 pub fn registry() -> &'static str {
-    static REGISTRY: OnceLock<Result<(String, Mutex<Child>, tempfile::TempDir), String>> = OnceLock::new();
+    static REGISTRY: OnceLock<Result<LocalRegistry, String>> = OnceLock::new();
     match REGISTRY.get_or_init(start_registry) {
-        Ok((address, _, _)) => address,
+        Ok(registry) => &registry.address,
         Err(e) => panic!("cannot start a local registry: {e}"),
     }
 }
 
-fn start_registry() -> Result<(String, Mutex<Child>, tempfile::TempDir), String> {
+/// The running registry: its address, its process and its storage, kept for the test binary's life.
+struct LocalRegistry {
+    address: String,
+    _process: Mutex<Child>,
+    _storage: tempfile::TempDir,
+}
+
+fn start_registry() -> Result<LocalRegistry, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
@@ -158,7 +165,11 @@ fn start_registry() -> Result<(String, Mutex<Child>, tempfile::TempDir), String>
         })?;
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok((format!("127.0.0.1:{port}"), Mutex::new(child), dir));
+            return Ok(LocalRegistry {
+                address: format!("127.0.0.1:{port}"),
+                _process: Mutex::new(child),
+                _storage: dir,
+            });
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
