@@ -77,8 +77,88 @@ fn platforms_share_the_dependency_step_and_the_builder() {
         text.split("\n#").find(|block| block.contains("[gofront] go mod download")).expect("deps op").to_string()
     };
     assert_eq!(deps(&amd64), deps(&arm64));
+    // The module layer is shared; the list and the compiled dependencies are per platform.
+    for name in ["[gofront] list dependencies", "[gofront] compile dependencies"] {
+        assert_ne!(op_block(&amd64, name), op_block(&arm64, name), "{name}");
+        assert!(op_block(&arm64, name).contains("env GOARM=7"), "{name}");
+    }
     assert!(arm64.contains("env GOARCH=arm") && arm64.contains("env GOARM=7"));
     assert!(arm64.contains("[gofront] go build ./cmd/shop (linux/arm/v7) [linux/amd64]"), "{arm64}");
+}
+
+/// The block of the described op whose progress name contains `name`.
+fn op_block(text: &str, name: &str) -> String {
+    text.split("\n#")
+        .find(|block| block.contains(name))
+        .unwrap_or_else(|| panic!("no op {name:?} in\n{text}"))
+        .to_string()
+}
+
+/// The `#N` id the description gives the op whose progress name contains `name`.
+fn op_id(text: &str, name: &str) -> String {
+    let block = op_block(text, name);
+    let id = block.trim_start_matches('#').split_whitespace().next().expect("id");
+    format!("#{id}")
+}
+
+/// What makes CI builds fast: the dependency compile never sees the source, and every input it
+/// has is mounted so that BuildKit keys it by content (read-only, or writable without output).
+#[test]
+fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only() {
+    let text = describe(&emit("linux/amd64", GOFILE).0);
+    let context = op_id(&text, "[gofront] load build context");
+    let module_files = op_id(&text, "[gofront] module files");
+    let download = op_id(&text, "[gofront] go mod download");
+    let list = op_id(&text, "[gofront] list dependencies");
+    let precompile = op_block(&text, "[gofront] compile dependencies");
+    assert!(!precompile.contains(&format!("from {context}.")), "{precompile}");
+    assert!(precompile.contains(&format!("mount /src Bind from {module_files}.0 readonly")), "{precompile}");
+    assert!(precompile.contains(&format!("mount /gofront/list Bind from {list}.1 readonly")), "{precompile}");
+    assert!(precompile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{precompile}");
+    assert!(precompile.contains("mount /gofront/depcache Bind from scratch output=1"), "{precompile}");
+    assert!(precompile.contains("env GOARCH=amd64") && precompile.contains("\"go\", \"build\", \"-trimpath\"]"));
+
+    // The list sees the source; the download sees only the module files.
+    let listing = op_block(&text, "[gofront] list dependencies");
+    assert!(listing.contains(&format!("mount /src Bind from {context}.0 readonly")), "{listing}");
+    let downloading = op_block(&text, "[gofront] go mod download");
+    assert!(downloading.contains(&format!("mount /src Bind from {module_files}.0 readonly")), "{downloading}");
+    assert!(!downloading.contains(&format!("from {context}.")), "{downloading}");
+
+    // The compile starts from the precompiled layer and the module layer.
+    let precompile_id = op_id(&text, "[gofront] compile dependencies");
+    let compile = op_block(&text, "[gofront] go build ./cmd/shop");
+    assert!(compile.contains(&format!("mount /gofront/depcache Bind from {precompile_id}.1 readonly")), "{compile}");
+    assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{compile}");
+    assert!(compile.contains("\"go\", \"build\", \"-v\", \"-trimpath\""), "{compile}");
+}
+
+/// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.
+#[test]
+fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let layout = Layout { vendor_dir: Some("vendor".into()), ..root_layout() };
+    let options =
+        BuildOptions { build_platform: Platform::parse("linux/amd64").expect("platform"), ..Default::default() };
+    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
+    let text = describe(&emitted.graph.definition(&emitted.result, None));
+    assert!(!text.contains("go mod download"), "{text}");
+    let vendor = op_block(&text, "[gofront] load vendor/");
+    assert!(vendor.contains("local.includepattern=[\"vendor/**\"]"), "{vendor}");
+    let files = op_block(&text, "[gofront] module files");
+    assert!(files.contains("copy /vendor -> /vendor"), "{files}");
+    let precompile = op_block(&text, "[gofront] compile dependencies");
+    assert!(precompile.contains("env GOFLAGS=-mod=vendor") && precompile.contains("network=None"), "{precompile}");
+    assert!(!precompile.contains("mount /go/pkg/mod"), "{precompile}");
+}
+
+#[test]
+fn build_tags_reach_the_list_and_the_dependency_compile() {
+    let text = describe(&emit("linux/amd64", &format!("{GOFILE}tags = [\"netgo\", \"osusergo\"]\n")).0);
+    for name in ["[gofront] list dependencies", "[gofront] compile dependencies", "[gofront] go build"] {
+        assert!(op_block(&text, name).contains("\"-tags=netgo,osusergo\""), "{name}:\n{text}");
+    }
 }
 
 #[test]
