@@ -15,7 +15,9 @@ use crate::plan::{self, Base, BuildPlan, ContextFiles, ImageChoice};
 use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
+use futures_util::future::{join_all, try_join_all};
 use prost::Message;
+use std::time::Instant;
 
 use crate::{dockerignore, gofile, gosource, reference};
 
@@ -100,16 +102,26 @@ impl Frontend {
         if let Some(request) = self.env.opt("requestid").map(str::to_string) {
             return self.answer(&request).await;
         }
+        let started = Instant::now();
         let inputs = self.read_inputs().await?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
         let plans = self.plans(&inputs)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        self.check_main_packages(first, &inputs.context, &inputs.file).await?;
-        let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
-        self.solve_plans(&plans, &inputs, &builder).await
+        // Independent questions to the engine, asked at once.
+        let (checked, builder) = tokio::join!(
+            self.check_main_packages(first, &inputs.context, &inputs.file),
+            self.resolve(&first.builder, &first.build_platform, &inputs.file),
+        );
+        checked?;
+        let builder = builder?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the main packages, resolved the builder");
+        let result = self.solve_plans(&plans, &inputs, &builder).await;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
+        result
     }
 
     /// `--print=…`: answered from the Gofile, with no refs.
-    async fn answer(&mut self, request: &str) -> Result<gw::Result, FrontendError> {
+    async fn answer(&self, request: &str) -> Result<gw::Result, FrontendError> {
         let gofile = if request == subrequest::DESCRIBE {
             None
         } else {
@@ -122,24 +134,29 @@ impl Frontend {
         }
     }
 
-    /// The Gofile, where the module lives, and the context's ignore patterns.
-    async fn read_inputs(&mut self) -> Result<Inputs, FrontendError> {
-        let file = self.read_build_file().await?;
+    /// The Gofile, where the module lives, and the context's ignore patterns. The Gofile and the
+    /// module files come from two transfers that do not wait for each other.
+    async fn read_inputs(&self) -> Result<Inputs, FrontendError> {
+        let (file, module_files) = tokio::join!(self.read_build_file(), self.read_module_files());
+        let file = file?;
+        let (context_files, context_ignore) = module_files?;
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
-        let module_files =
-            self.solve_local(stages::module_files_source(&self.env.session_id), "[gofront] load go.mod").await?;
-        let context_files = self.module_files(&module_files).await?;
         let layout = plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?;
-        let ignore_text = match file.ignore.clone() {
-            Some(text) => Some(text),
-            None => self.read_text(&module_files, ".dockerignore").await,
-        };
+        let ignore_text = file.ignore.clone().or(context_ignore);
         let context = ContextSource {
             session: self.env.session_id.clone(),
             excludes: ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default(),
             resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
         };
         Ok(Inputs { file, gofile, layout, context })
+    }
+
+    /// The module metadata of the context (go.mod, go.work… and where they are) and its .dockerignore.
+    async fn read_module_files(&self) -> Result<(ContextFiles, Option<String>), FrontendError> {
+        let reference =
+            self.solve_local(stages::module_files_source(&self.env.session_id), "[gofront] load go.mod").await?;
+        let (files, ignore) = tokio::join!(self.module_files(&reference), self.read_text(&reference, ".dockerignore"));
+        Ok((files?, ignore))
     }
 
     /// One plan per target platform; checks (test, vet) run once, natively.
@@ -169,7 +186,7 @@ impl Frontend {
 
     /// Emits and solves each platform's graph; one `ref`, or `refs` with `refs.platforms`.
     async fn solve_plans(
-        &mut self,
+        &self,
         plans: &[BuildPlan],
         inputs: &Inputs,
         builder: &ResolvedImage,
@@ -185,31 +202,13 @@ impl Frontend {
         let multi = plans.len() > 1
             || forced(self.env.opt("multi-platform"))
             || forced(self.env.opt("build-arg:BUILDKIT_MULTI_PLATFORM"));
+        // Every platform's graph is solved at once; BuildKit shares what they have in common.
+        let solved =
+            try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
         let mut refs = BTreeMap::new();
         let mut metadata = BTreeMap::new();
         let mut platforms_json = Vec::new();
-        for plan in plans {
-            let base = match &plan.base {
-                Base::Image(choice) => {
-                    let mut base = self.resolve(choice, &plan.platform, file).await?;
-                    if !plan.packages.is_empty() {
-                        base.package_manager = Some(self.package_manager(&base, plan, &inputs.gofile, file).await?);
-                    }
-                    Some(base)
-                }
-                Base::Scratch => None,
-            };
-            let emitted = stages::emit(plan, &inputs.context, builder, base.as_ref());
-            let config = serde_json::to_vec(&emitted.config)
-                .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
-            let evaluate = emitted.evaluate;
-            let mut graph = emitted.graph;
-            if self.env.opts.contains_key("no-cache") {
-                graph.ignore_cache();
-            }
-            self.check_llb_caps(&graph)?;
-            let definition = graph.definition(&emitted.result, Some(source_info.clone()));
-            let id = self.solve(definition, "solve the build", evaluate).await?;
+        for (plan, (id, config)) in plans.iter().zip(solved) {
             let key = plan.platform.to_string();
             let config_key =
                 if multi { format!("containerimage.config/{key}") } else { "containerimage.config".to_string() };
@@ -227,38 +226,85 @@ impl Frontend {
         Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata })
     }
 
-    /// Lists the module metadata transfer and reads its go.mod and go.work files.
-    async fn module_files(&mut self, reference: &str) -> Result<ContextFiles, FrontendError> {
+    /// One platform: its base, its graph, its solve; returns the result's id and its image config.
+    async fn solve_plan(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+        source_info: &pb::SourceInfo,
+    ) -> Result<(String, Vec<u8>), FrontendError> {
+        let file = &inputs.file;
+        let base = match &plan.base {
+            Base::Image(choice) => {
+                let mut base = self.resolve(choice, &plan.platform, file).await?;
+                if !plan.packages.is_empty() {
+                    base.package_manager = Some(self.package_manager(&base, plan, &inputs.gofile, file).await?);
+                }
+                Some(base)
+            }
+            Base::Scratch => None,
+        };
+        let emitted = stages::emit(plan, &inputs.context, builder, base.as_ref());
+        let config = serde_json::to_vec(&emitted.config)
+            .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
+        let evaluate = emitted.evaluate;
+        let mut graph = emitted.graph;
+        if self.env.opts.contains_key("no-cache") {
+            graph.ignore_cache();
+        }
+        self.check_llb_caps(&graph)?;
+        let definition = graph.definition(&emitted.result, Some(source_info.clone()));
+        let id = self.solve(definition, "solve the build", evaluate).await?;
+        Ok((id, config))
+    }
+
+    /// Lists the module metadata transfer and reads its go.mod and go.work files: one directory
+    /// level at a time, every directory of a level (and every file read) at once.
+    async fn module_files(&self, reference: &str) -> Result<ContextFiles, FrontendError> {
         const DIR_BIT: u32 = 1 << 31;
         let mut files = ContextFiles::default();
-        let mut pending = vec![String::new()];
-        while let Some(dir) = pending.pop() {
-            let request = gw::ReadDirRequest {
-                r#ref: reference.to_string(),
-                dir_path: if dir.is_empty() { ".".into() } else { dir.clone() },
-                include_pattern: String::new(),
-            };
-            let entries = self.client.read_dir(request).await.map_err(FrontendError::engine("list go.mod files"))?;
-            for entry in entries.into_inner().entries {
-                let name = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
-                let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
-                if entry.mode & DIR_BIT != 0 {
-                    pending.push(path);
-                } else {
-                    if name == "go.mod" || name == "go.work" {
-                        if let Some(text) = self.read_text(reference, &path).await {
-                            files.texts.insert(path.clone(), text);
+        let mut level = vec![String::new()];
+        while !level.is_empty() {
+            let listings = try_join_all(level.iter().map(|dir| async move {
+                let request = gw::ReadDirRequest {
+                    r#ref: reference.to_string(),
+                    dir_path: if dir.is_empty() { ".".into() } else { dir.clone() },
+                    include_pattern: String::new(),
+                };
+                let response = self.client.clone().read_dir(request).await;
+                response.map(|r| r.into_inner().entries).map_err(FrontendError::engine("list go.mod files"))
+            }))
+            .await?;
+            let mut next = Vec::new();
+            let mut wanted = Vec::new();
+            for (dir, entries) in level.iter().zip(listings) {
+                for entry in entries {
+                    let name = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
+                    let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
+                    if entry.mode & DIR_BIT != 0 {
+                        next.push(path);
+                    } else {
+                        if name == "go.mod" || name == "go.work" {
+                            wanted.push(path.clone());
                         }
+                        files.paths.insert(path);
                     }
-                    files.paths.insert(path);
                 }
             }
+            let texts = join_all(wanted.iter().map(|path| self.read_text(reference, path))).await;
+            for (path, text) in wanted.into_iter().zip(texts) {
+                if let Some(text) = text {
+                    files.texts.insert(path, text);
+                }
+            }
+            level = next;
         }
         Ok(files)
     }
 
     /// Reads the Gofile from the client: the `dockerfile` input when BuildKit forwarded one, else the local.
-    async fn read_build_file(&mut self) -> Result<BuildFile, FrontendError> {
+    async fn read_build_file(&self) -> Result<BuildFile, FrontendError> {
         let name = self.filename();
         let local_name = self.env.opt("dockerfilekey").unwrap_or("dockerfile").to_string();
         let local = Local {
@@ -270,22 +316,23 @@ impl Frontend {
             ..Default::default()
         };
         let reference = self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
-        let data = self.read_file(&reference, &name).await.map_err(|status| {
+        let ignore_name = format!("{name}.dockerignore");
+        let (data, ignore) = tokio::join!(self.read_file(&reference, &name), self.read_text(&reference, &ignore_name));
+        let data = data.map_err(|status| {
             self.plain(format!("cannot read the Gofile {name:?} from the client: {}", status.message()))
         })?;
         let text = String::from_utf8(data).map_err(|_| self.plain(format!("{name} is not UTF-8 text")))?;
-        let ignore = self.read_text(&reference, &format!("{name}.dockerignore")).await;
         Ok(BuildFile { name, text, ignore })
     }
 
-    async fn solve_local(&mut self, local: Local, name: &str) -> Result<String, FrontendError> {
+    async fn solve_local(&self, local: Local, name: &str) -> Result<String, FrontendError> {
         let mut graph = Graph::new();
         let (op, caps) = local.into_op();
         let output = graph.source(op, None, name, &caps);
         self.solve(graph.definition(&output, None), name, false).await
     }
 
-    async fn solve(&mut self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
+    async fn solve(&self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
         let mut cache_imports = Vec::new();
         if let Some(json) = self.env.opt("cache-imports") {
             #[derive(serde::Deserialize)]
@@ -314,7 +361,7 @@ impl Frontend {
             evaluate,
             ..Default::default()
         };
-        let response = self.client.solve(request).await.map_err(FrontendError::engine(what))?.into_inner();
+        let response = self.client.clone().solve(request).await.map_err(FrontendError::engine(what))?.into_inner();
         match response.result.and_then(|r| r.result) {
             Some(gw::result::Result::Ref(reference)) => Ok(reference.id),
             Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
@@ -322,18 +369,18 @@ impl Frontend {
         }
     }
 
-    async fn read_file(&mut self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
+    async fn read_file(&self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
         let request = gw::ReadFileRequest { r#ref: reference.to_string(), file_path: path.to_string(), range: None };
-        Ok(self.client.read_file(request).await?.into_inner().data)
+        Ok(self.client.clone().read_file(request).await?.into_inner().data)
     }
 
     /// A file's text, or None when it does not exist.
-    async fn read_text(&mut self, reference: &str, path: &str) -> Option<String> {
+    async fn read_text(&self, reference: &str, path: &str) -> Option<String> {
         self.read_file(reference, path).await.ok().map(|data| String::from_utf8_lossy(&data).into_owned())
     }
 
     async fn resolve(
-        &mut self,
+        &self,
         choice: &ImageChoice,
         platform: &Platform,
         file: &BuildFile,
@@ -346,7 +393,7 @@ impl Frontend {
             session_id: self.env.session_id.clone(),
             ..Default::default()
         };
-        let response = match self.client.resolve_image_config(request).await {
+        let response = match self.client.clone().resolve_image_config(request).await {
             Ok(response) => response.into_inner(),
             Err(status) => {
                 let mut diagnostic = Diagnostic::new(format!(
@@ -373,7 +420,7 @@ impl Frontend {
 
     /// Looks into the base image's /etc/os-release to pick apt-get or apk for `packages`.
     async fn package_manager(
-        &mut self,
+        &self,
         base: &ResolvedImage,
         plan: &BuildPlan,
         gofile: &gofile::Gofile,
@@ -403,20 +450,19 @@ impl Frontend {
 
     /// Each `main` must name a directory of the context holding a `package main`; say so before compiling.
     async fn check_main_packages(
-        &mut self,
+        &self,
         plan: &BuildPlan,
         context: &ContextSource,
         file: &BuildFile,
     ) -> Result<(), FrontendError> {
         let reference = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
-        for binary in &plan.binaries {
-            self.check_main_package(&reference, plan, binary, file).await?;
-        }
+        try_join_all(plan.binaries.iter().map(|binary| self.check_main_package(&reference, plan, binary, file)))
+            .await?;
         Ok(())
     }
 
     async fn check_main_package(
-        &mut self,
+        &self,
         reference: &str,
         plan: &BuildPlan,
         binary: &plan::Binary,
@@ -429,7 +475,7 @@ impl Frontend {
         let request =
             gw::ReadDirRequest { r#ref: reference.to_string(), dir_path: dir.clone(), include_pattern: "*.go".into() };
         let main_span = binary.span.clone();
-        let entries = match self.client.read_dir(request).await {
+        let entries = match self.client.clone().read_dir(request).await {
             Ok(response) => response.into_inner().entries,
             Err(_) => {
                 return Err(file.error(
@@ -451,21 +497,24 @@ impl Frontend {
                     .hint("point `main` at the directory of your `package main`"),
             ));
         }
-        let mut names = Vec::new();
-        for name in &go_files {
+        // Every file's head at once; one `package main` is enough.
+        let heads = join_all(go_files.iter().map(|name| {
             let path = if dir == "." { name.clone() } else { format!("{dir}/{name}") };
             let request = gw::ReadFileRequest {
                 r#ref: reference.to_string(),
                 file_path: path,
                 range: Some(gw::FileRange { offset: 0, length: 64 << 10 }),
             };
-            if let Ok(response) = self.client.read_file(request).await {
-                if let Some(package) = gosource::package_name(&String::from_utf8_lossy(&response.into_inner().data)) {
-                    if package == "main" {
-                        return Ok(());
-                    }
-                    names.push(package);
+            async move { self.client.clone().read_file(request).await.ok().map(|r| r.into_inner().data) }
+        }))
+        .await;
+        let mut names = Vec::new();
+        for head in heads.into_iter().flatten() {
+            if let Some(package) = gosource::package_name(&String::from_utf8_lossy(&head)) {
+                if package == "main" {
+                    return Ok(());
                 }
+                names.push(package);
             }
         }
         names.sort();
