@@ -23,8 +23,9 @@ fn prune_everything() {
     assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// Builds, exports the cache, prunes, stops the proxy, edits, and rebuilds from the cache.
-fn fresh_runner_rebuilds_from(cache_to: &str, cache_from: &str, test: &str) {
+/// Builds (with `first_extra`) and exports the cache, prunes, stops the proxy, edits, and rebuilds
+/// from the cache.
+fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: &str, test: &str) {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let image = tag(test);
     let mut proxy = ModuleProxy::start();
@@ -36,6 +37,7 @@ fn fresh_runner_rebuilds_from(cache_to: &str, cache_from: &str, test: &str) {
     let common = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
 
     let mut first_args = common.to_vec();
+    first_args.extend(first_extra);
     first_args.extend(["--cache-to", cache_to]);
     let first = project.build(&first_args).ok();
     let downloaded = first.step_output("[gofront] go mod download");
@@ -75,7 +77,10 @@ fn fresh_runner_rebuilds_from(cache_to: &str, cache_from: &str, test: &str) {
 fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
     let dir = tempfile::tempdir().expect("tmp");
     let cache = dir.path().display().to_string();
+    // buildx drops a --cache-from whose local directory holds no cache yet, so a first run does
+    // not look like CI to gofront: the build arg turns the dependency layers on.
     fresh_runner_rebuilds_from(
+        &["--build-arg", "GOFRONT_DEPENDENCY_LAYERS=on"],
         &format!("type=local,dest={cache},mode=max"),
         &format!("type=local,src={cache}"),
         "ci-local",
@@ -85,7 +90,11 @@ fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
 #[test]
 fn fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy() {
     let reference = format!("{}/gofront-ci/shop:cache-{}", registry(), std::process::id());
+    // Exactly a CI configuration: --cache-from and --cache-to on every run, the first run finding
+    // no cache yet. The import alone makes gofront build the dependency layers.
+    let from = format!("type=registry,ref={reference}");
     fresh_runner_rebuilds_from(
+        &["--cache-from", &from],
         &format!("type=registry,ref={reference},mode=max"),
         &format!("type=registry,ref={reference}"),
         "ci-registry",

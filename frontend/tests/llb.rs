@@ -38,6 +38,8 @@ fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, I
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         target_platform: Platform::parse(platform),
         network: Network::Host,
+        // As on a CI runner with --cache-from: the dependency layers are on.
+        cache_imported: true,
         ..Default::default()
     };
     options.build_args.insert("VERSION".into(), "1.2.3".into());
@@ -138,8 +140,11 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
 fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
     let gofile = gofile::parse(GOFILE).expect("gofile");
     let layout = Layout { vendor_dir: Some("vendor".into()), ..root_layout() };
-    let options =
-        BuildOptions { build_platform: Platform::parse("linux/amd64").expect("platform"), ..Default::default() };
+    let options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        cache_imported: true,
+        ..Default::default()
+    };
     let plan = plan::plan(&gofile, &layout, &options).expect("plan");
     let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
     let text = describe(&emitted.graph.definition(&emitted.result, None));
@@ -151,6 +156,36 @@ fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
     let precompile = op_block(&text, "[gofront] compile dependencies");
     assert!(precompile.contains("env GOFLAGS=-mod=vendor") && precompile.contains("network=None"), "{precompile}");
     assert!(!precompile.contains("mount /go/pkg/mod"), "{precompile}");
+}
+
+/// Locally (no --cache-from) the warm cache mounts make the dependency layer pointless, and its
+/// listing step would sit before every compile: it is left out unless asked for.
+#[test]
+fn dependency_layers_follow_the_cache_import_or_the_build_arg() {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let text_for = |cache_imported: bool, arg: Option<&str>| {
+        let mut options = BuildOptions {
+            build_platform: Platform::parse("linux/amd64").expect("platform"),
+            cache_imported,
+            ..Default::default()
+        };
+        if let Some(value) = arg {
+            options.build_args.insert(plan::DEPENDENCY_LAYERS_ARG.into(), value.into());
+        }
+        let plan = plan::plan(&gofile, &root_layout(), &options)?;
+        let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
+        Ok::<String, gofront::diagnostic::Diagnostic>(describe(&emitted.graph.definition(&emitted.result, None)))
+    };
+    let layered = |text: &str| text.contains("[gofront] compile dependencies");
+    let local = text_for(false, None).expect("plan");
+    assert!(!layered(&local) && !local.contains("list dependencies") && !local.contains("mount /gofront/depcache"));
+    assert!(local.contains("[gofront] go mod download"), "the module layer stays: {local}");
+    assert!(layered(&text_for(true, None).expect("plan")));
+    assert!(layered(&text_for(false, Some("on")).expect("plan")));
+    assert!(!layered(&text_for(true, Some("off")).expect("plan")));
+    assert!(layered(&text_for(true, Some("auto")).expect("plan")));
+    let err = text_for(true, Some("sometimes")).expect_err("bad value");
+    assert!(err.message.contains("GOFRONT_DEPENDENCY_LAYERS"), "{}", err.message);
 }
 
 #[test]
@@ -224,6 +259,7 @@ fn proxies_and_extra_hosts_reach_the_go_steps() {
     let mut options = BuildOptions {
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         extra_hosts: vec![("modules.internal".into(), "10.0.0.7".into())],
+        cache_imported: true,
         ..Default::default()
     };
     options.build_args.insert("https_proxy".into(), "http://proxy.corp:3128".into());

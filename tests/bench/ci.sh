@@ -8,7 +8,8 @@
 #   cold           empty BuildKit cache, then a build
 #   local rebuild  right after, a one-line change in the app's own package, warm caches
 #   no-op          nothing changed, everything cached (median of 5): the frontend's own cost
-#   CI cold        empty cache, build with --cache-to type=local,mode=max (a runner's first run)
+#   CI cold        empty cache, build with --cache-to type=local,mode=max (a runner's first run;
+#                  gofront with GOFRONT_DEPENDENCY_LAYERS=on, what a cache import turns on)
 #   CI rebuild     empty cache again (a fresh runner), a one-line change, --cache-from the export;
 #                  for gofront the module proxy is stopped (the Dockerfiles need it: their modules
 #                  live only in cache mounts, which are never exported)
@@ -79,7 +80,11 @@ for tool in "${tools[@]}"; do
 
   docker buildx prune -af >/dev/null
   rm -rf "$work/cache-$tool"
-  ci_cold[$tool]=$(timed build "$tool" --cache-to "type=local,dest=$work/cache-$tool,mode=max")
+  # A first CI run. buildx drops a --cache-from of a local directory that holds no cache yet, so
+  # gofront is told to build its dependency layers (with gha or registry caches it sees the import).
+  first_run=(--cache-to "type=local,dest=$work/cache-$tool,mode=max")
+  [ "$tool" = gofront ] && first_run+=(--build-arg GOFRONT_DEPENDENCY_LAYERS=on)
+  ci_cold[$tool]=$(timed build "$tool" "${first_run[@]}")
   cache[$tool]=$(du -sb "$work/cache-$tool" | cut -f1)
   docker buildx prune -af >/dev/null
   one_line_change

@@ -79,7 +79,15 @@ impl FrontendEnv {
             target: self.opt("target").map(str::to_string),
             network: crate::plan::Network::from_opt(self.opt("force-network-mode")),
             extra_hosts: self.extra_hosts(),
+            cache_imported: self.cache_imported(),
         }
+    }
+
+    /// Whether the client imports a build cache (`--cache-from`): buildx forwards the imports as
+    /// `cache-imports` (a JSON list), older clients as `cache-from`.
+    fn cache_imported(&self) -> bool {
+        let imports = self.opt("cache-imports").map(str::trim).is_some_and(|json| json != "[]" && json != "null");
+        imports || self.opt("cache-from").is_some()
     }
 
     /// `add-hosts`: comma-separated `host=ip` (buildx's `--add-host host:ip`).
@@ -118,5 +126,18 @@ mod tests {
         let options = env.build_options(Platform::parse("linux/amd64").expect("platform"));
         assert_eq!(options.build_args.get("LDFLAGS").map(String::as_str), Some("-X a=b"));
         assert_eq!(options.named_contexts.get("builder").map(String::as_str), Some("docker-image://x/go:1"));
+        assert!(!options.cache_imported);
+    }
+
+    #[test]
+    fn an_imported_cache_is_noticed() {
+        let with = |opt: &str| {
+            let env = FrontendEnv::from_vars([("BUILDKIT_FRONTEND_OPT_0".to_string(), opt.to_string())]);
+            env.build_options(Platform::parse("linux/amd64").expect("platform")).cache_imported
+        };
+        assert!(with(r#"cache-imports=[{"Type":"gha","Attrs":{"scope":"main"}}]"#));
+        assert!(with("cache-from=registry.example/app:cache"));
+        assert!(!with("cache-imports=[]"));
+        assert!(!with("cache-imports="));
     }
 }

@@ -65,6 +65,8 @@ pub struct BuildOptions {
     pub network: Network,
     /// `--add-host` entries for the Go steps: (host, ip).
     pub extra_hosts: Vec<(String, String)>,
+    /// The client imports a build cache (`--cache-from`): a CI runner, most likely.
+    pub cache_imported: bool,
 }
 
 /// The network the Go steps get: `docker buildx build --network=…`.
@@ -238,6 +240,9 @@ pub struct BuildPlan {
     /// The flags of `build_command` that change how packages compile (`-trimpath`, `-tags`): the
     /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
     pub compile_flags: Vec<String>,
+    /// Compile the dependencies into a layer of their own, which `--cache-to` exports (see
+    /// [`dependency_layers`]).
+    pub dependency_layers: bool,
     pub cache_ids: CacheIds,
     pub runtime: Runtime,
     /// OS packages to install on the base image.
@@ -407,6 +412,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         check_env,
         build_command,
         compile_flags,
+        dependency_layers: dependency_layers(options)?,
         cache_ids,
         runtime: runtime(gofile, &target, &binary, &base, options),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
@@ -528,6 +534,22 @@ fn base(gofile: &Gofile, cgo: bool, platform: &Platform, options: &BuildOptions)
         origin: "the Gofile's `base`".into(),
         span,
     }))
+}
+
+/// The build arg that turns the precompiled dependency layer on or off; by default it is on when
+/// the client imports a cache. That layer is what makes a fresh CI runner fast, but it costs a
+/// listing step before every compile; a local build without `--cache-from` has its warm cache
+/// mounts and does not need it.
+pub const DEPENDENCY_LAYERS_ARG: &str = "GOFRONT_DEPENDENCY_LAYERS";
+
+fn dependency_layers(options: &BuildOptions) -> Result<bool, Diagnostic> {
+    match options.build_args.get(DEPENDENCY_LAYERS_ARG).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "auto") => Ok(options.cache_imported),
+        Some("1" | "true" | "on") => Ok(true),
+        Some("0" | "false" | "off") => Ok(false),
+        Some(other) => Err(Diagnostic::new(format!("--build-arg {DEPENDENCY_LAYERS_ARG}={other:?} is not a setting"))
+            .hint("use auto (the default: on when --cache-from is given), on, or off")),
+    }
 }
 
 fn goflags(vendored: bool, options: &BuildOptions) -> String {

@@ -173,15 +173,17 @@ pub fn emit(
         return Emitted { graph, result: checked, config, evaluate: true };
     }
 
-    let list = go.list_dependencies(&mut graph, &source, modules);
-    let precompiled = go.precompile(&mut graph, &module_files, modules, &list);
+    let precompiled = plan.dependency_layers.then(|| {
+        let list = go.list_dependencies(&mut graph, &source, modules);
+        go.precompile(&mut graph, &module_files, modules, &list)
+    });
     let step = GoStep { script: "compile", args: plan.build_command.clone(), env: &plan.compile_env };
     let binary = go.run(
         &mut graph,
         step,
         &source,
         modules,
-        Some(&precompiled),
+        precompiled.as_ref(),
         &format!("[gofront] go build {} ({})", plan.package, plan.platform),
     );
     if plan.target == Target::Binary {
