@@ -231,8 +231,12 @@ impl Project {
             .arg(format!("builder=docker-image://{GOLANG}"))
             .arg("--build-arg")
             .arg(format!("GOPROXY={}", h.proxy))
-            .args(["--build-arg", "GOSUMDB=off"])
-            .args(extra)
+            .args(["--build-arg", "GOSUMDB=off"]);
+        // tests/run.sh runs the suites a second time with the CI-only dependency layers forced on.
+        if let Ok(layers) = std::env::var("GOFRONT_E2E_DEPENDENCY_LAYERS") {
+            cmd.arg("--build-arg").arg(format!("GOFRONT_DEPENDENCY_LAYERS={layers}"));
+        }
+        cmd.args(extra)
             .arg(".")
             .current_dir(self.dir.path());
         let out = cmd.output().expect("docker buildx build");

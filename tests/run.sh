@@ -5,3 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/engine/setup.sh
 cargo test --workspace --locked -- --nocapture "$@"
+# The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
+GOFRONT_E2E_DEPENDENCY_LAYERS=on cargo test --locked -p gofront-e2e --test e2e --test shapes --test bases \
+  -- --nocapture "$@"
