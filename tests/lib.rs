@@ -236,11 +236,20 @@ impl Project {
         if let Ok(layers) = std::env::var("GOFRONT_E2E_DEPENDENCY_LAYERS") {
             cmd.arg("--build-arg").arg(format!("GOFRONT_DEPENDENCY_LAYERS={layers}"));
         }
-        cmd.args(extra)
-            .arg(".")
-            .current_dir(self.dir.path());
+        cmd.args(extra).arg(".").current_dir(self.dir.path());
         let out = cmd.output().expect("docker buildx build");
-        Build::from(out)
+        let build = Build::from(out);
+        if std::env::var("GOFRONT_E2E_DEPENDENCY_LAYERS").is_ok_and(|v| v == "on")
+            && build.success
+            && build.log.contains("[gofront] go build")
+        {
+            assert!(
+                build.log.contains("[gofront] compile dependencies"),
+                "GOFRONT_DEPENDENCY_LAYERS=on, but the build had no dependency layers:\n{}",
+                build.log
+            );
+        }
+        build
     }
 }
 
