@@ -1,6 +1,6 @@
 //! End-to-end: real `docker buildx build -f Gofile` through the gofront image, real Go, real images.
 
-use gofront_e2e::{harness, inspect, remove_image, run, tag, Project};
+use gofront_e2e::{harness, inspect, remove_image, run, tag, ModuleProxy, Project};
 
 const CLOCK: &str =
     "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nldflags = \"-X main.version=${VERSION}\"\n";
@@ -177,4 +177,47 @@ fn harness_engine_is_real() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
     assert!(h.proxy.starts_with("http://127.0.0.1:"));
+}
+
+/// The module cache mount stands in front of the network as a file:// proxy: adding a module to
+/// go.mod fetches that module, not every module again (the module layer itself is rebuilt).
+#[test]
+fn adding_a_module_downloads_only_that_module() {
+    let image = tag("add-module");
+    let proxy = ModuleProxy::start();
+    let goproxy = format!("GOPROXY={}", proxy.url);
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=add-module-{}", std::process::id());
+    let project = Project::from_fixture("shop");
+    project.gofile(SHOP);
+    let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
+    let fetched = |log: &[String], module: &str| {
+        let url = format!("{}/{module}/@v/v1.0.0.zip", proxy.url);
+        log.iter().any(|line| line.contains("# get") && line.contains(&url))
+    };
+
+    let first = project.build(&args).ok();
+    let download = first.step_output("[gofront] go mod download");
+    assert!(fetched(&download, "example.com/greet"), "greet was not fetched: {download:?}");
+
+    project.write("go.mod", &format!("{}require example.com/shout v1.0.0\n", project.read("go.mod")));
+    project.write(
+        "go.sum",
+        &format!(
+            "{}example.com/shout v1.0.0 h1:4UbWmfe+B6sdSzgNRPAwTqlM0uo65XnB1PBSkClPfYA=\n\
+             example.com/shout v1.0.0/go.mod h1:ACe7Pw9BXKAHuvyZZIi94aq2H43lYiQ/b+Pz+x2GjZ8=\n",
+            project.read("go.sum")
+        ),
+    );
+    let main = project
+        .read("cmd/shop/main.go")
+        .replace("\"example.com/greet\"", "\"example.com/greet\"\n\t\"example.com/shout\"")
+        .replace("fmt.Println(greet.Hello(\"shop\"))", "fmt.Println(greet.Hello(\"shop\"), shout.Shout(\"sale\"))");
+    project.write("cmd/shop/main.go", &main);
+
+    let second = project.build(&args).ok();
+    let download = second.step_output("[gofront] go mod download");
+    assert!(fetched(&download, "example.com/shout"), "shout was not fetched: {download:?}");
+    assert!(!fetched(&download, "example.com/greet"), "greet was fetched again: {download:?}");
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("Hello, shop! SALE!"), "{out}");
 }

@@ -317,7 +317,9 @@ impl GoSteps<'_> {
         let mut mounts = self.mounts(None);
         mounts.push(Mount::read_only(SRC, module_files));
         mounts.push(Mount::writable(GOMODCACHE, None));
-        let step = GoStep { script: "download", args: vec!["go".into(), "mod".into(), "download".into()], env: &[] };
+        // -x shows every fetch from the network; what the module cache already had comes from file://.
+        let args = ["go", "mod", "download", "-x"].map(String::from).into();
+        let step = GoStep { script: "download", args, env: &[] };
         let deps = graph.exec(self.exec(step, mounts), "[gofront] go mod download");
         graph.locate(&deps.digest, ranges(&plan.spans.module));
         deps.at(GOMODCACHE).unwrap_or(Output { digest: deps.digest, index: 1 })
