@@ -1,0 +1,3 @@
+module github.com/mundo/hello
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/secretcheck
+
+go 1.22
