@@ -66,7 +66,7 @@ fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
 }
 
 fn start_proxy(root: &Path) -> Result<String, String> {
-    let proxy = ModuleProxy::start_in(root, 0)?;
+    let proxy = ModuleProxy::start_in(root, 0, &[])?;
     let url = proxy.url.clone();
     *PROXY.lock().map_err(|_| "proxy lock poisoned")? = Some(proxy);
     Ok(url)
@@ -82,15 +82,21 @@ pub struct ModuleProxy {
 impl ModuleProxy {
     /// A proxy of the test's own, on a free port.
     pub fn start() -> ModuleProxy {
-        ModuleProxy::start_in(&harness().root, 0).unwrap_or_else(|e| panic!("{e}"))
+        ModuleProxy::start_in(&harness().root, 0, &[]).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn start_in(root: &Path, port: u16) -> Result<ModuleProxy, String> {
+    /// A proxy on `port` (0: a free one) with extra modproxy.py flags, e.g. `--die-on-zip`.
+    pub fn start_with(port: u16, flags: &[&str]) -> ModuleProxy {
+        ModuleProxy::start_in(&harness().root, port, flags).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn start_in(root: &Path, port: u16, flags: &[&str]) -> Result<ModuleProxy, String> {
         let mut child = Command::new("python3")
             .arg(root.join("tests/modproxy.py"))
             .arg("--src")
             .arg(root.join("tests/fixtures/modules"))
             .args(["--port", &port.to_string()])
+            .args(flags)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -7,6 +7,7 @@ closes (so it dies with the test process that started it).
 
     python3 tests/modproxy.py --src tests/fixtures/modules            # serve
     python3 tests/modproxy.py --src tests/fixtures/modules --sums     # print go.sum lines
+    python3 tests/modproxy.py --src … --die-on-zip                    # die mid-download (fault tests)
 """
 import argparse
 import base64
@@ -82,8 +83,16 @@ def build(src, out):
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    # --die-on-zip: the proxy answers .info and .mod requests, then dies on the first .zip.
+    die_on_zip = False
+
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        if self.die_on_zip and self.path.endswith(".zip"):
+            os._exit(3)
+        super().do_GET()
 
 
 def main():
@@ -91,12 +100,14 @@ def main():
     parser.add_argument("--src", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--sums", action="store_true", help="print go.sum lines and exit")
+    parser.add_argument("--die-on-zip", action="store_true", help="exit at the first .zip request")
     args = parser.parse_args()
     out = tempfile.mkdtemp(prefix="gofront-modproxy-")
     sums = build(args.src, out)
     if args.sums:
         print("\n".join(sums))
         return
+    QuietHandler.die_on_zip = args.die_on_zip
     handler = functools.partial(QuietHandler, directory=out)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
