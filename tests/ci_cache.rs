@@ -5,21 +5,16 @@
 //! Pruning wipes every cache of the engine, so this file is a test binary of its own (cargo runs
 //! test binaries one after another) and its tests run one at a time.
 
-use std::process::Command;
 use std::sync::Mutex;
 
-use gofront_e2e::{registry, run, tag, ModuleProxy, Project, BUILD_TIMEOUT};
+use gofront_e2e::{docker, registry, run, tag, ModuleProxy, Project};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 
 fn prune_everything() {
-    let out = Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "builder", "prune", "-af"])
-        .output()
-        .expect("docker builder prune");
+    let out = docker(900).args(["builder", "prune", "-af"]).output().expect("docker builder prune");
     assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 

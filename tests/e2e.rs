@@ -170,10 +170,7 @@ fn a_failing_compile_points_at_the_gofile_and_tags_nothing() {
 #[test]
 fn harness_engine_is_real() {
     let h = harness();
-    let out = std::process::Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .expect("docker");
+    let out = gofront_e2e::docker(300).args(["version", "--format", "{{.Server.Version}}"]).output().expect("docker");
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
     assert!(h.proxy.starts_with("http://127.0.0.1:"));

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
-use gofront_e2e::{inspect, run, tag, ModuleProxy, Project, BUILD_TIMEOUT};
+use gofront_e2e::{docker, inspect, run, tag, ModuleProxy, Project};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -71,9 +71,8 @@ fn a_build_after_the_cache_mounts_were_pruned_succeeds() {
     project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
     project.build(&["-t", &image, "--load"]).ok();
 
-    let out = Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "builder", "prune", "-af", "--filter", "type=exec.cachemount"])
+    let out = docker(900)
+        .args(["builder", "prune", "-af", "--filter", "type=exec.cachemount"])
         .output()
         .expect("docker builder prune");
     assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));

@@ -11,6 +11,13 @@ use std::sync::{Mutex, OnceLock};
 /// `timeout` arguments for one build: no test waits forever on a stuck engine.
 pub const BUILD_TIMEOUT: [&str; 2] = ["--kill-after=10", "900"];
 
+/// `docker ARGS…` that is killed after `seconds`: every docker command of the tests has a bound.
+pub fn docker(seconds: u32) -> Command {
+    let mut command = Command::new("timeout");
+    command.args(["--kill-after=10", &seconds.to_string(), "docker"]);
+    command
+}
+
 /// The frontend image the tests' Gofiles name in `# syntax=`.
 pub const FRONTEND: &str = "gofront-test/frontend:e2e";
 /// The offline Go toolchain, passed as a named context, never as a real golang tag.
@@ -262,7 +269,7 @@ impl Project {
 impl Project {
     /// `docker buildx build --print=REQUEST` (an experimental flag in buildx 0.13); returns stdout.
     pub fn print(&self, request: &str) -> Build {
-        let out = Command::new("docker")
+        let out = docker(300)
             .env("BUILDX_EXPERIMENTAL", "1")
             .args(["buildx", "build", "--network=host", "-f", "Gofile"])
             .arg(format!("--print={request}"))
@@ -350,8 +357,7 @@ pub fn tag(test: &str) -> String {
 
 /// `docker run --rm --network=none IMAGE args…`; returns (success, stdout+stderr).
 pub fn run(image: &str, args: &[&str]) -> (bool, String) {
-    let out =
-        Command::new("docker").args(["run", "--rm", "--network=none", image]).args(args).output().expect("docker run");
+    let out = docker(120).args(["run", "--rm", "--network=none", image]).args(args).output().expect("docker run");
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
@@ -359,7 +365,7 @@ pub fn run(image: &str, args: &[&str]) -> (bool, String) {
 
 /// `docker image inspect` as JSON, or None when the image does not exist.
 pub fn inspect(image: &str) -> Option<serde_json::Value> {
-    let out = Command::new("docker").args(["image", "inspect", image]).output().expect("docker image inspect");
+    let out = docker(60).args(["image", "inspect", image]).output().expect("docker image inspect");
     if !out.status.success() {
         return None;
     }
@@ -368,5 +374,5 @@ pub fn inspect(image: &str) -> Option<serde_json::Value> {
 }
 
 pub fn remove_image(image: &str) {
-    let _ = Command::new("docker").args(["image", "rm", "-f", image]).output();
+    let _ = docker(60).args(["image", "rm", "-f", image]).output();
 }

@@ -233,7 +233,7 @@ fn several_binaries_and_named_targets_share_one_compile() {
     assert!(ok && out.contains("api running [--port 80]"), "{out}");
     let (ok, out) = run(&image, &[]);
     assert!(ok, "{out}");
-    let out = std::process::Command::new("docker")
+    let out = gofront_e2e::docker(300)
         .args(["run", "--rm", "--network=none", "--entrypoint", "/app/worker", &image])
         .output()
         .expect("docker run");
