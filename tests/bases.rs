@@ -50,6 +50,23 @@ fn distroless_base_keeps_its_config_under_the_gofile() {
     let env = config["Env"].to_string();
     assert!(env.contains("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"), "base env lost: {env}");
     assert_eq!(config["User"], "65532:65532");
+
+    // The stand-in's own user is 65532 too, so only another Gofile `user` shows that the Gofile wins.
+    project.gofile(
+        "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nbase = \"distroless\"\nuser = \"1234:1234\"\n",
+    );
+    project
+        .build(&[
+            "--build-context",
+            "gcr.io/distroless/static-debian12:nonroot=docker-image://gofront-test/distroless-static",
+            "-t",
+            &image,
+            "--load",
+        ])
+        .ok();
+    assert_eq!(inspect(&image).expect("image")["Config"]["User"], "1234:1234");
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("uid: 1234 gid: 1234"), "{out}");
 }
 
 #[test]

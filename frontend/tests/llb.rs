@@ -197,15 +197,16 @@ fn build_tags_reach_the_list_and_the_dependency_compile() {
 }
 
 #[test]
-fn a_source_only_gofile_change_keeps_the_dependency_step() {
+fn a_build_settings_change_keeps_the_module_layer() {
     let before = describe(&emit("linux/amd64", GOFILE).0);
-    let after = describe(&emit("linux/amd64", &GOFILE.replace("ports = [8080]", "ports = [9090]")).0);
-    let deps_line = |text: &str| text.lines().position(|l| l.contains("go mod download")).map(|_| ());
-    assert!(deps_line(&before).is_some());
-    let block = |text: &str| -> String {
-        text.split("\n#").find(|b| b.contains("[gofront] go mod download")).expect("deps").to_string()
-    };
-    assert_eq!(block(&before), block(&after));
+    // ldflags and tags change the compile (and the dependency list and compile) but not the modules.
+    let edited = GOFILE.replace("${VERSION}", "${VERSION} -X main.edition=ce") + "tags = [\"netgo\"]\n";
+    let after = describe(&emit("linux/amd64", &edited).0);
+    let compile = "[gofront] go build ./cmd/shop";
+    assert_ne!(op_block(&before, compile), op_block(&after, compile), "the edit did not reach the compile");
+    assert_ne!(op_block(&before, "[gofront] compile dependencies"), op_block(&after, "[gofront] compile dependencies"));
+    assert_eq!(op_block(&before, "[gofront] go mod download"), op_block(&after, "[gofront] go mod download"));
+    assert_eq!(op_block(&before, "[gofront] module files"), op_block(&after, "[gofront] module files"));
 }
 
 /// Alpine's package mirror is out of reach here, so the apk path is proven on the emitted LLB.
