@@ -134,29 +134,37 @@ impl Frontend {
         }
     }
 
-    /// The Gofile, where the module lives, and the context's ignore patterns. The Gofile and the
-    /// module files come from two transfers that do not wait for each other.
+    /// The Gofile, the context's ignore patterns, and where the module lives. The Gofile and the
+    /// context's .dockerignore come from two small transfers that do not wait for each other; the
+    /// module files are transferred with the ignore patterns applied, as the build will see them.
     async fn read_inputs(&self) -> Result<Inputs, FrontendError> {
-        let (file, module_files) = tokio::join!(self.read_build_file(), self.read_module_files());
+        let (file, context_ignore) = tokio::join!(self.read_build_file(), self.read_context_ignore());
         let file = file?;
-        let (context_files, context_ignore) = module_files?;
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
+        // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
+        let ignore_text = file.ignore.clone().or(context_ignore?);
+        let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+        let context_files = self.read_module_files(&excludes).await?;
         let layout = plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?;
-        let ignore_text = file.ignore.clone().or(context_ignore);
         let context = ContextSource {
             session: self.env.session_id.clone(),
-            excludes: ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default(),
+            excludes,
             resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
         };
         Ok(Inputs { file, gofile, layout, context })
     }
 
-    /// The module metadata of the context (go.mod, go.work… and where they are) and its .dockerignore.
-    async fn read_module_files(&self) -> Result<(ContextFiles, Option<String>), FrontendError> {
-        let reference =
-            self.solve_local(stages::module_files_source(&self.env.session_id), "[gofront] load go.mod").await?;
-        let (files, ignore) = tokio::join!(self.module_files(&reference), self.read_text(&reference, ".dockerignore"));
-        Ok((files?, ignore))
+    async fn read_context_ignore(&self) -> Result<Option<String>, FrontendError> {
+        let source = stages::ignore_file_source(&self.env.session_id);
+        let reference = self.solve_local(source, "[gofront] load .dockerignore").await?;
+        Ok(self.read_text(&reference, ".dockerignore").await)
+    }
+
+    /// The module metadata of the context: go.mod, go.work… and where they are.
+    async fn read_module_files(&self, excludes: &[String]) -> Result<ContextFiles, FrontendError> {
+        let source = stages::module_files_source(&self.env.session_id, excludes);
+        let reference = self.solve_local(source, "[gofront] load go.mod").await?;
+        self.module_files(&reference).await
     }
 
     /// One plan per target platform; checks (test, vet) run once, natively.

@@ -107,34 +107,54 @@ impl ImageConfig {
     }
 }
 
-/// Parses Go-style durations ("1m30s", "500ms") into nanoseconds.
+/// Parses Go-style durations ("1m30s", "500ms", "0.071m") into nanoseconds, exactly: the digits
+/// are scaled as integers, not through floating point. Negative and overflowing values are None
+/// (a healthcheck period cannot be negative).
 pub fn duration_nanos(text: &str) -> Option<i64> {
-    let mut total: i64 = 0;
+    let mut total: i128 = 0;
     let mut rest = text.trim();
     if rest.is_empty() {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-        if digits == 0 {
+        let number_len = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let (whole, fraction) = rest[..number_len].split_once('.').unwrap_or((&rest[..number_len], ""));
+        if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
             return None;
         }
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
+        rest = &rest[number_len..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let scale: f64 = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let scale: i128 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return None,
         };
         rest = &rest[unit_len..];
-        total = total.checked_add((number * scale) as i64)?;
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 20 {
+            return None;
+        }
+        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        if whole.checked_mul(scale)? > i64::MAX as i128 {
+            return None;
+        }
+        // Digits beyond nanosecond precision cannot matter; 19 of them keep i128 exact at any scale.
+        let fraction = &fraction[..fraction.len().min(19)];
+        let fraction_nanos = if fraction.is_empty() {
+            0
+        } else {
+            fraction.parse::<i128>().ok()? * scale / 10_i128.pow(fraction.len() as u32)
+        };
+        total += whole * scale + fraction_nanos;
+        if total > i64::MAX as i128 {
+            return None;
+        }
     }
-    Some(total)
+    i64::try_from(total).ok()
 }
 
 /// RFC 3339 UTC time of a Unix timestamp, for `created` fields.
@@ -167,6 +187,17 @@ mod tests {
         assert_eq!(duration_nanos("30"), None);
         assert_eq!(duration_nanos("s"), None);
         assert_eq!(duration_nanos("10x"), None);
+        assert_eq!(duration_nanos("0.071m"), Some(4_260_000_000));
+        assert_eq!(duration_nanos("1h2m3.5s"), Some(3_723_500_000_000));
+        assert_eq!(duration_nanos(".5s"), Some(500_000_000));
+        assert_eq!(duration_nanos("1.000000001s"), Some(1_000_000_001));
+        assert_eq!(duration_nanos("-5s"), None);
+        assert_eq!(duration_nanos("99999999999h"), None);
+        assert_eq!(duration_nanos("2562047h47m16.854775807s"), Some(i64::MAX));
+        assert_eq!(duration_nanos("2562047h47m16.854775808s"), None);
+        assert_eq!(duration_nanos("1..5s"), None);
+        assert_eq!(duration_nanos("."), None);
+        assert_eq!(duration_nanos("0000000000000000000000001s"), Some(1_000_000_000));
     }
 
     #[test]

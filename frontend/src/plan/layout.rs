@@ -191,7 +191,9 @@ fn module_dir(gofile: &Gofile, files: &ContextFiles) -> Result<String, Diagnosti
             let found: Vec<String> = modules.iter().map(|(d, m)| format!("{m} in {}", file_in(d, "go.mod"))).collect();
             let mut diagnostic = Diagnostic::new("there is no go.mod at the root of the build context")
                 .at(gofile.module.span.clone())
-                .hint(format!("run `go mod init {wanted}` there, or build the directory that holds go.mod"));
+                .hint(format!(
+                    "run `go mod init {wanted}` there, or build the directory that holds go.mod (and check that .dockerignore does not exclude it)"
+                ));
             if !found.is_empty() {
                 diagnostic = Diagnostic::new(format!(
                     "no go.mod in the build context declares module {wanted}; found: {}",

@@ -88,9 +88,9 @@ pub struct ContextSource {
 }
 
 /// The small transfer gofront reads module metadata from: every go.mod, go.sum, go.work,
-/// go.work.sum and vendor/modules.txt of the context, and .dockerignore.
-pub fn module_files_source(session: &str) -> Local {
-    let mut include = vec![".dockerignore".to_string()];
+/// go.work.sum and vendor/modules.txt of the context that .dockerignore lets through.
+pub fn module_files_source(session: &str, excludes: &[String]) -> Local {
+    let mut include = Vec::new();
     for name in ["go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt"] {
         include.push(name.to_string());
         include.push(format!("**/{name}"));
@@ -100,6 +100,19 @@ pub fn module_files_source(session: &str) -> Local {
         session: session.into(),
         shared_key: "gofront-module-files".into(),
         include,
+        exclude: excludes.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// The context's .dockerignore alone, read before anything else is transferred.
+pub fn ignore_file_source(session: &str) -> Local {
+    Local {
+        name: "context".into(),
+        session: session.into(),
+        shared_key: "context-.dockerignore".into(),
+        follow: vec![".dockerignore".into()],
+        differ_none: true,
         ..Default::default()
     }
 }
@@ -260,7 +273,7 @@ impl GoSteps<'_> {
     /// that only a change to them re-runs those steps.
     fn module_files(&self, graph: &mut Graph, context: &ContextSource, timestamp: i64) -> Output {
         let plan = self.plan;
-        let (op, caps) = module_files_source(&context.session).into_op();
+        let (op, caps) = module_files_source(&context.session, &context.excludes).into_op();
         let module_files = graph.source(op, None, "[gofront] load go.mod and go.sum", &caps);
         let mut files = FileOps::on(None, timestamp);
         for file in &plan.module_files {
