@@ -15,7 +15,10 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Parses `os/arch[/variant]`, normalizing the spellings Docker accepts.
+    /// Parses `os/arch[/variant]`, normalizing the spellings Docker accepts the way containerd
+    /// does: `x86_64` and `amd64/v1` are `amd64`, `i386` is `386`, `aarch64` and `arm64/v8` are
+    /// `arm64`, `arm` is `arm/v7`, `arm/6` is `arm/v6`, `armhf`/`armel` are `arm/v7`/`arm/v6`,
+    /// `macos` is `darwin`.
     pub fn parse(text: &str) -> Option<Platform> {
         let mut parts = text.trim().split('/');
         let os = parts.next().filter(|s| !s.is_empty())?.to_ascii_lowercase();
@@ -24,13 +27,17 @@ impl Platform {
         if parts.next().is_some() {
             return None;
         }
+        let os = if os == "macos" { "darwin".to_string() } else { os };
         let (architecture, variant) = match (arch.as_str(), variant.as_str()) {
+            ("i386", "") => ("386".to_string(), String::new()),
+            ("x86_64" | "x86-64" | "amd64", "v1") => ("amd64".to_string(), String::new()),
             ("x86_64" | "x86-64", v) => ("amd64".to_string(), v.to_string()),
-            ("aarch64", "" | "v8") | ("arm64", "v8") => ("arm64".to_string(), String::new()),
+            ("aarch64" | "arm64", "" | "8" | "v8") => ("arm64".to_string(), String::new()),
+            ("aarch64", v) => ("arm64".to_string(), v.to_string()),
             ("armhf", "") => ("arm".to_string(), "v7".to_string()),
             ("armel", "") => ("arm".to_string(), "v6".to_string()),
             ("arm", "") => ("arm".to_string(), "v7".to_string()),
-            ("amd64", "v1") => ("amd64".to_string(), String::new()),
+            ("arm", v @ ("5" | "6" | "7" | "8")) => ("arm".to_string(), format!("v{v}")),
             (a, v) => (a.to_string(), v.to_string()),
         };
         Some(Platform { os, architecture, variant })
@@ -91,6 +98,13 @@ mod tests {
         assert_eq!(Platform::parse("linux/aarch64").map(|p| p.to_string()).as_deref(), Some("linux/arm64"));
         assert_eq!(Platform::parse("Linux/x86_64").map(|p| p.to_string()).as_deref(), Some("linux/amd64"));
         assert!(Platform::parse("linux").is_none());
+        let parsed = |p: &str| Platform::parse(p).map(|p| p.to_string());
+        assert_eq!(parsed("linux/x86_64/v1").as_deref(), Some("linux/amd64"));
+        assert_eq!(parsed("linux/i386").as_deref(), Some("linux/386"));
+        assert_eq!(parsed("linux/arm/6").as_deref(), Some("linux/arm/v6"));
+        assert_eq!(parsed("linux/arm64/v8").as_deref(), Some("linux/arm64"));
+        assert_eq!(parsed("macos/arm64").as_deref(), Some("darwin/arm64"));
+        assert_eq!(parsed("windows/amd64").as_deref(), Some("windows/amd64"));
         assert!(Platform::parse("linux/arm/v7/x").is_none());
     }
 

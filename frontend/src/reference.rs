@@ -1,16 +1,14 @@
 //! Docker image references: the full form BuildKit sources use, and the short form users type.
 
-/// `golang:1.24-alpine` → `docker.io/library/golang:1.24-alpine`; adds `:latest` without tag or digest.
+/// `golang:1.24-alpine` → `docker.io/library/golang:1.24-alpine`; adds `:latest` without tag or
+/// digest. `index.docker.io` is Docker Hub's old name, and Hub's one-part names live in `library/`.
 pub fn normalize(reference: &str) -> String {
     let (name, suffix) = split_name(reference);
-    let first = name.split('/').next().unwrap_or_default();
-    let has_domain = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    let full = if has_domain {
-        name.to_string()
-    } else if name.contains('/') {
-        format!("docker.io/{name}")
-    } else {
-        format!("docker.io/library/{name}")
+    let (domain, path) = split_domain(name);
+    let full = match domain {
+        None | Some("docker.io" | "index.docker.io") if !path.contains('/') => format!("docker.io/library/{path}"),
+        None | Some("docker.io" | "index.docker.io") => format!("docker.io/{path}"),
+        Some(domain) => format!("{domain}/{path}"),
     };
     let suffix = if suffix.is_empty() { ":latest".to_string() } else { suffix.to_string() };
     format!("{full}{suffix}")
@@ -25,6 +23,78 @@ pub fn familiar(reference: &str) -> String {
         .unwrap_or(&full)
         .to_string();
     short.strip_suffix(":latest").map(str::to_string).unwrap_or(short)
+}
+
+/// Whether a reference is well formed, the way Docker parses them; the error says what is wrong.
+pub fn check(reference: &str) -> Result<(), String> {
+    let (name, suffix) = split_name(reference);
+    let (tag, digest) = match suffix.split_once('@') {
+        Some((tag, digest)) => (tag, Some(digest)),
+        None => (suffix, None),
+    };
+    let (domain, path) = split_domain(name);
+    if path.is_empty() {
+        return Err("it names no repository".into());
+    }
+    if let Some(domain) = domain {
+        let host = domain.rsplit_once(':').map_or(domain, |(host, port)| {
+            if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                ""
+            } else {
+                host
+            }
+        });
+        let label_ok = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if host.is_empty() || !host.split('.').all(label_ok) {
+            return Err(format!("{domain:?} is not a registry host"));
+        }
+    }
+    for component in path.split('/') {
+        let separators_ok = !component.starts_with(['.', '_', '-'])
+            && !component.ends_with(['.', '_', '-'])
+            && !component.contains("..")
+            && !component.contains("___");
+        let chars_ok = component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if component.is_empty() || !separators_ok || !chars_ok {
+            let hint = if component.bytes().any(|b| b.is_ascii_uppercase()) {
+                " (repository names are lower case)"
+            } else {
+                ""
+            };
+            return Err(format!("{component:?} is not a valid repository name{hint}"));
+        }
+    }
+    if let Some(tag) = tag.strip_prefix(':') {
+        let valid = !tag.is_empty()
+            && tag.len() <= 128
+            && !tag.starts_with(['.', '-'])
+            && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !valid {
+            return Err(format!("{tag:?} is not a valid tag"));
+        }
+    }
+    if let Some(digest) = digest {
+        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
+            !algorithm.is_empty()
+                && algorithm.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
+                && hex.len() >= 32
+                && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        });
+        if !valid {
+            return Err(format!("{digest:?} is not a digest (want sha256:<64 hex digits>)"));
+        }
+    }
+    Ok(())
+}
+
+/// `gcr.io/distroless/static` → (`gcr.io`, `distroless/static`); no domain for Docker Hub short names.
+fn split_domain(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('/') {
+        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            (Some(first), rest)
+        }
+        _ => (None, name),
+    }
 }
 
 /// Splits `name[:tag][@digest]` into the name and the `:tag@digest` suffix.
@@ -56,6 +126,35 @@ mod tests {
         assert_eq!(normalize("gcr.io/distroless/static"), "gcr.io/distroless/static:latest");
         assert_eq!(normalize("localhost:5000/x"), "localhost:5000/x:latest");
         assert_eq!(normalize("busybox@sha256:ab"), "docker.io/library/busybox@sha256:ab");
+        assert_eq!(normalize("docker.io/x"), "docker.io/library/x:latest");
+        assert_eq!(normalize("index.docker.io/x"), "docker.io/library/x:latest");
+        assert_eq!(normalize("index.docker.io/team/x:1"), "docker.io/team/x:1");
+    }
+
+    #[test]
+    fn checks_like_docker() {
+        for good in [
+            "golang:1.24-alpine",
+            "docker.io/x",
+            "index.docker.io/library/x:1.0",
+            "localhost:5000/team/app:v1.2_3",
+            "127.0.0.1:5000/a/b",
+            "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "gcr.io/distroless/static-debian12:nonroot",
+            "my.Registry.io/app",
+        ] {
+            assert_eq!(check(good), Ok(()), "{good}");
+        }
+        let err = |r: &str| check(r).expect_err(r);
+        assert!(err("Golang:1.24").contains("lower case"));
+        assert!(err("team/App").contains("lower case"));
+        assert!(err("golang:").contains("tag"));
+        assert!(err("golang:-x").contains("tag"));
+        assert!(err("busybox@sha256:xyz").contains("digest"));
+        assert!(err("busybox@").contains("digest"));
+        assert!(err("a//b").contains("repository"));
+        assert!(err("localhost:/x").contains("registry host"));
+        assert!(err("").contains("no repository"));
     }
 
     #[test]

@@ -314,7 +314,21 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
             .at(first.span.clone())
             .hint("set base = \"debian\" or \"alpine\" (or any apt-get/apk image)"));
     }
-    let binaries = binaries(gofile)?;
+    if platform.os != "linux" && matches!(target, Target::Image(_)) {
+        return Err(Diagnostic::new(format!("gofront builds Linux images, and {platform} is not Linux"))
+            .hint(format!(
+            "build the {platform} binaries alone: --platform {platform} --target binary --output type=local,dest=bin"
+        )));
+    }
+    let mut binaries = binaries(gofile)?;
+    if platform.os == "windows" {
+        // Go adds .exe itself only where it picks the names (several binaries into /out/).
+        for binary in &mut binaries {
+            if !binary.file.ends_with(".exe") {
+                binary.file.push_str(".exe");
+            }
+        }
+    }
     let image_binaries = image_binaries(gofile, &target, &binaries);
     let (first_file, binary) = image_binaries.first().cloned().unwrap_or_default();
     let package =
@@ -490,6 +504,10 @@ fn named_image(
                     ))
                     .hint(format!("pass --build-context {name}=docker-image://REF")));
                 };
+                reference::check(image).map_err(|problem| {
+                    Diagnostic::new(format!("the build context `{key}` names the image {image:?}, but {problem}"))
+                        .hint(format!("pass --build-context {name}=docker-image://REF with a valid REF"))
+                })?;
                 return Ok(Some((image.to_string(), format!("the build context `{key}`"))));
             }
         }
@@ -501,7 +519,10 @@ fn builder(gofile: &Gofile, go_version: &str, cgo: bool, options: &BuildOptions)
     // cgo links against glibc, so it needs the Debian-based image and its gcc.
     let flavour = if cgo { "bookworm" } else { "alpine" };
     let (reference, origin, span) = match &gofile.builder {
-        Some(b) => (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone())),
+        Some(b) => {
+            checked_reference("builder", &b.value, &b.span)?;
+            (b.value.clone(), "the Gofile's `builder`".to_string(), Some(b.span.clone()))
+        }
         None => (format!("golang:{go_version}-{flavour}"), format!("Go {go_version} (from go.mod or `go`)"), None),
     };
     // The exact reference is the more specific name, so it wins over the generic `builder`.
@@ -518,6 +539,9 @@ fn base(gofile: &Gofile, cgo: bool, platform: &Platform, options: &BuildOptions)
     let name = requested.map_or(default, |b| b.value.as_str());
     let span = requested.map(|b| b.span.clone());
     let reference = base_alias(name).unwrap_or(name);
+    if let (Some(requested), None, false) = (requested, base_alias(name), name == "scratch") {
+        checked_reference("base", name, &requested.span)?;
+    }
     let mut names = Vec::new();
     if name != "scratch" {
         names.push(reference::familiar(reference));
@@ -550,6 +574,15 @@ fn dependency_layers(options: &BuildOptions) -> Result<bool, Diagnostic> {
         Some(other) => Err(Diagnostic::new(format!("--build-arg {DEPENDENCY_LAYERS_ARG}={other:?} is not a setting"))
             .hint("use auto (the default: on when --cache-from is given), on, or off")),
     }
+}
+
+/// A Gofile image reference must parse the way Docker parses it; the error points at its line.
+fn checked_reference(key: &str, value: &str, span: &Range<usize>) -> Result<(), Diagnostic> {
+    reference::check(value).map_err(|problem| {
+        Diagnostic::new(format!("`{key}` is not an image reference: {problem}"))
+            .at(span.clone())
+            .hint("e.g. \"golang:1.24-alpine\", \"gcr.io/distroless/static-debian12:nonroot\" or \"registry.example/team/image@sha256:…\"")
+    })
 }
 
 fn goflags(vendored: bool, options: &BuildOptions) -> String {

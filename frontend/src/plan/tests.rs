@@ -246,3 +246,35 @@ fn several_binaries_compile_in_one_go_build() {
     let err = plan_of(clash, &options()).expect_err("same name");
     assert!(err.message.contains("would both build a binary named \"server\""), "{}", err.message);
 }
+
+#[test]
+fn non_linux_platforms_build_binaries_only() {
+    let mut o = options();
+    o.target_platform = crate::platform::Platform::parse("windows/amd64");
+    let err = plan_of(SHOP, &o).expect_err("a windows image");
+    assert!(err.message.contains("gofront builds Linux images, and windows/amd64 is not Linux"), "{}", err.message);
+    assert!(err.hint.as_deref().is_some_and(|h| h.contains("--target binary")), "{:?}", err.hint);
+
+    o.target = Some("binary".into());
+    let p = plan_of(SHOP, &o).expect("a windows binary");
+    assert!(p.build_command.contains(&"/out/shop.exe".to_string()), "{:?}", p.build_command);
+    assert!(p.compile_env.contains(&("GOOS".into(), "windows".into())));
+
+    o.target_platform = crate::platform::Platform::parse("macos/arm64");
+    let p = plan_of(SHOP, &o).expect("a darwin binary");
+    assert!(p.compile_env.contains(&("GOOS".into(), "darwin".into())), "{:?}", p.compile_env);
+    assert!(p.build_command.contains(&"/out/shop".to_string()));
+}
+
+#[test]
+fn image_references_are_checked_where_they_are_written() {
+    let err = plan_of(&format!("{SHOP}base = \"Team/Runtime:1\"\n"), &options()).expect_err("upper case");
+    assert!(err.message.contains("`base` is not an image reference"), "{}", err.message);
+    assert!(err.message.contains("lower case"), "{}", err.message);
+    assert!(err.span.is_some());
+    let err = plan_of(&format!("{SHOP}builder = \"golang@sha256:nothex\"\n"), &options()).expect_err("digest");
+    assert!(err.message.contains("`builder` is not an image reference") && err.message.contains("digest"));
+    let p = plan_of(&format!("{SHOP}base = \"index.docker.io/x\"\n"), &options()).expect("hub");
+    let Base::Image(choice) = p.base else { panic!("no base image") };
+    assert_eq!(choice.reference, "docker.io/library/x:latest");
+}
