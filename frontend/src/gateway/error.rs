@@ -36,8 +36,9 @@ impl FrontendError {
         match self {
             FrontendError::Input { diagnostic, filename, text } => {
                 let message = diagnostic.render(&filename, &text);
-                let details =
-                    diagnostic.span.as_ref().map(|span| source_detail(&filename, &text, span)).into_iter().collect();
+                // Without a place, the `# syntax` line: otherwise BuildKit attaches the whole file there.
+                let span = diagnostic.span.clone().or_else(|| (!text.is_empty()).then_some(0..0));
+                let details = span.map(|span| source_detail(&filename, &text, &span)).into_iter().collect();
                 Status { code: UNKNOWN, message, details }
             }
             FrontendError::Unsupported { request } => {
@@ -61,13 +62,27 @@ impl FrontendError {
     }
 }
 
+/// The source goes into the error's trailers: the lines up to a little past the error are enough
+/// for the snippet, and a large Gofile must not make the status too big to deliver.
+const SOURCE_DETAIL_MAX: usize = 64 << 10;
+
 fn source_detail(filename: &str, text: &str, span: &std::ops::Range<usize>) -> Any {
     let start = line_col(text, span.start);
     let end = line_col(text, span.end.max(span.start));
+    let shown_lines = end.line + 3;
+    let cut = text.match_indices('\n').nth(shown_lines - 1).map_or(text.len(), |(i, _)| i + 1);
+    let mut shown = &text[..cut];
+    if shown.len() > SOURCE_DETAIL_MAX {
+        let mut limit = SOURCE_DETAIL_MAX;
+        while !shown.is_char_boundary(limit) {
+            limit -= 1;
+        }
+        shown = &shown[..limit];
+    }
     let payload = json!({
         "info": {
             "filename": filename,
-            "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+            "data": base64::engine::general_purpose::STANDARD.encode(shown.as_bytes()),
             "language": "toml",
         },
         "ranges": [{

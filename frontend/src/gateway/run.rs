@@ -24,6 +24,9 @@ use crate::{dockerignore, gofile, gosource, reference};
 /// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
 const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
 
+/// A Gofile is a few lines; anything this large is a mistake, and it would travel in every request.
+const MAX_GOFILE: usize = 256 << 10;
+
 /// Gateway calls gofront cannot work without.
 const REQUIRED_GATEWAY_CAPS: &[&str] =
     &["solve.base", "return", "readfile", "readdir", "resolveimage", "proto.refarray"];
@@ -270,7 +273,9 @@ impl Frontend {
     /// Lists the module metadata transfer and reads its go.mod and go.work files: one directory
     /// level at a time, every directory of a level (and every file read) at once.
     async fn module_files(&self, reference: &str) -> Result<ContextFiles, FrontendError> {
+        // Go's os.FileMode bits, which is what Stat.mode carries.
         const DIR_BIT: u32 = 1 << 31;
+        const SYMLINK_BIT: u32 = 1 << 27;
         let mut files = ContextFiles::default();
         let mut level = vec![String::new()];
         while !level.is_empty() {
@@ -292,6 +297,9 @@ impl Frontend {
                     let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
                     if entry.mode & DIR_BIT != 0 {
                         next.push(path);
+                    } else if entry.mode & SYMLINK_BIT != 0 {
+                        files.links.insert(path.clone(), entry.linkname.clone());
+                        files.paths.insert(path);
                     } else {
                         if name == "go.mod" || name == "go.work" {
                             wanted.push(path.clone());
@@ -329,7 +337,31 @@ impl Frontend {
         let data = data.map_err(|status| {
             self.plain(format!("cannot read the Gofile {name:?} from the client: {}", status.message()))
         })?;
-        let text = String::from_utf8(data).map_err(|_| self.plain(format!("{name} is not UTF-8 text")))?;
+        if data.len() > MAX_GOFILE {
+            // The first line alone, for the snippet: the whole file would not fit in an error.
+            let head = data.split(|b| *b == b'\n').next().unwrap_or_default();
+            return Err(FrontendError::Input {
+                diagnostic: Diagnostic::new(format!(
+                    "the {name} is {} bytes; gofront reads at most {MAX_GOFILE} bytes",
+                    data.len()
+                ))
+                .hint("a Gofile is a few lines of settings: move large values (labels, env) out of it"),
+                filename: name.clone(),
+                text: String::from_utf8_lossy(head).into_owned(),
+            });
+        }
+        let text = String::from_utf8(data).map_err(|e| {
+            // Show the place: the text up to the first bad byte is intact in the lossy copy.
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            FrontendError::Input {
+                diagnostic: Diagnostic::new(format!("{name} is not UTF-8 text"))
+                    .at(at..at + 1)
+                    .hint("save the Gofile as UTF-8 (TOML files are UTF-8)"),
+                filename: name.clone(),
+                text,
+            }
+        })?;
         Ok(BuildFile { name, text, ignore })
     }
 

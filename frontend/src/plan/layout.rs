@@ -12,6 +12,8 @@ use crate::gomod::{self, GoMod};
 pub struct ContextFiles {
     pub paths: BTreeSet<String>,
     pub texts: BTreeMap<String, String>,
+    /// Symbolic links among them, with their targets.
+    pub links: BTreeMap<String, String>,
 }
 
 impl ContextFiles {
@@ -71,6 +73,13 @@ fn ignored(path: &str) -> bool {
 pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnostic> {
     let module_dir = module_dir(gofile, files)?;
     let gomod_path = file_in(&module_dir, "go.mod");
+    if let Some(target) = files.links.get(&gomod_path) {
+        return Err(Diagnostic::new(format!(
+            "{gomod_path} is a symbolic link to {target:?}; the dependency stage gets go.mod and go.sum alone, where the link would point at nothing"
+        ))
+        .at(gofile.module.span.clone())
+        .hint(format!("make {gomod_path} a regular file (e.g. `cp --remove-destination {target} {gomod_path}`)")));
+    }
     let gomod_text = files.texts.get(&gomod_path).cloned().unwrap_or_default();
     let gomod = gomod::parse(&gomod_text).map_err(|e| {
         Diagnostic::new(format!("cannot read {gomod_path}: {e}"))
@@ -99,7 +108,19 @@ pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnosti
         if files.has(&sum) {
             wanted.insert(sum);
         }
-        let used: Vec<String> = work.uses.iter().filter_map(|u| join(work_dir, u)).collect();
+        let mut used = Vec::new();
+        for written in &work.uses {
+            let dir = join(work_dir, written).ok_or_else(|| outside(gofile, &work_path, written))?;
+            if !files.has(&file_in(&dir, "go.mod")) {
+                return Err(Diagnostic::new(format!(
+                    "{work_path} uses {written:?}, but the build context has no {}",
+                    file_in(&dir, "go.mod")
+                ))
+                .at(gofile.module.span.clone())
+                .hint("remove it with `go work edit -dropuse`, or check that .dockerignore does not exclude it"));
+            }
+            used.push(dir);
+        }
         if !used.contains(&module_dir) {
             return Err(Diagnostic::new(format!(
                 "{work_path} does not `use` {:?}, the directory of module {}",
@@ -281,9 +302,21 @@ mod tests {
         let err = locate(&gofile("example.com/a", ""), &f).expect_err("outside");
         assert!(err.message.contains("outside the build context"), "{}", err.message);
 
-        let f = files(&[("go.work", "use ./other\n"), ("svc/go.mod", "module example.com/svc\n")]);
+        let f = files(&[
+            ("go.work", "use ./other\n"),
+            ("svc/go.mod", "module example.com/svc\n"),
+            ("other/go.mod", "module example.com/other\n"),
+        ]);
         let err = locate(&gofile("example.com/svc", ""), &f).expect_err("not used");
         assert!(err.message.contains("does not `use` \"svc\""), "{}", err.message);
+
+        let f = files(&[("go.work", "use (\n\t./svc\n\t./gone\n)\n"), ("svc/go.mod", "module example.com/svc\n")]);
+        let err = locate(&gofile("example.com/svc", ""), &f).expect_err("missing use");
+        assert!(
+            err.message.contains("go.work uses \"gone\", but the build context has no gone/go.mod"),
+            "{}",
+            err.message
+        );
 
         let err = locate(&gofile("example.com/a", "dir = \"nowhere\"\n"), &ContextFiles::default()).expect_err("dir");
         assert!(err.message.contains("no go.mod in it"), "{}", err.message);

@@ -315,10 +315,11 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
             .hint("set base = \"debian\" or \"alpine\" (or any apt-get/apk image)"));
     }
     if platform.os != "linux" && matches!(target, Target::Image(_)) {
-        return Err(Diagnostic::new(format!("gofront builds Linux images, and {platform} is not Linux"))
-            .hint(format!(
+        return Err(Diagnostic::new(format!("gofront builds Linux images, and {platform} is not Linux")).hint(
+            format!(
             "build the {platform} binaries alone: --platform {platform} --target binary --output type=local,dest=bin"
-        )));
+        ),
+        ));
     }
     let mut binaries = binaries(gofile)?;
     if platform.os == "windows" {
