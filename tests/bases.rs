@@ -77,9 +77,8 @@ fn debian_base_with_packages_installed_by_apt_get() {
     project.gofile(
         "module = \"example.com/runner\"\nmain = \".\"\nbase = \"debian\"\npackages = [\"jq\"]\nargs = [\"jq\", \"--version\"]\n",
     );
-    let build =
-        project.build(&["--build-context", "base=docker-image://gofront-test/debian:12", "-t", &image, "--load"]).ok();
-    assert!(build.log.contains("[gofront] install jq (linux/amd64)"), "{}", build.log);
+    project.build(&["--build-context", "base=docker-image://gofront-test/debian:12", "-t", &image, "--load"]).ok();
+    // jq answering from the image is the proof it was installed.
     let (ok, out) = run(&image, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("jq-1."), "jq is not installed: {out}");

@@ -8,3 +8,5 @@ cargo test --workspace --locked -- --nocapture "$@"
 # The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
 GOFRONT_E2E_DEPENDENCY_LAYERS=on cargo test --locked -p gofront-e2e --test e2e --test shapes --test bases \
   -- --nocapture "$@"
+# The images the tests tagged.
+docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^gofront-e2e/' | xargs -r timeout 300 docker image rm -f >/dev/null
