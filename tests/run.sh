@@ -9,4 +9,5 @@ cargo test --workspace --locked -- --nocapture "$@"
 GOFRONT_E2E_DEPENDENCY_LAYERS=on cargo test --locked -p gofront-e2e --test e2e --test shapes --test bases \
   -- --nocapture "$@"
 # The images the tests tagged.
-docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^gofront-e2e/' | xargs -r timeout 300 docker image rm -f >/dev/null
+timeout 120 docker image ls --format '{{.Repository}}:{{.Tag}}' | { grep '^gofront-e2e/' || true; } \
+  | xargs -r timeout 300 docker image rm -f >/dev/null
