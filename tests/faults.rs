@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
-use gofront_e2e::{docker, inspect, run, tag, ModuleProxy, Project};
+use gofront_e2e::{docker, inspect, remove_image, run, tag, ModuleProxy, Project};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -99,6 +99,7 @@ fn a_module_proxy_that_dies_mid_download_fails_clearly_and_the_next_build_recove
     project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
     let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
 
+    remove_image(&image);
     let failed = project.build(&args).failed();
     assert!(failed.log.contains("example.com/greet"), "the error does not name the module:\n{}", failed.log);
     assert!(failed.log.contains("go mod download"), "the error does not name the step:\n{}", failed.log);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use gofront_e2e::{inspect, run, tag, Build, Project, FRONTEND};
+use gofront_e2e::{inspect, remove_image, run, tag, Build, Project, FRONTEND};
 
 const CLOCK: &str = "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n";
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
@@ -13,6 +13,7 @@ const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 /// given), never show a panic, and leave no image under the tag.
 fn refused(project: &Project, test: &str, extra: &[&str], fragments: &[&str], line: Option<usize>) -> Build {
     let image = tag(test);
+    remove_image(&image);
     let mut args = extra.to_vec();
     args.extend(["-t", &image, "--load"]);
     let build = project.build(&args).failed();
@@ -162,6 +163,7 @@ fn a_symlink_to_outside_the_context_copies_nothing_from_outside() {
     std::os::unix::fs::symlink("/etc/passwd", project.path().join("leak")).expect("symlink");
     project.gofile(&format!("{CLOCK}files = [{{ from = \"leak\", to = \"/app/leak\" }}]\n"));
     let image = tag("hostile-symlink");
+    remove_image(&image);
     let build = project.build(&["-t", &image, "--load"]);
     println!("a link to /etc/passwd in `files`: built = {}", build.success);
     if build.success {
@@ -340,6 +342,7 @@ fn docker_platform_spellings_are_normalized() {
 fn a_bogus_platform_is_refused() {
     let project = clock();
     project.gofile(CLOCK);
+    remove_image(&tag("hostile-bogus"));
     let build = project.build(&["--platform", "linux/bogus", "-t", &tag("hostile-bogus"), "--load"]).failed();
     assert!(build.log.contains("linux/bogus"), "{}", build.log);
     assert!(inspect(&tag("hostile-bogus")).is_none());
