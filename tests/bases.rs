@@ -33,16 +33,13 @@ fn distroless_base_keeps_its_config_under_the_gofile() {
     stand_ins();
     let image = tag("distroless");
     let project = Project::from_fixture("stdlib");
-    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nbase = \"distroless\"\n");
-    project
-        .build(&[
-            "--build-context",
-            "gcr.io/distroless/static-debian12:nonroot=docker-image://gofront-test/distroless-static",
-            "-t",
-            &image,
-            "--load",
-        ])
-        .ok();
+    let build = |extra: &str| {
+        project
+            .gofile(&format!("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nbase = \"distroless\"\n{extra}"));
+        let stand_in = "gcr.io/distroless/static-debian12:nonroot=docker-image://gofront-test/distroless-static";
+        project.build(&["--build-context", stand_in, "-t", &image, "--load"]).ok();
+    };
+    build("");
     let (ok, out) = run(&image, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("tz: Europe/Berlin 14:00 CEST") && out.contains("uid: 65532"), "{out}");
@@ -52,18 +49,7 @@ fn distroless_base_keeps_its_config_under_the_gofile() {
     assert_eq!(config["User"], "65532:65532");
 
     // The stand-in's own user is 65532 too, so only another Gofile `user` shows that the Gofile wins.
-    project.gofile(
-        "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nbase = \"distroless\"\nuser = \"1234:1234\"\n",
-    );
-    project
-        .build(&[
-            "--build-context",
-            "gcr.io/distroless/static-debian12:nonroot=docker-image://gofront-test/distroless-static",
-            "-t",
-            &image,
-            "--load",
-        ])
-        .ok();
+    build("user = \"1234:1234\"\n");
     assert_eq!(inspect(&image).expect("image")["Config"]["User"], "1234:1234");
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("uid: 1234 gid: 1234"), "{out}");

@@ -366,10 +366,23 @@ pub fn tag(test: &str) -> String {
 
 /// `docker run --rm --network=none IMAGE args…`; returns (success, stdout+stderr).
 pub fn run(image: &str, args: &[&str]) -> (bool, String) {
-    let out = docker(120).args(["run", "--rm", "--network=none", image]).args(args).output().expect("docker run");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+    let once = || {
+        let out = docker(120).args(["run", "--rm", "--network=none", image]).args(args).output().expect("docker run");
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        (out.status, text)
+    };
+    let (mut status, mut text) = once();
+    // Docker 26.1 now and then loses a short-lived container's output and status ("stream copy
+    // error: reading from a closed fifo" in the daemon log): a failure that printed nothing at all
+    // is tried once more. A real failure prints something, and is reported as it is.
+    if !status.success() && text.trim().is_empty() {
+        (status, text) = once();
+    }
+    if !status.success() {
+        text.push_str(&format!("\n[docker run {image}: {status}]"));
+    }
+    (status.success(), text)
 }
 
 /// `docker image inspect` as JSON, or None when the image does not exist.
