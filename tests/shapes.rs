@@ -380,6 +380,7 @@ fn print_targets_and_outline_answer_from_the_gofile() {
     }
     let outline = project.print("outline").ok();
     assert!(outline.log.contains("TEAM") && outline.log.contains("netrc"), "{}", outline.log);
+    assert!(outline.log.contains("GOFRONT_DEPENDENCY_LAYERS"), "{}", outline.log);
     let lint = project.print("lint").failed();
     assert!(lint.log.contains("unsupported request frontend.lint"), "{}", lint.log);
 }

@@ -75,6 +75,10 @@ fn outline(gofile: &Gofile) -> (Value, String) {
         ("GOFLAGS".into(), "extra go flags".into()),
         ("VERSION".into(), "version label, and ${VERSION} in ldflags".into()),
         ("SOURCE_DATE_EPOCH".into(), "timestamps of created files and the image".into()),
+        (
+            crate::plan::DEPENDENCY_LAYERS_ARG.into(),
+            "auto, on or off: modules and compiled dependencies as exportable layers (auto: with --cache-from)".into(),
+        ),
     ];
     if let Some(ldflags) = &gofile.ldflags {
         let mut rest = ldflags.value.as_str();
@@ -89,9 +93,10 @@ fn outline(gofile: &Gofile) -> (Value, String) {
         }
     }
     let json_args: Vec<Value> = args.iter().map(|(n, d)| json!({ "name": n, "description": d })).collect();
-    let mut text = String::from("BUILD ARG          DESCRIPTION\n");
+    let width = args.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max("BUILD ARG".len());
+    let mut text = format!("{:<width$}  DESCRIPTION\n", "BUILD ARG");
     for (name, description) in &args {
-        text.push_str(&format!("{name:<18} {description}\n"));
+        text.push_str(&format!("{name:<width$}  {description}\n"));
     }
     text.push_str(&format!(
         "\nSECRET             DESCRIPTION\n{NETRC_SECRET:<18} optional .netrc for private modules (NETRC)\n"
