@@ -15,6 +15,13 @@ pub mod plan;
 pub mod platform;
 pub mod reference;
 
+/// This build's version: a release's (images/release.sh) or `<crate version>-dev`.
+pub const VERSION: &str = env!("GOFRONT_VERSION");
+/// The commit this build was made from, or "unknown".
+pub const REVISION: &str = env!("GOFRONT_REVISION");
+/// What `gofront --version` prints after the name.
+pub const VERSION_LINE: &str = concat!(env!("GOFRONT_VERSION"), " (revision ", env!("GOFRONT_REVISION"), ")");
+
 pub mod proto {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));

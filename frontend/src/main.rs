@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "gofront", version, about = "BuildKit frontend for Go services")]
+#[command(name = "gofront", version = gofront::VERSION_LINE, about = "BuildKit frontend for Go services")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

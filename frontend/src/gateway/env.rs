@@ -80,6 +80,7 @@ impl FrontendEnv {
             network: crate::plan::Network::from_opt(self.opt("force-network-mode")),
             extra_hosts: self.extra_hosts(),
             cache_imported: self.cache_imported(),
+            frontend_version: Some(crate::VERSION.to_string()),
         }
     }
 

@@ -67,7 +67,13 @@ pub struct BuildOptions {
     pub extra_hosts: Vec<(String, String)>,
     /// The client imports a build cache (`--cache-from`): a CI runner, most likely.
     pub cache_imported: bool,
+    /// The running gofront's version, written to [`FRONTEND_VERSION_LABEL`]; none in unit tests.
+    pub frontend_version: Option<String>,
 }
+
+/// The image label naming the gofront release that built an image, so a `# syntax=` pin can be
+/// checked from the image alone.
+pub const FRONTEND_VERSION_LABEL: &str = "dev.gofront.frontend.version";
 
 /// The network the Go steps get: `docker buildx build --network=…`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -697,6 +703,9 @@ fn runtime(gofile: &Gofile, target: &Target, binary: &str, base: &Base, options:
         labels.insert("org.opencontainers.image.version".to_string(), version);
     }
     labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
+    if let Some(version) = &options.frontend_version {
+        labels.insert(FRONTEND_VERSION_LABEL.to_string(), version.clone());
+    }
     for (k, v) in gofile.labels.iter().chain(table.iter().flat_map(|t| t.labels.iter())) {
         labels.insert(k.clone(), v.value.clone());
     }
