@@ -226,25 +226,28 @@ pub fn emit(
 
     let entrypoint = format!("{}/{}", super::APP_DIR, plan.binary);
     let owned_by_root = Some(Owner { uid: 0, gid: 0 });
-    let mut image = FileOps::on(Some(root), timestamp);
+    let mut staged = FileOps::on(None, timestamp);
     for (file, name) in &plan.image_binaries {
         let options = CopyOptions { owner: owned_by_root, mode: Some(0o755), ..Default::default() };
-        image = image.copy(&binary, &format!("/{file}"), &format!("{}/{name}", super::APP_DIR), options);
+        staged = staged.copy(&binary, &format!("/{file}"), &format!("{}/{name}", super::APP_DIR), options);
     }
+    let staged = graph.file(staged, "[gofront] binaries, staged");
+    let image = settle(root, &staged, timestamp);
     let names: Vec<&str> = plan.image_binaries.iter().map(|(_, n)| n.as_str()).collect();
     history.push(history_entry(plan, &format!("COPY {} into {} (go build)", names.join(", "), super::APP_DIR)));
     let mut result = graph.file(image, &format!("[gofront] image {entrypoint} ({})", plan.platform));
 
     if !plan.runtime.files.is_empty() {
-        let mut files = FileOps::on(Some(result), timestamp);
+        let mut files = FileOps::on(None, timestamp);
         for file in &plan.runtime.files {
             let from = format!("/{}", file.from.trim_start_matches("./"));
             let options =
                 CopyOptions { owner: owned_by_root, dir_contents: true, wildcard: true, ..Default::default() };
             files = files.copy(&source, &from, &file.to, options);
         }
+        let staged = graph.file(files, "[gofront] files, staged");
         history.push(history_entry(plan, "COPY files"));
-        result = graph.file(files, "[gofront] copy files");
+        result = graph.file(settle(result, &staged, timestamp), "[gofront] copy files");
     }
 
     let config = image_config(plan, base.map(|b| &b.config), history);
@@ -463,7 +466,24 @@ fn scratch_root(graph: &mut Graph, builder: &Output, builder_config: &ImageConfi
             ZONEINFO,
             CopyOptions { mode: Some(0o644), ..Default::default() },
         );
-    graph.file(ops, "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp")
+    let staged = graph.file(ops, "[gofront] runtime root, staged");
+    graph.file(
+        settle_on_scratch(&staged, timestamp),
+        "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp",
+    )
+}
+
+/// Copies a staged tree onto `base` in one copy. Every directory an action adds to takes the
+/// build's clock as its mtime, and a later mkdir cannot reset it; a copy stamps each directory it
+/// writes after its contents, so the layer is the same bytes on every build (same
+/// SOURCE_DATE_EPOCH, same image digest, cold cache or warm).
+fn settle(base: Output, staged: &Output, timestamp: i64) -> FileOps {
+    FileOps::on(Some(base), timestamp).copy(staged, "/", "/", CopyOptions { dir_contents: true, ..Default::default() })
+}
+
+/// [`settle`] onto an empty filesystem.
+fn settle_on_scratch(staged: &Output, timestamp: i64) -> FileOps {
+    FileOps::on(None, timestamp).copy(staged, "/", "/", CopyOptions { dir_contents: true, ..Default::default() })
 }
 
 fn history_entry(plan: &BuildPlan, what: &str) -> History {
