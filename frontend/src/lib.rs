@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod dockerignore;
+pub mod eject;
 pub mod gateway;
 pub mod gofile;
 pub mod gomod;

@@ -1,6 +1,6 @@
 //! `gofront`: run by BuildKit as a gateway frontend (no arguments), or locally to check a Gofile.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +22,18 @@ enum Command {
         #[arg(default_value = "Gofile")]
         path: PathBuf,
     },
+    /// Write the Dockerfile that builds what the Gofile builds (to stdout, or --output).
+    Eject {
+        /// The build context: where the Gofile, go.mod and the sources are.
+        #[arg(default_value = ".")]
+        context: PathBuf,
+        /// The Gofile, relative to the context.
+        #[arg(long, short = 'f', default_value = "Gofile")]
+        file: PathBuf,
+        /// Where to write the Dockerfile.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -29,6 +41,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::Check { path } => check(&path),
+        Command::Eject { context, file, output } => eject(&context, &file, output.as_deref()),
     }
 }
 
@@ -53,6 +66,77 @@ fn check(path: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn eject(context: &Path, file: &Path, output: Option<&Path>) -> ExitCode {
+    let path = context.join(file);
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("{name}: cannot read: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let files = match local_module_files(context) {
+        Ok(files) => files,
+        Err(err) => {
+            eprintln!("{}: cannot read the context: {err}", context.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // The plan is made for linux/amd64; the Dockerfile takes the platform from --platform.
+    let platform = gofront::platform::Platform::parse("linux/amd64");
+    let result = gofront::gofile::parse(&text).and_then(|gofile| match platform {
+        Some(platform) => gofront::eject::eject(&name, &gofile, &files, platform),
+        None => Err(gofront::diagnostic::Diagnostic::new("no platform to plan for")),
+    });
+    let dockerfile = match result {
+        Ok(dockerfile) => dockerfile,
+        Err(diagnostic) => {
+            eprintln!("{}", diagnostic.render(&name, &text));
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = match output {
+        Some(output) => std::fs::write(output, dockerfile),
+        None => std::io::Write::write_all(&mut std::io::stdout(), dockerfile.as_bytes()),
+    };
+    if let Err(err) = written {
+        eprintln!("gofront eject: cannot write the Dockerfile: {err}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// What the frontend learns from BuildKit, read from a local directory instead: every file's
+/// path, go.mod and go.work texts, and symbolic links. `.git` is skipped.
+fn local_module_files(context: &Path) -> std::io::Result<gofront::plan::ContextFiles> {
+    let mut files = gofront::plan::ContextFiles::default();
+    let mut pending = vec![String::new()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(context.join(&dir))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if name != ".git" {
+                    pending.push(path);
+                }
+            } else if kind.is_symlink() {
+                let target = std::fs::read_link(entry.path())?.to_string_lossy().into_owned();
+                files.links.insert(path.clone(), target);
+                files.paths.insert(path);
+            } else {
+                if name == "go.mod" || name == "go.work" {
+                    files.texts.insert(path.clone(), std::fs::read_to_string(entry.path())?);
+                }
+                files.paths.insert(path);
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn serve() -> ExitCode {

@@ -12,11 +12,60 @@ pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnos
     let Some(ldflags) = &gofile.ldflags else {
         return Ok(String::new());
     };
-    let text = &ldflags.value;
     let mut out = String::new();
-    let mut rest = text.as_str();
+    for piece in scan(gofile)? {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Variable { name, fallback } => {
+                let value = options
+                    .build_args
+                    .get(name)
+                    .cloned()
+                    .or_else(|| fallback.map(str::to_string))
+                    .or_else(|| builtin(name, options));
+                match value {
+                    Some(value) => out.push_str(&value),
+                    None => {
+                        return Err(Diagnostic::new(format!(
+                            "`ldflags` uses ${{{name}}}, but no value was given for it"
+                        ))
+                        .at(ldflags.span.clone())
+                        .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")))
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The build args `ldflags` reads, with their `:-` fallbacks, in order of first use.
+pub fn variables(gofile: &Gofile) -> Result<Vec<(String, Option<String>)>, Diagnostic> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for piece in scan(gofile)? {
+        if let Piece::Variable { name, fallback } = piece {
+            if !out.iter().any(|(n, _)| n == name) {
+                out.push((name.to_string(), fallback.map(str::to_string)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+enum Piece<'a> {
+    Text(&'a str),
+    Variable { name: &'a str, fallback: Option<&'a str> },
+}
+
+/// `ldflags` as text and `${NAME}` / `${NAME:-fallback}` pieces.
+fn scan(gofile: &Gofile) -> Result<Vec<Piece<'_>>, Diagnostic> {
+    let Some(ldflags) = &gofile.ldflags else {
+        return Ok(Vec::new());
+    };
+    let mut pieces = Vec::new();
+    let mut rest = ldflags.value.as_str();
     while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
+        pieces.push(Piece::Text(&rest[..start]));
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
             return Err(Diagnostic::new("`ldflags` has a `${` without its closing `}`")
@@ -35,24 +84,11 @@ pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnos
                 .at(ldflags.span.clone())
                 .hint("variable names are letters, digits and '_', e.g. ${VERSION}"));
         }
-        let value = options
-            .build_args
-            .get(name)
-            .cloned()
-            .or_else(|| fallback.map(str::to_string))
-            .or_else(|| builtin(name, options));
-        match value {
-            Some(value) => out.push_str(&value),
-            None => {
-                return Err(Diagnostic::new(format!("`ldflags` uses ${{{name}}}, but no value was given for it"))
-                    .at(ldflags.span.clone())
-                    .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")))
-            }
-        }
+        pieces.push(Piece::Variable { name, fallback });
         rest = &after[end + 1..];
     }
-    out.push_str(rest);
-    Ok(out)
+    pieces.push(Piece::Text(rest));
+    Ok(pieces)
 }
 
 fn builtin(name: &str, options: &BuildOptions) -> Option<String> {

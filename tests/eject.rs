@@ -1,0 +1,202 @@
+//! End-to-end: `gofront eject` writes a Dockerfile that BuildKit's own Dockerfile frontend builds
+//! into the same app: for each project shape, both images run with the same output and carry the
+//! same image config.
+
+use std::process::Command;
+
+use gofront_e2e::{harness, inspect, remove_image, run, tag, Project, BUILD_TIMEOUT, GOLANG};
+
+/// The gofront binary the frontend image was built from (tests/lib.rs builds it first).
+fn gofront_binary() -> std::path::PathBuf {
+    harness().root.join("target/x86_64-unknown-linux-gnu/release/gofront")
+}
+
+/// Ejects the project's Gofile; returns the Dockerfile's path and text.
+fn eject(project: &Project) -> (std::path::PathBuf, String) {
+    let dockerfile = project.path().join("Dockerfile.ejected");
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(gofront_binary())
+        .arg("eject")
+        .arg(project.path())
+        .arg("-o")
+        .arg(&dockerfile)
+        .output()
+        .expect("gofront eject");
+    assert!(out.status.success(), "eject failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&dockerfile).expect("ejected Dockerfile");
+    (dockerfile, text)
+}
+
+/// `docker buildx build` of the ejected Dockerfile with BuildKit's built-in Dockerfile frontend.
+fn build_ejected(project: &Project, dockerfile: &std::path::Path, text: &str, extra: &[&str]) -> String {
+    let builder = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ARG GOFRONT_BUILDER="))
+        .expect("the ejected Dockerfile names its builder")
+        .to_string();
+    let out = Command::new("timeout")
+        .args(BUILD_TIMEOUT)
+        .args(["docker", "buildx", "build", "--progress=plain", "--network=host", "-f"])
+        .arg(dockerfile)
+        // The same offline Go toolchain the gofront build gets, standing in for the builder image.
+        .arg("--build-context")
+        .arg(format!("{builder}=docker-image://{GOLANG}"))
+        .arg("--build-arg")
+        .arg(format!("GOPROXY={}", harness().proxy))
+        .args(["--build-arg", "GOSUMDB=off"])
+        .args(extra)
+        .arg(".")
+        .current_dir(project.path())
+        .output()
+        .expect("docker buildx build");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the ejected Dockerfile failed to build:\n{text}\n{log}");
+    log
+}
+
+/// The parts of an image config both builds must agree on (Env as a set, gofront's own label out).
+fn config_of(image: &str) -> serde_json::Value {
+    let config = inspect(image).expect("image")["Config"].clone();
+    let mut env: Vec<String> =
+        config["Env"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    env.sort();
+    let mut labels = config["Labels"].clone();
+    if let Some(map) = labels.as_object_mut() {
+        map.remove("dev.gofront.frontend.version");
+    }
+    serde_json::json!({
+        "User": config["User"],
+        "WorkingDir": config["WorkingDir"],
+        "Entrypoint": config["Entrypoint"],
+        "Cmd": config["Cmd"],
+        "Env": env,
+        "ExposedPorts": config["ExposedPorts"],
+        "Labels": labels,
+        "Healthcheck": config["Healthcheck"],
+    })
+}
+
+/// Output with the random parts (temporary file names) masked.
+fn stable(output: &str) -> String {
+    output
+        .lines()
+        .map(|l| match l.find("probe-") {
+            Some(at) => format!("{}probe-…", &l[..at]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Builds `gofile` on `fixture` with gofront and through its ejected Dockerfile (for each of
+/// `targets`, "" being the default), runs both images with `args`, and compares.
+fn same_app(fixture: &str, gofile: &str, targets: &[&str], args: &[&str], expect: &str) {
+    let project = Project::from_fixture(fixture);
+    project.gofile(gofile);
+    let (dockerfile, text) = eject(&project);
+    let labels = [
+        "--build-arg",
+        "VERSION=4.5.6",
+        "--build-arg",
+        "REVISION=0123abc",
+        "--build-arg",
+        "SOURCE=https://example.com/src",
+    ];
+    for target in targets {
+        let name = format!("eject-{fixture}-{}", if target.is_empty() { "image" } else { target });
+        let (theirs, ours) = (tag(&format!("{name}-gofront")), tag(&format!("{name}-dockerfile")));
+        remove_image(&theirs);
+        remove_image(&ours);
+        let mut common: Vec<&str> = labels.to_vec();
+        if !target.is_empty() {
+            common.extend(["--target", target]);
+        }
+        let mut gofront_args = common.clone();
+        gofront_args.extend(["-t", &theirs, "--load"]);
+        project.build(&gofront_args).ok();
+        let mut ejected_args = common.clone();
+        ejected_args.extend(["-t", &ours, "--load"]);
+        build_ejected(&project, &dockerfile, &text, &ejected_args);
+
+        let (ok_theirs, out_theirs) = run(&theirs, args);
+        let (ok_ours, out_ours) = run(&ours, args);
+        assert!(ok_theirs && ok_ours, "gofront image: {out_theirs}\nejected image: {out_ours}");
+        assert!(out_theirs.contains(expect), "{out_theirs}");
+        assert_eq!(stable(&out_theirs), stable(&out_ours), "the two images print different things");
+        assert_eq!(config_of(&theirs), config_of(&ours), "the image configs differ\n{text}");
+    }
+}
+
+#[test]
+fn an_ejected_stdlib_app_with_ports_labels_env_and_healthcheck_matches() {
+    same_app(
+        "stdlib",
+        "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nldflags = \"-X main.version=${VERSION}\"\n\
+         ports = [8080, \"53/udp\"]\nargs = [\"--flag\"]\nlabels = { team = \"clocks\" }\nenv = { TZ = \"Asia/Shanghai\" }\n\
+         healthcheck = { cmd = [\"/app/clock\", \"-health\"], interval = \"30s\", retries = 3 }\n",
+        &[""],
+        &[],
+        "clock 4.5.6",
+    );
+}
+
+#[test]
+fn an_ejected_app_with_a_third_party_module_matches() {
+    same_app(
+        "shop",
+        "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION} -X main.channel=${CHANNEL:-stable}\"\n",
+        &[""],
+        &[],
+        "Hello, shop!",
+    );
+}
+
+#[test]
+fn an_ejected_vendored_app_matches() {
+    same_app("vendored", "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n", &[""], &[], "Hello, shop!");
+}
+
+#[test]
+fn an_ejected_workspace_app_matches() {
+    same_app("monorepo", "module = \"example.com/api\"\nmain = \"./cmd/api\"\n", &[""], &[], "Hello, workspace!");
+}
+
+#[test]
+fn ejected_named_targets_and_files_match() {
+    same_app(
+        "multi",
+        "module = \"example.com/multi\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n\
+         [targets.migrate]\nmain = \"./tools/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\nenv = { MODE = \"schema\" }\n",
+        &["", "migrate"],
+        &[],
+        "",
+    );
+    same_app(
+        "assets",
+        "module = \"example.com/assets\"\nmain = \"./cmd/assets\"\n\
+         files = [{ from = \"static/\", to = \"/app/static\" }, { from = \"schema.sql\", to = \"/app/schema.sql\" }]\n",
+        &[""],
+        &["/app/static/hello.txt", "/app/static/css/site.css", "/app/schema.sql"],
+        "hello from a static file",
+    );
+}
+
+#[test]
+fn an_ejected_binary_target_exports_the_same_binary_name() {
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let (dockerfile, text) = eject(&project);
+    let dir = tempfile::tempdir().expect("tmp");
+    let dest = format!("type=local,dest={}", dir.path().display());
+    build_ejected(
+        &project,
+        &dockerfile,
+        &text,
+        &["--target", "binary", "--platform", "linux/arm64", "--output", &dest],
+    );
+    let binary = std::fs::read(dir.path().join("clock")).expect("the ejected binary target wrote clock");
+    // ELF, e_machine 183 (aarch64): the Dockerfile cross-compiled from TARGETARCH.
+    assert_eq!(&binary[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([binary[18], binary[19]]), 183);
+}
