@@ -92,7 +92,10 @@ fn stable(output: &str) -> String {
 /// Builds `gofile` on `fixture` with gofront and through its ejected Dockerfile (for each of
 /// `targets`, "" being the default), runs both images with `args`, and compares.
 fn same_app(fixture: &str, gofile: &str, targets: &[&str], args: &[&str], expect: &str) {
-    let project = Project::from_fixture(fixture);
+    same_app_in(Project::from_fixture(fixture), fixture, gofile, targets, args, expect);
+}
+
+fn same_app_in(project: Project, fixture: &str, gofile: &str, targets: &[&str], args: &[&str], expect: &str) {
     project.gofile(gofile);
     let (dockerfile, text) = eject(&project);
     let labels = [
@@ -199,4 +202,16 @@ fn an_ejected_binary_target_exports_the_same_binary_name() {
     // ELF, e_machine 183 (aarch64): the Dockerfile cross-compiled from TARGETARCH.
     assert_eq!(&binary[..4], b"\x7fELF");
     assert_eq!(u16::from_le_bytes([binary[18], binary[19]]), 183);
+}
+
+#[test]
+fn an_ejected_published_module_build_matches() {
+    same_app_in(
+        Project::empty(),
+        "published",
+        "module = \"example.com/hellotool\"\nversion = \"v1.2.3\"\ngo = \"1.22\"\nmain = \"./cmd/hellotool\"\n",
+        &[""],
+        &[],
+        "hellotool v1.2.3",
+    );
 }

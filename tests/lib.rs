@@ -208,6 +208,12 @@ impl Project {
         Project { dir }
     }
 
+    /// A build context with nothing in it yet (a `version` build needs only its Gofile).
+    pub fn empty() -> Project {
+        harness();
+        Project { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use gofront_e2e::{inspect, run, tag, Project};
+use gofront_e2e::{inspect, remove_image, run, tag, Project};
 
 /// ELF e_machine of a file: 62 x86-64, 183 aarch64, 40 arm.
 fn elf_machine(path: &Path) -> u16 {
@@ -383,4 +383,69 @@ fn print_targets_and_outline_answer_from_the_gofile() {
     assert!(outline.log.contains("GOFRONT_DEPENDENCY_LAYERS"), "{}", outline.log);
     let lint = project.print("lint").failed();
     assert!(lint.log.contains("unsupported request frontend.lint"), "{}", lint.log);
+}
+
+/// A published module built from the module proxy alone, as `go install module@version` would.
+const HELLOTOOL: &str =
+    "module = \"example.com/hellotool\"\nversion = \"v1.2.3\"\ngo = \"1.22\"\nmain = \"./cmd/hellotool\"\n";
+
+#[test]
+fn a_published_module_version_builds_with_no_source_in_the_context() {
+    let image = tag("published");
+    let project = Project::empty();
+    project.gofile(HELLOTOOL);
+    // A cache namespace of its own: the module cache mount starts empty, so every fetch shows.
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=published-{}", std::process::id());
+    let build = project.build(&["--build-arg", &namespace, "-t", &image, "--load"]).ok();
+    let fetched = build.step_output("[gofront] go mod download example.com/hellotool@v1.2.3");
+    // The module and what its go.mod requires make the module layer.
+    for zip in ["example.com/hellotool/@v/v1.2.3.zip: 200", "example.com/greet/@v/v1.0.0.zip: 200"] {
+        assert!(fetched.iter().any(|l| l.contains(zip)), "no {zip:?} in\n{}", build.log);
+    }
+    assert!(fetched.iter().any(|l| l.contains("module layer with 2 module versions")), "{}", build.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("Hello, tool!") && out.contains("hellotool v1.2.3"), "{out}");
+    let config = inspect(&image).expect("image");
+    assert_eq!(config["Config"]["Entrypoint"], serde_json::json!(["/app/hellotool"]));
+    assert_eq!(config["Config"]["User"], "65532:65532");
+}
+
+#[test]
+fn a_published_module_is_verified_against_the_checksum_database_setting() {
+    let image = tag("published-sumdb");
+    remove_image(&image);
+    let project = Project::empty();
+    project.gofile(HELLOTOOL);
+    // The harness turns the checksum database off; here it is the real one, unreachable offline.
+    let build = project.build(&["--build-arg", "GOSUMDB=sum.golang.org", "-t", &image, "--load"]).failed();
+    assert!(build.log.contains("example.com/hellotool@v1.2.3: verifying go.mod"), "{}", build.log);
+    assert!(build.log.contains("sum.golang.org"), "{}", build.log);
+    assert!(inspect(&image).is_none(), "a failed build left {image} behind");
+}
+
+#[test]
+fn a_bad_published_version_names_the_version_line() {
+    for (version, fragments) in [
+        ("1.2.3", vec!["Gofile:3:", "`version` is not a module version: \"1.2.3\"", "with the v"]),
+        ("latest", vec!["Gofile:3:", "`version` is not a module version: \"latest\"", "pin one version"]),
+        // Well formed, but the proxy has no such version: Go's own error, on the `version` line.
+        ("v9.9.9", vec!["example.com/hellotool@v9.9.9", "404", ">>> version = \"v9.9.9\""]),
+    ] {
+        let image = tag("published-bad");
+        remove_image(&image);
+        let project = Project::empty();
+        project.gofile(&HELLOTOOL.replace("v1.2.3", version));
+        let build = project.build(&["-t", &image, "--load"]).failed();
+        for fragment in fragments {
+            assert!(build.log.contains(fragment), "{version}: no {fragment:?} in\n{}", build.log);
+        }
+        assert!(!build.log.contains("panicked"), "{}", build.log);
+        assert!(inspect(&image).is_none(), "a failed build left {image} behind");
+    }
+    // `go` is needed: the module's go.mod is not in the context.
+    let project = Project::empty();
+    project.gofile("module = \"example.com/hellotool\"\nversion = \"v1.2.3\"\nmain = \"./cmd/hellotool\"\n");
+    let build = project.build(&[]).failed();
+    assert!(build.log.contains("a `version` build needs `go`"), "{}", build.log);
+    assert!(build.log.contains("Gofile:3:"), "{}", build.log);
 }

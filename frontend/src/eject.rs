@@ -51,7 +51,10 @@ pub fn eject(
     files: &plan::ContextFiles,
     platform: crate::platform::Platform,
 ) -> Result<String, Diagnostic> {
-    let layout = plan::layout::locate(gofile, files)?;
+    let layout = match gofile.version {
+        Some(_) => plan::layout::published(gofile),
+        None => plan::layout::locate(gofile, files)?,
+    };
     let ldflags_args: Vec<(String, Option<String>)> = plan::ldflags::variables(gofile)?
         .into_iter()
         .filter(|(name, _)| !DEFERRED_ARGS.contains(&name.as_str()))
@@ -97,7 +100,12 @@ pub fn dockerfile(e: &Ejection) -> String {
     out.push_str("# The scripts around each Go command, exactly as gofront runs them.\n");
     out.push_str("FROM scratch AS gofront-scripts\n");
     // Only the scripts this Dockerfile runs; the CI layers' list and precompile are left out.
-    for (name, text) in scripts::all().into_iter().filter(|(name, _)| ["download", "compile", "check"].contains(name)) {
+    let used: &[&str] = match (&plan.published, plan.download) {
+        (Some(_), _) => &["fetch", "compile"],
+        (None, true) => &["download", "compile", "check"],
+        (None, false) => &["compile", "check"],
+    };
+    for (name, text) in scripts::all().into_iter().filter(|(name, _)| used.contains(name)) {
         let _ = writeln!(out, "COPY --chmod=755 <<'GOFRONT_SCRIPT' /{name}\n{text}GOFRONT_SCRIPT");
     }
     out.push('\n');
@@ -114,7 +122,22 @@ pub fn dockerfile(e: &Ejection) -> String {
     let cwd = if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) };
     let _ = writeln!(out, "WORKDIR {cwd}\n");
 
-    if plan.download {
+    if let Some(published) = &plan.published {
+        let _ = writeln!(
+            out,
+            "# The module layer: {0} from GOPROXY, verified, and what its go.mod requires.\n\
+             FROM gofront-builder AS gofront-modules\n\
+             WORKDIR /",
+            published.reference
+        );
+        let mounts = go_mounts(plan, None, false);
+        let argv = scripts::command(
+            "fetch",
+            ["go", "mod", "download", "-x", "-json", published.reference.as_str()].map(String::from).into(),
+        );
+        run(&mut out, &mounts, plan, &[], &argv, false);
+        out.push('\n');
+    } else if plan.download {
         out.push_str("# go.mod, go.sum (and go.work, replace targets' go.mod) alone: only they re-run the download.\n");
         out.push_str("FROM scratch AS gofront-module-files\n");
         for file in &plan.module_files {
@@ -124,7 +147,8 @@ pub fn dockerfile(e: &Ejection) -> String {
         out.push_str("# The module layer: `go mod download` into GOMODCACHE, with the persistent module cache\n");
         out.push_str("# as a file:// proxy in front of GOPROXY.\n");
         out.push_str("FROM gofront-builder AS gofront-modules\n");
-        let mounts = go_mounts(plan, &format!("type=bind,from=gofront-module-files,source={SRC},target={SRC}"), false);
+        let mounts =
+            go_mounts(plan, Some(&format!("type=bind,from=gofront-module-files,source={SRC},target={SRC}")), false);
         let argv = scripts::command("download", ["go", "mod", "download", "-x"].map(String::from).into());
         run(&mut out, &mounts, plan, &[], &argv, false);
         out.push('\n');
@@ -132,6 +156,9 @@ pub fn dockerfile(e: &Ejection) -> String {
 
     out.push_str("# The compile: the whole context read-only, the module layer, the build cache mount.\n");
     out.push_str("FROM gofront-builder AS gofront-build\n");
+    if let Some(published) = &plan.published {
+        let _ = writeln!(out, "WORKDIR {}", published.dir);
+    }
     out.push_str("ARG TARGETOS TARGETARCH TARGETVARIANT\n");
     for (name, fallback) in &e.ldflags_args {
         match fallback {
@@ -149,14 +176,15 @@ pub fn dockerfile(e: &Ejection) -> String {
     let context = format!("type=bind,target={SRC}");
     let argv = scripts::command("compile", plan.build_command.clone());
     let env = without_platform(&plan.compile_env);
-    run(&mut out, &go_mounts(plan, &context, true), plan, &env, &argv, true);
+    run(&mut out, &go_mounts(plan, Some(&context), true), plan, &env, &argv, true);
     out.push('\n');
 
-    for (stage, verb) in [("test", "test"), ("vet", "vet")] {
+    let checks: &[(&str, &str)] = if plan.published.is_some() { &[] } else { &[("test", "test"), ("vet", "vet")] };
+    for (stage, verb) in checks {
         let _ = writeln!(out, "# --target {stage}: `go {verb} ./...` on the build platform.");
         let _ = writeln!(out, "FROM gofront-builder AS {stage}");
-        let argv = scripts::command("check", vec!["go".into(), verb.into(), "./...".into()]);
-        run(&mut out, &go_mounts(plan, &context, true), plan, &plan.check_env, &argv, false);
+        let argv = scripts::command("check", vec!["go".into(), verb.to_string(), "./...".into()]);
+        run(&mut out, &go_mounts(plan, Some(&context), true), plan, &plan.check_env, &argv, false);
         out.push('\n');
     }
 
@@ -207,18 +235,18 @@ fn header(out: &mut String, e: &Ejection) {
 }
 
 /// The mounts of a Go step, as `--mount=` values.
-fn go_mounts(plan: &BuildPlan, source: &str, with_modules: bool) -> Vec<String> {
+fn go_mounts(plan: &BuildPlan, source: Option<&str>, with_modules: bool) -> Vec<String> {
     let modules = &plan.cache_ids.modules;
     let build = &plan.cache_ids.build;
-    let mut mounts = vec![
-        source.to_string(),
+    let mut mounts: Vec<String> = source.map(str::to_string).into_iter().collect();
+    mounts.extend([
         format!("type=cache,id={modules},target={MODULE_PROXY_CACHE},sharing=shared"),
         format!("type=cache,id={build},target={GOCACHE},sharing=shared"),
         format!("type=bind,from=gofront-scripts,target={}", scripts::SCRIPTS),
         "type=tmpfs,target=/tmp".to_string(),
         format!("type=secret,id={NETRC_SECRET},target={NETRC_PATH}"),
         format!("type=ssh,id={SSH_AGENT_ID},target={SSH_AGENT_SOCK}"),
-    ];
+    ]);
     if with_modules && plan.download {
         // Writable for Go's lock files; what it writes is thrown away.
         mounts.push(format!("type=bind,from=gofront-modules,source={GOMODCACHE},target={GOMODCACHE},rw"));
@@ -235,7 +263,7 @@ fn run(out: &mut String, mounts: &[String], plan: &BuildPlan, env: &[(String, St
     if plan.network == plan::Network::None {
         out.push_str(" --network=none \\\n   ");
     }
-    if argv.iter().any(|a| a == "download") {
+    if argv.iter().any(|a| a.ends_with("/download")) {
         // The module layer must exist even when there is nothing to download.
         let _ = write!(out, " mkdir -p {GOMODCACHE} && \\\n   ");
     }
@@ -436,7 +464,7 @@ mod tests {
         let value = format!("-s -w -X main.version={} -X 'main.note=it''s $HOME'", stand_in("VERSION"));
         assert_eq!(
             shell_word(&value),
-            "'-s -w -X main.version='\"${VERSION:-dev}\"'' -X '\\''main.note=it'\\'''\\''s $HOME'\\'''"
+            "'-s -w -X main.version='\"${VERSION:-dev}\"' -X '\\''main.note=it'\\'''\\''s $HOME'\\'''"
         );
         assert_eq!(env_value(&format!("v{} \"$x\\", stand_in("VERSION"))), "\"v${VERSION} \\\"\\$x\\\\\"");
     }

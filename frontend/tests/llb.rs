@@ -148,7 +148,7 @@ fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
     let plan = plan::plan(&gofile, &layout, &options).expect("plan");
     let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
     let text = describe(&emitted.graph.definition(&emitted.result, None));
-    assert!(!text.contains("go mod download"), "{text}");
+    assert!(!text.contains("[gofront] go mod download"), "{text}");
     let vendor = op_block(&text, "[gofront] load vendor/");
     assert!(vendor.contains("local.includepattern=[\"vendor/**\"]"), "{vendor}");
     let files = op_block(&text, "[gofront] module files");

@@ -147,8 +147,12 @@ impl Frontend {
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
-        let context_files = self.read_module_files(&excludes).await?;
-        let layout = plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?;
+        let layout = if gofile.version.is_some() {
+            plan::layout::published(&gofile)
+        } else {
+            let context_files = self.read_module_files(&excludes).await?;
+            plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?
+        };
         let context = ContextSource {
             session: self.env.session_id.clone(),
             excludes,
@@ -495,6 +499,10 @@ impl Frontend {
         context: &ContextSource,
         file: &BuildFile,
     ) -> Result<(), FrontendError> {
+        if plan.published.is_some() {
+            // The source arrives from GOPROXY during the build; `go build` names a missing package.
+            return Ok(());
+        }
         let reference = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
         try_join_all(plan.binaries.iter().map(|binary| self.check_main_package(&reference, plan, binary, file)))
             .await?;

@@ -16,6 +16,7 @@ pub use span::Located;
 /// Every key format v1 knows, for unknown-key errors and "did you mean".
 pub const KEYS: &[&str] = &[
     "module",
+    "version",
     "main",
     "dir",
     "go",
@@ -44,6 +45,9 @@ pub const TARGET_KEYS: &[&str] = &["main", "name", "args", "ports", "env", "labe
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gofile {
     pub module: Located<String>,
+    /// A published version of `module` to build from GOPROXY, with no source in the context
+    /// (what `go install module@version` does).
+    pub version: Option<Located<String>>,
     /// The main package(s) of the default image; empty when only `[targets.*]` are given.
     pub main: Vec<Located<String>>,
     pub dir: Option<Located<String>>,
@@ -141,9 +145,18 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
             .at(name.span.clone())
             .hint("each binary is named after its directory; use [targets.NAME] tables to name them one by one"));
     }
+    if let (Some(version), Some(dir)) = (&fields.version, &fields.dir) {
+        return Err(Diagnostic::new("`dir` and `version` do not go together: a `version` build has no local source")
+            .at(dir.span.clone())
+            .hint(format!(
+                "remove `dir`, or remove `version = {:?}` to build the module in the context",
+                version.value
+            )));
+    }
     let main = fields.main;
     Ok(Gofile {
         module,
+        version: fields.version,
         main,
         dir: fields.dir,
         go: fields.go,
@@ -186,6 +199,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 #[derive(Default)]
 struct Fields {
     module: Option<Located<String>>,
+    version: Option<Located<String>>,
     main: Vec<Located<String>>,
     dir: Option<Located<String>>,
     go: Option<Located<String>>,
@@ -212,6 +226,7 @@ impl Fields {
     fn take(&mut self, key: &str, key_span: Range<usize>, value: &Value<'_>) -> Result<(), Diagnostic> {
         match key {
             "module" => self.module = Some(module_path(value)?),
+            "version" => self.version = Some(module_version(value)?),
             "main" => self.main = mains(value)?,
             "dir" => self.dir = Some(context_path(value, "dir")?),
             "go" => self.go = Some(go_version(value)?),
@@ -431,6 +446,34 @@ fn absolute_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagno
         return Err(invalid(value, format!("`{key}` must be an absolute path, not {:?}", path.value), "e.g. \"/app\""));
     }
     Ok(path)
+}
+
+/// A module version as Go's module proxies serve it: a semantic version with the `v` (release,
+/// pre-release, pseudo-version, `+incompatible`). Queries such as `latest` are refused: the build
+/// would change under the same Gofile.
+fn module_version(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
+    let version = nonempty(value, "version", "\"v1.2.3\"")?;
+    let text = version.value.as_str();
+    let number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    let semver = text.strip_prefix('v').is_some_and(|rest| {
+        let rest = rest.strip_suffix("+incompatible").unwrap_or(rest);
+        let (core, pre) = rest.split_once('-').map_or((rest, None), |(c, p)| (c, Some(p)));
+        let parts: Vec<&str> = core.split('.').collect();
+        let pre_ok = pre.is_none_or(|p| {
+            !p.is_empty()
+                && p.split('.').all(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        });
+        parts.len() == 3 && parts.iter().all(|p| number(p)) && pre_ok
+    });
+    if !semver {
+        let hint = if matches!(text, "latest" | "upgrade" | "patch") || text.starts_with(['<', '>']) {
+            "pin one version, e.g. \"v1.2.3\": a query would give a different build under the same Gofile"
+        } else {
+            "write the version as Go's module proxies do, with the v: \"v1.2.3\", \"v0.4.0-rc.1\" or a pseudo-version"
+        };
+        return Err(invalid(value, format!("`version` is not a module version: {text:?}"), hint));
+    }
+    Ok(version)
 }
 
 fn go_version(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {

@@ -61,7 +61,7 @@ fn unknown_keys_name_line_column_and_suggest() {
     let (msg, _) = err("module = \"a.b/c\"\nmain = \".\"\nldflag = \"\"\n");
     assert!(msg.contains("did you mean `ldflags`?"), "{msg}");
     let (msg, _) = err("module = \"a.b/c\"\nmain = \".\"\nzzzzzz = 1\n");
-    assert!(msg.contains("the keys gofile v1 knows are: module, main"), "{msg}");
+    assert!(msg.contains("the keys gofile v1 knows are: module, version, main"), "{msg}");
 }
 
 #[test]

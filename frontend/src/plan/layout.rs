@@ -70,6 +70,18 @@ fn ignored(path: &str) -> bool {
     path.split('/').any(|p| p == "vendor" || p == "testdata" || p == "node_modules" || p.starts_with('.'))
 }
 
+/// A `version` build: no module in the context. What gofront knows is the module path; the
+/// module's own go.mod arrives with it from GOPROXY during the build.
+pub fn published(gofile: &Gofile) -> Layout {
+    Layout {
+        module_dir: String::new(),
+        gomod: GoMod { module: gofile.module.value.clone(), go: None, toolchain: None, local_replaces: Vec::new() },
+        workspace: None,
+        module_files: Vec::new(),
+        vendor_dir: None,
+    }
+}
+
 pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnostic> {
     let module_dir = module_dir(gofile, files)?;
     let gomod_path = file_in(&module_dir, "go.mod");

@@ -257,6 +257,41 @@ pub struct BuildPlan {
     pub epoch: Option<i64>,
     /// Gofile spans of the settings each stage comes from, for error source maps.
     pub spans: Spans,
+    /// A `version` build: the module comes from GOPROXY, not from the context.
+    pub published: Option<Published>,
+}
+
+/// The published module a `version` build fetches and compiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// `module@version`, as `go mod download` takes it.
+    pub reference: String,
+    /// Where Go extracts it in the module layer: the compile's working directory.
+    pub dir: String,
+}
+
+impl Published {
+    fn of(module: &str, version: &str) -> Published {
+        Published {
+            reference: format!("{module}@{version}"),
+            dir: format!("{GOMODCACHE}/{}@{}", escape_module_path(module), escape_module_path(version)),
+        }
+    }
+}
+
+/// Go's case encoding of module paths in the module cache: an upper-case letter becomes `!` and
+/// its lower case, so that paths stay distinct on case-insensitive file systems.
+pub fn escape_module_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,6 +344,21 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         .hint(format!("set module = \"{}\" or build the context that holds {:?}", gomod.module, gofile.module.value)));
     }
     let target = Target::parse(options.target.as_deref(), gofile)?;
+    let published = gofile.version.as_ref().map(|v| Published::of(&gofile.module.value, &v.value));
+    if let Some(version) = &gofile.version {
+        if matches!(target, Target::Test | Target::Vet) {
+            return Err(Diagnostic::new("`--target test` and `vet` need the module's source in the build context")
+                .at(version.span.clone())
+                .hint("a `version` build fetches the module from GOPROXY; test it in its own repository"));
+        }
+        if gofile.go.is_none() && !options.build_args.contains_key("GO_VERSION") {
+            return Err(Diagnostic::new(
+                "a `version` build needs `go`: the module's go.mod is not in the build context, so gofront cannot read it",
+            )
+            .at(version.span.clone())
+            .hint("add a line such as `go = \"1.24\"` (the module's go.mod may ask for a newer one)"));
+        }
+    }
 
     let platform = options.target_platform.clone().unwrap_or_else(|| options.build_platform.clone());
     let go_version = go_version(gofile, gomod, options)?;
@@ -405,6 +455,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
     let mut spans =
         Spans { module: vec![at(&gofile.module.span)], build: binaries.iter().map(|b| at(&b.span)).collect() };
+    spans.module.extend(gofile.version.iter().map(|v| at(&v.span)));
     spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
@@ -433,12 +484,14 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         check_env,
         build_command,
         compile_flags,
-        dependency_layers: dependency_layers(options)?,
+        // The CI layers list the packages in the context's source; a `version` build has none.
+        dependency_layers: dependency_layers(options)? && published.is_none(),
         cache_ids,
         runtime: runtime(gofile, &target, &binary, &base, options),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,
         spans,
+        published,
     })
 }
 

@@ -13,6 +13,7 @@ pub const SCRIPTS: &str = "/gofront/bin";
 pub fn all() -> Vec<(&'static str, String)> {
     vec![
         ("download", download()),
+        ("fetch", fetch()),
         ("list", list()),
         ("precompile", precompile()),
         ("compile", compile()),
@@ -34,20 +35,43 @@ fn module_proxy() -> String {
     format!("export GOPROXY=\"file://{MODULE_PROXY_CACHE}/cache/download,$(go env GOPROXY)\"\n")
 }
 
-/// `go mod download` into the step's own GOMODCACHE (the module layer), then: new downloads are
-/// added to the persistent cache, and the layer drops the zips (Go builds from the extracted
-/// trees and checks their `.ziphash`) and any VCS checkouts, which only the download needed.
+/// `go mod download` into the step's own GOMODCACHE (the module layer), then [`keep_downloads`].
 fn download() -> String {
+    format!("set -eu\n{proxy}\"$@\"\n{keep}", proxy = module_proxy(), keep = keep_downloads())
+}
+
+/// A published module with no source in the context (`version` in the Gofile): `go mod download
+/// -json module@version` fetches and verifies it (go.sum of its own, or the checksum database),
+/// then its own `go mod download` fetches what its go.mod requires, as `go install m@v` would.
+fn fetch() -> String {
     format!(
-        "set -eu\n{proxy}\"$@\"\n\
-         if [ -d \"$GOMODCACHE/cache/download\" ]; then\n\
+        r#"set -eu
+{proxy}cd /
+if ! "$@" >/tmp/gofront-module.json; then
+  sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{{0,1\}}$/\1/p' /tmp/gofront-module.json | sed 's/\\"/"/g' >&2
+  exit 1
+fi
+dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' /tmp/gofront-module.json)
+cd "$dir"
+go mod download -x
+{keep}"#,
+        proxy = module_proxy(),
+        keep = keep_downloads()
+    )
+}
+
+/// After a download into the module layer: new downloads are added to the persistent cache, and
+/// the layer drops the zips (Go builds from the extracted trees and checks their `.ziphash`) and
+/// any VCS checkouts, which only the download needed.
+fn keep_downloads() -> String {
+    format!(
+        "if [ -d \"$GOMODCACHE/cache/download\" ]; then\n\
          \x20 mkdir -p {MODULE_PROXY_CACHE}/cache/download\n\
          \x20 (cd \"$GOMODCACHE/cache/download\" && tar -cf - .) | tar -C {MODULE_PROXY_CACHE}/cache/download -xf -\n\
          \x20 find \"$GOMODCACHE/cache/download\" -type f -name '*.zip' -exec rm -f {{}} +\n\
          fi\n\
          rm -rf \"$GOMODCACHE/cache/vcs\"\n\
-         echo \"gofront: module layer with $(find \"$GOMODCACHE\" -path '*/@v/*.mod' | wc -l) module versions\"\n",
-        proxy = module_proxy()
+         echo \"gofront: module layer with $(find \"$GOMODCACHE\" -path '*/@v/*.mod' | wc -l) module versions\"\n"
     )
 }
 

@@ -169,11 +169,19 @@ pub fn emit(
         builder: builder_root.clone(),
         scripts: step_scripts(&mut graph, timestamp),
         env: merge_env(&builder.config.env_pairs(), &plan.go_env),
-        cwd: if plan.module_dir.is_empty() { SRC.to_string() } else { format!("{SRC}/{}", plan.module_dir) },
+        cwd: match (&plan.published, plan.module_dir.as_str()) {
+            (Some(published), _) => published.dir.clone(),
+            (None, "") => SRC.to_string(),
+            (None, dir) => format!("{SRC}/{dir}"),
+        },
     };
 
-    let module_files = go.module_files(&mut graph, context, timestamp);
-    let modules = plan.download.then(|| go.download(&mut graph, &module_files));
+    let module_files = plan.published.is_none().then(|| go.module_files(&mut graph, context, timestamp));
+    let modules = match (&plan.published, &module_files) {
+        (Some(published), _) => Some(go.fetch(&mut graph, &published.reference)),
+        (None, Some(files)) if plan.download => Some(go.download(&mut graph, files)),
+        _ => None,
+    };
     let modules = modules.as_ref();
 
     if matches!(plan.target, Target::Test | Target::Vet) {
@@ -186,9 +194,9 @@ pub fn emit(
         return Emitted { graph, result: checked, config, evaluate: true };
     }
 
-    let precompiled = plan.dependency_layers.then(|| {
+    let precompiled = module_files.as_ref().filter(|_| plan.dependency_layers).map(|module_files| {
         let list = go.list_dependencies(&mut graph, &source, modules);
-        go.precompile(&mut graph, &module_files, modules, &list)
+        go.precompile(&mut graph, module_files, modules, &list)
     });
     let step = GoStep { script: "compile", args: plan.build_command.clone(), env: &plan.compile_env };
     let binary = go.run(
@@ -339,6 +347,22 @@ impl GoSteps<'_> {
         let deps = graph.exec(self.exec(step, mounts), "[gofront] go mod download");
         graph.locate(&deps.digest, ranges(&plan.spans.module));
         deps.at(GOMODCACHE).unwrap_or(Output { digest: deps.digest, index: 1 })
+    }
+
+    /// A `version` build's module layer: the published module and what its go.mod requires,
+    /// fetched and verified with no source from the context.
+    fn fetch(&self, graph: &mut Graph, reference: &str) -> Output {
+        let plan = self.plan;
+        let mut mounts = self.mounts(None);
+        mounts.push(Mount::writable(GOMODCACHE, None));
+        let args = ["go", "mod", "download", "-x", "-json", reference].map(String::from).into();
+        let step = GoStep { script: "fetch", args, env: &[] };
+        let mut exec = self.exec(step, mounts);
+        // Not the module's directory: Go creates it, and must not find it there already.
+        exec.cwd = "/".into();
+        let fetched = graph.exec(exec, &format!("[gofront] go mod download {reference}"));
+        graph.locate(&fetched.digest, ranges(&plan.spans.module));
+        fetched.at(GOMODCACHE).unwrap_or(Output { digest: fetched.digest, index: 1 })
     }
 
     /// The packages the binaries import from outside the main module(s), for the target platform.
