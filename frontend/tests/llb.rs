@@ -283,3 +283,40 @@ fn proxies_and_extra_hosts_reach_the_go_steps() {
     }
     assert_eq!(go_steps, 4, "download, list, dependency compile, compile");
 }
+
+/// A base image's config fields gofront does not set itself reach the image unchanged.
+#[test]
+fn the_base_image_config_survives() {
+    let text = format!("{GOFILE}base = \"debian\"\n");
+    let gofile = gofile::parse(&text).expect("gofile");
+    let options =
+        BuildOptions { build_platform: Platform::parse("linux/amd64").expect("platform"), ..Default::default() };
+    let plan = plan::plan(&gofile, &root_layout(), &options).expect("plan");
+    let base = ResolvedImage {
+        reference: "docker.io/library/debian:bookworm-slim@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+            .into(),
+        config: ImageConfig::from_json(
+            br#"{"os":"linux","architecture":"amd64","os.features":["f1"],"future":{"x":1},
+                "config":{"Env":["PATH=/usr/bin:/bin","LANG=C.UTF-8"],"StopSignal":"SIGQUIT",
+                "Volumes":{"/data":{}},"Shell":["/bin/bash","-c"],"OnBuild":["RUN true"],
+                "ArgsEscaped":true,"Labels":{"base":"yes"}}}"#,
+        )
+        .expect("config"),
+        package_manager: None,
+    };
+    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), Some(&base));
+    let config = serde_json::to_value(&emitted.config).expect("json");
+    let run = &config["config"];
+    assert_eq!(run["StopSignal"], "SIGQUIT", "{config}");
+    assert_eq!(run["Volumes"], serde_json::json!({ "/data": {} }), "{config}");
+    assert_eq!(run["Shell"], serde_json::json!(["/bin/bash", "-c"]), "{config}");
+    assert_eq!(run["OnBuild"], serde_json::json!(["RUN true"]), "{config}");
+    assert_eq!(run["ArgsEscaped"], true, "{config}");
+    assert_eq!(run["Labels"]["base"], "yes", "{config}");
+    assert!(run["Env"].as_array().is_some_and(|e| e.iter().any(|v| v == "LANG=C.UTF-8")), "{config}");
+    assert_eq!(config["os.features"], serde_json::json!(["f1"]), "{config}");
+    assert_eq!(config["future"], serde_json::json!({ "x": 1 }), "{config}");
+    // What gofront sets still wins.
+    assert_eq!(run["Entrypoint"], serde_json::json!(["/app/shop"]), "{config}");
+    assert_eq!(run["User"], "65532:65532", "{config}");
+}

@@ -232,9 +232,11 @@ impl Frontend {
             refs.insert(key, gw::Ref { id, def: None });
         }
 
+        // Written for one platform too, as the Dockerfile frontend does: exporters and attestation
+        // steps read the platform of each result from it.
+        let mapping = serde_json::json!({ "Platforms": platforms_json });
+        metadata.insert("refs.platforms".into(), mapping.to_string().into_bytes());
         if multi {
-            let mapping = serde_json::json!({ "Platforms": platforms_json });
-            metadata.insert("refs.platforms".into(), mapping.to_string().into_bytes());
             return Ok(gw::Result { result: Some(gw::result::Result::Refs(gw::RefMap { refs })), metadata });
         }
         let reference = refs.into_values().next().ok_or_else(|| self.plain("the build produced no result"))?;

@@ -23,6 +23,10 @@ pub struct ImageConfig {
     pub rootfs: RootFs,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
+    /// Fields gofront does not set itself (`os.version`, `os.features`, newer ones): a base
+    /// image's are kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +48,10 @@ pub struct RunConfig {
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
+    /// StopSignal, Volumes, Shell, OnBuild, ArgsEscaped and any field gofront does not know: a
+    /// base image's are kept, never dropped.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -91,7 +99,7 @@ pub struct Healthcheck {
 }
 
 impl ImageConfig {
-    /// Reads a resolved image's config; unknown fields are ignored.
+    /// Reads a resolved image's config; fields gofront does not know are kept in `extra`.
     pub fn from_json(bytes: &[u8]) -> Result<ImageConfig, serde_json::Error> {
         serde_json::from_slice(bytes)
     }

@@ -588,8 +588,10 @@ fn image_config(plan: &BuildPlan, base: Option<&ImageConfig>, history: Vec<Histo
             working_dir: runtime.workdir.clone(),
             labels: (!labels.is_empty()).then_some(labels),
             healthcheck: healthcheck.or(base_config.healthcheck),
+            extra: base_config.extra,
         },
         rootfs: image::RootFs::default(),
         history,
+        extra: base.map(|b| b.extra.clone()).unwrap_or_default(),
     }
 }
