@@ -11,6 +11,7 @@ pub mod gofile;
 pub mod gomod;
 pub mod gosource;
 pub mod image;
+pub mod lint;
 pub mod llb;
 pub mod plan;
 pub mod platform;

@@ -6,3 +6,4 @@ pub mod env;
 pub mod error;
 pub mod run;
 pub mod subrequest;
+pub mod warnings;

@@ -19,7 +19,7 @@ use futures_util::future::{join_all, try_join_all};
 use prost::Message;
 use std::time::Instant;
 
-use crate::{dockerignore, gofile, gosource, reference};
+use crate::{dockerignore, gofile, gosource, lint, reference};
 
 /// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
 const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
@@ -35,6 +35,8 @@ const REQUIRED_GATEWAY_CAPS: &[&str] =
 struct BuildFile {
     name: String,
     text: String,
+    /// The op that loaded it: warnings about the Gofile are attached to it.
+    digest: String,
     /// `<Gofile>.dockerignore` beside it, which wins over the context's `.dockerignore`.
     ignore: Option<String>,
 }
@@ -51,6 +53,8 @@ struct Inputs {
     gofile: gofile::Gofile,
     layout: plan::Layout,
     context: ContextSource,
+    /// The module metadata files read from the context (none for a `version` build).
+    files: ContextFiles,
 }
 
 pub struct Frontend {
@@ -103,6 +107,9 @@ impl Frontend {
             )));
         }
         if let Some(request) = self.env.opt("requestid").map(str::to_string) {
+            if request == subrequest::LINT {
+                return self.lint().await;
+            }
             return self.answer(&request).await;
         }
         let started = Instant::now();
@@ -118,9 +125,64 @@ impl Frontend {
         checked?;
         let builder = builder?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the main packages, resolved the builder");
-        let result = self.solve_plans(&plans, &inputs, &builder).await;
+        // The lint rules' findings show as build warnings; they never stop the build.
+        let findings = self.findings(&inputs, first, Some(&builder)).await;
+        let sources = self.sources(&inputs);
+        let requests: Vec<gw::WarnRequest> =
+            findings.iter().map(|f| super::warnings::request(f, &inputs.file.digest, &sources)).collect();
+        let warnings = join_all(requests.into_iter().map(|request| {
+            let mut client = self.client.clone();
+            async move { client.warn(request).await }
+        }));
+        let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
         result
+    }
+
+    /// `--check` / `--call=check`: the lint rules' findings, without building.
+    async fn lint(&self) -> Result<gw::Result, FrontendError> {
+        let inputs = self.read_inputs().await?;
+        let plans = self.plans(&inputs)?;
+        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
+        // A builder that cannot be resolved (offline, say) only skips the rule that needs it.
+        let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await.ok();
+        let findings = self.findings(&inputs, first, builder.as_ref()).await;
+        Ok(gw::Result { result: None, metadata: subrequest::lint(&findings, &self.sources(&inputs)) })
+    }
+
+    /// The files a finding can point into: the Gofile, and go.mod.
+    fn sources(&self, inputs: &Inputs) -> super::warnings::Sources {
+        let gomod_path = plan::layout::file_in(&inputs.layout.module_dir, "go.mod");
+        super::warnings::Sources {
+            gofile: (inputs.file.name.clone(), inputs.file.text.clone()),
+            gomod: inputs.files.texts.get(&gomod_path).map(|text| (gomod_path, text.clone())),
+        }
+    }
+
+    /// What the lint rules find in this build's inputs.
+    async fn findings(&self, inputs: &Inputs, plan: &BuildPlan, builder: Option<&ResolvedImage>) -> Vec<lint::Finding> {
+        let base_user = match &plan.base {
+            Base::Image(choice) if inputs.gofile.base.is_some() => {
+                self.resolve(choice, &plan.platform, &inputs.file).await.ok().map(|base| base.config.config.user)
+            }
+            _ => None,
+        };
+        let builder_go =
+            builder.and_then(|b| b.config.env_pairs().into_iter().find(|(k, _)| k == "GOLANG_VERSION")).map(|(_, v)| v);
+        let texts = &inputs.files.texts;
+        let module_file = |name: &str| plan::layout::file_in(&inputs.layout.module_dir, name);
+        let gomod_path = module_file("go.mod");
+        let modules_txt = inputs.layout.vendor_dir.as_ref().map(|dir| plan::layout::file_in(dir, "modules.txt"));
+        let build_args = self.env.build_options(plan.build_platform.clone()).build_args;
+        lint::check(&lint::Input {
+            gofile: Some(&inputs.gofile),
+            gomod: texts.get(&gomod_path).map(|text| (gomod_path.as_str(), text.as_str())),
+            gosum: texts.get(&module_file("go.sum")).map(String::as_str),
+            modules_txt: modules_txt.as_ref().and_then(|path| texts.get(path)).map(String::as_str),
+            build_args: Some(&build_args),
+            builder_go: builder_go.as_deref(),
+            base_user: base_user.as_deref(),
+        })
     }
 
     /// `--print=…`: answered from the Gofile, with no refs.
@@ -147,18 +209,18 @@ impl Frontend {
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
-        let layout = if gofile.version.is_some() {
-            plan::layout::published(&gofile)
+        let (layout, files) = if gofile.version.is_some() {
+            (plan::layout::published(&gofile), ContextFiles::default())
         } else {
-            let context_files = self.read_module_files(&excludes).await?;
-            plan::layout::locate(&gofile, &context_files).map_err(|d| file.error(d))?
+            let files = self.read_module_files(&excludes).await?;
+            (plan::layout::locate(&gofile, &files).map_err(|d| file.error(d))?, files)
         };
         let context = ContextSource {
             session: self.env.session_id.clone(),
             excludes,
             resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
         };
-        Ok(Inputs { file, gofile, layout, context })
+        Ok(Inputs { file, gofile, layout, context, files })
     }
 
     async fn read_context_ignore(&self) -> Result<Option<String>, FrontendError> {
@@ -307,7 +369,9 @@ impl Frontend {
                         files.links.insert(path.clone(), entry.linkname.clone());
                         files.paths.insert(path);
                     } else {
-                        if name == "go.mod" || name == "go.work" {
+                        // go.sum and vendor/modules.txt too: the lint rules compare them with go.mod.
+                        let modules_txt = name == "modules.txt" && dir.rsplit('/').next() == Some("vendor");
+                        if name == "go.mod" || name == "go.work" || name == "go.sum" || modules_txt {
                             wanted.push(path.clone());
                         }
                         files.paths.insert(path);
@@ -337,7 +401,12 @@ impl Frontend {
             differ_none: true,
             ..Default::default()
         };
-        let reference = self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
+        let load_name = format!("[internal] load build definition from {name}");
+        let (op, caps) = local.into_op();
+        let mut graph = Graph::new();
+        let output = graph.source(op, None, &load_name, &caps);
+        let digest = output.digest.clone();
+        let reference = self.solve(graph.definition(&output, None), &load_name, false).await?;
         let ignore_name = format!("{name}.dockerignore");
         let (data, ignore) = tokio::join!(self.read_file(&reference, &name), self.read_text(&reference, &ignore_name));
         let data = data.map_err(|status| {
@@ -368,7 +437,7 @@ impl Frontend {
                 text,
             }
         })?;
-        Ok(BuildFile { name, text, ignore })
+        Ok(BuildFile { name, text, digest, ignore })
     }
 
     async fn solve_local(&self, local: Local, name: &str) -> Result<String, FrontendError> {

@@ -11,6 +11,7 @@ use crate::plan::{NETRC_SECRET, SSH_AGENT_ID};
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const TARGETS: &str = "frontend.targets";
 pub const OUTLINE: &str = "frontend.outline";
+pub const LINT: &str = "frontend.lint";
 const VERSION: &str = "1.0.0";
 
 /// The metadata of a subrequest result: `result.json`, `result.txt`, `version`.
@@ -28,12 +29,77 @@ pub fn answer(request: &str, gofile: Option<&Gofile>) -> Option<BTreeMap<String,
     Some(metadata)
 }
 
+/// The `frontend.lint` answer: `result.json` as buildx reads it, a text rendering, and the status
+/// buildx exits with (1 when anything was found).
+pub fn lint(findings: &[crate::lint::Finding], sources: &super::warnings::Sources) -> BTreeMap<String, Vec<u8>> {
+    use base64::Engine as _;
+    let mut files: Vec<(String, String, &'static str)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut text = String::new();
+    let mut by_rule: Vec<&crate::lint::Finding> = findings.iter().collect();
+    by_rule.sort_by_key(|f| f.rule.name);
+    for finding in &by_rule {
+        let (name, data, language) = sources.of(finding);
+        let index = match files.iter().position(|(n, _, _)| n == name) {
+            Some(index) => index,
+            None => {
+                files.push((name.to_string(), data.to_string(), language));
+                files.len() - 1
+            }
+        };
+        let ranges: Vec<Value> = super::warnings::ranges(finding)
+            .iter()
+            .map(|r| {
+                let line = |p: &Option<crate::proto::pb::Position>| p.as_ref().map_or(0, |p| p.line);
+                json!({ "start": { "line": line(&r.start) }, "end": { "line": line(&r.end) } })
+            })
+            .collect();
+        let mut location = json!({ "ranges": ranges });
+        if index > 0 {
+            location["sourceIndex"] = json!(index);
+        }
+        warnings.push(json!({
+            "ruleName": finding.rule.name,
+            "description": finding.rule.description,
+            "url": finding.rule.url(),
+            "detail": finding.detail,
+            "location": location,
+        }));
+        text.push_str(&format!("{}: {} ({name}:{})\n", finding.rule.name, finding.detail, finding.lines.first));
+        for number in finding.lines.first..=finding.lines.last {
+            let source = data.lines().nth(number.saturating_sub(1)).unwrap_or("");
+            text.push_str(&format!("  {number} | {source}\n"));
+        }
+    }
+    let sources: Vec<Value> = files
+        .iter()
+        .map(|(name, data, language)| {
+            json!({
+                "fileName": name,
+                "language": language,
+                "data": base64::engine::general_purpose::STANDARD.encode(data.as_bytes()),
+            })
+        })
+        .collect();
+    if findings.is_empty() {
+        text.push_str("Check complete, no warnings found.\n");
+    }
+    let value = json!({ "warnings": warnings, "sources": sources });
+    let mut metadata = BTreeMap::new();
+    metadata.insert("result.json".to_string(), value.to_string().into_bytes());
+    metadata.insert("result.txt".to_string(), text.into_bytes());
+    metadata.insert("result.statuscode".to_string(), if findings.is_empty() { b"0".to_vec() } else { b"1".to_vec() });
+    metadata.insert("version".to_string(), VERSION.as_bytes().to_vec());
+    metadata
+}
+
 fn describe() -> (Value, String) {
     let entry = |name: &str, description: &str| json!({ "name": name, "version": VERSION, "type": "rpc", "description": description });
     let list = vec![
         entry(DESCRIBE, "List the information requests gofront answers"),
         entry(TARGETS, "List the targets of the Gofile"),
         entry(OUTLINE, "List the build args, secrets and SSH agents the build uses"),
+        entry(LINT, "Check the Gofile and go.mod against gofront's lint rules"),
     ];
     let text = list.iter().filter_map(|e| e["name"].as_str()).collect::<Vec<_>>().join("\n") + "\n";
     (Value::Array(list), text)

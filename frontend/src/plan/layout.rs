@@ -50,7 +50,8 @@ pub fn join(base: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn file_in(dir: &str, name: &str) -> String {
+/// `name` inside the context directory `dir` ("" is the root).
+pub fn file_in(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
     } else {
