@@ -279,26 +279,11 @@ fn base_user(gofile: &Gofile, base_user: Option<&str>, out: &mut Vec<Finding>) {
 
 /// Build args that no part of the build reads: a typo, or a leftover.
 fn unused_build_args(gofile: &Gofile, args: &BTreeMap<String, String>, out: &mut Vec<Finding>) {
-    const READ: &[&str] = &[
-        "GO_VERSION",
-        "GOPROXY",
-        "GOPRIVATE",
-        "GONOSUMDB",
-        "GONOPROXY",
-        "GOSUMDB",
-        "GOINSECURE",
-        "GOFLAGS",
-        "VERSION",
-        "REVISION",
-        "SOURCE",
-        "SOURCE_DATE_EPOCH",
-        crate::plan::DEPENDENCY_LAYERS_ARG,
-    ];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
     let ldflags: Vec<String> =
         crate::plan::ldflags::variables(gofile).unwrap_or_default().into_iter().map(|(n, _)| n).collect();
     for name in args.keys() {
-        let read = READ.contains(&name.as_str())
+        let read = crate::plan::BUILD_ARGS.iter().any(|(known, _)| known == name)
             || name.starts_with("BUILDKIT_")
             || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
             || ldflags.contains(name);

@@ -193,7 +193,8 @@ impl Frontend {
             let file = self.read_build_file().await?;
             Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
         };
-        match subrequest::answer(request, gofile.as_ref()) {
+        let build_args = self.env.build_options(Platform::default()).build_args;
+        match subrequest::answer(request, gofile.as_ref(), &build_args) {
             Some(metadata) => Ok(gw::Result { result: None, metadata }),
             None => Err(FrontendError::Unsupported { request: request.to_string() }),
         }

@@ -15,11 +15,15 @@ pub const LINT: &str = "frontend.lint";
 const VERSION: &str = "1.0.0";
 
 /// The metadata of a subrequest result: `result.json`, `result.txt`, `version`.
-pub fn answer(request: &str, gofile: Option<&Gofile>) -> Option<BTreeMap<String, Vec<u8>>> {
+pub fn answer(
+    request: &str,
+    gofile: Option<&Gofile>,
+    build_args: &BTreeMap<String, String>,
+) -> Option<BTreeMap<String, Vec<u8>>> {
     let (value, text) = match (request, gofile) {
         (DESCRIBE, _) => describe(),
         (TARGETS, Some(gofile)) => targets(gofile),
-        (OUTLINE, Some(gofile)) => outline(gofile),
+        (OUTLINE, Some(gofile)) => outline(gofile, build_args),
         _ => return None,
     };
     let mut metadata = BTreeMap::new();
@@ -132,30 +136,12 @@ fn targets(gofile: &Gofile) -> (Value, String) {
     (json!({ "targets": list }), text)
 }
 
-fn outline(gofile: &Gofile) -> (Value, String) {
-    let mut args: Vec<(String, String)> = vec![
-        ("GO_VERSION".into(), "Go version of the builder (overrides `go`)".into()),
-        ("GOPROXY".into(), "module proxy".into()),
-        ("GOPRIVATE".into(), "private module patterns".into()),
-        ("GOSUMDB".into(), "checksum database".into()),
-        ("GOFLAGS".into(), "extra go flags".into()),
-        ("VERSION".into(), "version label, and ${VERSION} in ldflags".into()),
-        ("SOURCE_DATE_EPOCH".into(), "timestamps of created files and the image".into()),
-        (
-            crate::plan::DEPENDENCY_LAYERS_ARG.into(),
-            "auto, on or off: modules and compiled dependencies as exportable layers (auto: with --cache-from)".into(),
-        ),
-    ];
-    if let Some(ldflags) = &gofile.ldflags {
-        let mut rest = ldflags.value.as_str();
-        while let Some(start) = rest.find("${") {
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else { break };
-            let name = after[..end].split(":-").next().unwrap_or("").to_string();
-            if !name.is_empty() && !args.iter().any(|(n, _)| *n == name) {
-                args.push((name, "used in ldflags".into()));
-            }
-            rest = &after[end + 1..];
+fn outline(gofile: &Gofile, build_args: &BTreeMap<String, String>) -> (Value, String) {
+    let mut args: Vec<(String, String)> =
+        crate::plan::BUILD_ARGS.iter().map(|(name, what)| (name.to_string(), what.to_string())).collect();
+    for (name, _) in crate::plan::ldflags::variables(gofile).unwrap_or_default() {
+        if !args.iter().any(|(n, _)| *n == name) {
+            args.push((name, "used in ldflags".into()));
         }
     }
     let json_args: Vec<Value> = args.iter().map(|(n, d)| json!({ "name": n, "description": d })).collect();
@@ -170,12 +156,19 @@ fn outline(gofile: &Gofile) -> (Value, String) {
     text.push_str(&format!(
         "\nSSH                DESCRIPTION\n{SSH_AGENT_ID:<18} optional SSH agent for git fetches\n"
     ));
+    // The persistent cache mounts, so CI cache tools (cache-dance and the like) can find them.
+    let ids = crate::plan::CacheIds::for_args(build_args);
+    text.push_str(&format!(
+        "\nCACHE MOUNT        DESCRIPTION\n{:<18} module downloads (a file:// proxy in front of GOPROXY)\n{:<18} Go build cache\n",
+        ids.modules, ids.build
+    ));
     let value = json!({
         "name": "image",
         "description": format!("Go module {}", gofile.module.value),
         "args": json_args,
         "secrets": [{ "name": NETRC_SECRET, "required": false }],
         "ssh": [{ "name": SSH_AGENT_ID, "required": false }],
+        "cache": [{ "ID": ids.modules }, { "ID": ids.build }],
     });
     (value, text)
 }
@@ -190,7 +183,7 @@ mod tests {
         let g =
             gofile::parse("module = \"a.b/c\"\nmain = \"./cmd/api\"\n[targets.migrate]\nmain = \"./cmd/migrate\"\n")
                 .expect("gofile");
-        let meta = answer(TARGETS, Some(&g)).expect("answer");
+        let meta = answer(TARGETS, Some(&g), &BTreeMap::new()).expect("answer");
         let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
         assert!(text.contains("image (default)  runtime image of ./cmd/api"), "{text}");
         assert!(text.contains("migrate"), "{text}");
@@ -205,10 +198,11 @@ mod tests {
         let g =
             gofile::parse("module = \"a.b/c\"\nmain = \".\"\nldflags = \"-X m.v=${VERSION} -X m.t=${TEAM:-core}\"\n")
                 .expect("gofile");
-        let meta = answer(OUTLINE, Some(&g)).expect("answer");
+        let meta = answer(OUTLINE, Some(&g), &BTreeMap::new()).expect("answer");
         let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
         assert!(text.contains("TEAM") && text.contains("used in ldflags"), "{text}");
         assert!(text.contains("netrc"), "{text}");
-        assert!(answer("frontend.lint", Some(&g)).is_none());
+        assert!(text.contains("gofront-gomodcache") && text.contains("gofront-gocache"), "{text}");
+        assert!(answer("frontend.lint", Some(&g), &BTreeMap::new()).is_none());
     }
 }

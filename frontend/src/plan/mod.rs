@@ -71,6 +71,29 @@ pub struct BuildOptions {
     pub frontend_version: Option<String>,
 }
 
+/// Every build arg gofront reads, with what it does: the outline lists them, and the lint rule
+/// for unused build args knows them by this list. (`BUILDKIT_*`, the proxy args and `ldflags`
+/// variables are read too.)
+pub const BUILD_ARGS: &[(&str, &str)] = &[
+    ("GO_VERSION", "Go version of the builder (overrides `go`)"),
+    ("GOPROXY", "module proxy"),
+    ("GOPRIVATE", "private module patterns"),
+    ("GONOSUMDB", "modules not checked against the checksum database"),
+    ("GONOPROXY", "modules fetched directly, not through GOPROXY"),
+    ("GOSUMDB", "checksum database"),
+    ("GOINSECURE", "modules that may be fetched over plain HTTP"),
+    ("GOFLAGS", "extra go flags, after -mod=readonly"),
+    ("VERSION", "version label, and ${VERSION} in ldflags"),
+    ("REVISION", "revision label, and ${REVISION} in ldflags"),
+    ("SOURCE", "source label, and ${SOURCE} in ldflags"),
+    ("SOURCE_DATE_EPOCH", "timestamps of created files and the image"),
+    ("BUILDKIT_CACHE_MOUNT_NS", "prefix of the cache mount ids"),
+    (
+        DEPENDENCY_LAYERS_ARG,
+        "auto, on or off: modules and compiled dependencies as exportable layers (auto: with --cache-from)",
+    ),
+];
+
 /// The image label naming the gofront release that built an image, so a `# syntax=` pin can be
 /// checked from the image alone.
 pub const FRONTEND_VERSION_LABEL: &str = "dev.gofront.frontend.version";
@@ -300,6 +323,14 @@ pub struct CacheIds {
     pub build: String,
 }
 
+impl CacheIds {
+    /// The cache mount ids, under BUILDKIT_CACHE_MOUNT_NS when it is set.
+    pub fn for_args(build_args: &BTreeMap<String, String>) -> CacheIds {
+        let ns = build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
+        CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") }
+    }
+}
+
 /// Gofile lines, as (first, last) 1-based line numbers, that a stage comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Spans {
@@ -449,8 +480,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         None => None,
     };
 
-    let ns = options.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
-    let cache_ids = CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") };
+    let cache_ids = CacheIds::for_args(&options.build_args);
 
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
     let mut spans =
