@@ -283,13 +283,25 @@ impl Project {
     }
 }
 
+/// The engine under test: 26 (Docker 26.1, buildx 0.13) or 28 (Docker 28.5, buildx 0.29), as
+/// tests/engine/setup.sh and env.sh set it up.
+pub fn engine() -> u32 {
+    std::env::var("GOFRONT_ENGINE").ok().and_then(|e| e.parse().ok()).unwrap_or(26)
+}
+
 impl Project {
-    /// `docker buildx build --print=REQUEST` (an experimental flag in buildx 0.13); returns stdout.
+    /// An information request: `--print=REQUEST` on buildx 0.13 (experimental there), `--call=…`
+    /// on newer buildx (`lint` is `--call=check` there). Returns what buildx printed.
     pub fn print(&self, request: &str) -> Build {
+        let flag = match (engine(), request) {
+            (26, _) => format!("--print={request}"),
+            (_, "lint") => "--call=check".to_string(),
+            (_, other) => format!("--call={other}"),
+        };
         let out = docker(300)
             .env("BUILDX_EXPERIMENTAL", "1")
             .args(["buildx", "build", "--network=host", "-f", "Gofile"])
-            .arg(format!("--print={request}"))
+            .arg(flag)
             .arg(".")
             .current_dir(self.dir.path())
             .output()

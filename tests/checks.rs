@@ -1,0 +1,132 @@
+//! End-to-end on a current engine (Docker 28, buildx 0.29): buildx's own checks. `--check` runs
+//! gofront's lint rules and fails on findings, a normal build shows them as warnings, and
+//! `--call=outline|targets` answer without an experimental flag. tests/run.sh runs this binary
+//! against engine 28 only; on another engine it fails, it does not skip.
+
+use std::process::Command;
+
+use gofront_e2e::{engine, harness, Project, BUILD_TIMEOUT, GOLANG};
+
+fn on_a_current_engine() {
+    harness();
+    assert_eq!(engine(), 28, "these tests need buildx 0.29: run them with GOFRONT_ENGINE=28 (tests/run.sh does)");
+}
+
+/// `docker buildx build ARGS .` in the project, with the test toolchain as the builder.
+fn buildx(project: &Project, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new("timeout")
+        .args(BUILD_TIMEOUT)
+        .args(["docker", "buildx", "build", "--network=host", "-f", "Gofile"])
+        .arg("--build-context")
+        .arg(format!("builder=docker-image://{GOLANG}"))
+        .arg("--build-arg")
+        .arg(format!("GOPROXY={}", harness().proxy))
+        .args(["--build-arg", "GOSUMDB=off"])
+        .args(args)
+        .arg(".")
+        .current_dir(project.path())
+        .output()
+        .expect("docker buildx build");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), log)
+}
+
+/// The shop app with three mistakes: a key at its default (Gofile line 3), go.mod asking for a
+/// newer Go than the builder has, and a misspelt build arg.
+fn three_mistakes() -> Project {
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\ncgo = false\nmain = \"./cmd/shop\"\n");
+    let gomod = project.read("go.mod").replace("go 1.22", "go 1.99");
+    project.write("go.mod", &gomod);
+    project
+}
+
+#[test]
+fn check_lists_each_broken_rule_with_its_place_and_fails() {
+    on_a_current_engine();
+    let project = three_mistakes();
+    let (code, log) = buildx(&project, &["--check", "--build-arg", "VERSON=1.2.3"]);
+    println!("--check on a Gofile that breaks three rules:\n{log}");
+    assert_eq!(code, Some(1), "--check must fail on findings:\n{log}");
+    for expected in [
+        "RedundantDefault",
+        "`cgo = false` is the default",
+        "Gofile:3",
+        "GoVersionNewerThanBuilder",
+        "go.mod's `go 1.99` is newer than the builder's Go 1.27.3",
+        "UnusedBuildArg",
+        "--build-arg VERSON is set",
+        "#redundantdefault",
+    ] {
+        assert!(log.contains(expected), "no {expected:?} in:\n{log}");
+    }
+    assert!(!log.contains("exporting"), "--check built something:\n{log}");
+}
+
+#[test]
+fn check_passes_on_a_clean_project() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION}\"\n");
+    let (code, log) = buildx(&project, &["--check", "--build-arg", "VERSION=1.2.3"]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(!log.contains("WARNING"), "{log}");
+}
+
+#[test]
+fn go_sum_and_vendor_rules_point_into_go_mod() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    project.remove("go.sum");
+    let (code, log) = buildx(&project, &["--check"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("GoSumMissing") && log.contains("require example.com/greet v1.0.0"), "{log}");
+
+    let project = Project::from_fixture("vendored");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let gomod = project.read("go.mod").replace("example.com/greet v1.0.0", "example.com/greet v1.0.1");
+    project.write("go.mod", &gomod);
+    let (code, log) = buildx(&project, &["--check"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("VendorOutOfSync") && log.contains("go mod vendor"), "{log}");
+}
+
+#[test]
+fn a_normal_build_shows_the_findings_as_warnings_and_still_builds() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\ncgo = false\nmain = \"./cmd/shop\"\n");
+    let (code, log) = buildx(&project, &["--build-arg", "VERSON=1.2.3"]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("2 warnings found"), "{log}");
+    assert!(log.contains("RedundantDefault: `cgo = false` is the default; remove the line (Gofile line 3)"), "{log}");
+    assert!(log.contains("UnusedBuildArg: --build-arg VERSON is set"), "{log}");
+}
+
+#[test]
+fn call_outline_and_targets_need_no_experimental_flag() {
+    on_a_current_engine();
+    let project = Project::from_fixture("multi");
+    project.gofile(
+        "module = \"example.com/multi\"\nldflags = \"-X main.team=${TEAM:-core}\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n\
+         [targets.migrate]\nmain = \"./tools/migrate\"\n",
+    );
+    let (code, outline) = buildx(&project, &["--call=outline", "--build-arg", "BUILDKIT_CACHE_MOUNT_NS=team-a"]);
+    assert_eq!(code, Some(0), "{outline}");
+    for expected in ["TEAM", "used in ldflags", "GOPROXY", "module proxy", "netrc", "Go module example.com/multi"] {
+        assert!(outline.contains(expected), "no {expected:?} in:\n{outline}");
+    }
+    let (code, targets) = buildx(&project, &["--call=targets"]);
+    assert_eq!(code, Some(0), "{targets}");
+    for expected in
+        ["image (default)", "runtime image of ./cmd/api, ./cmd/worker", "migrate", "binary", "go test ./..."]
+    {
+        assert!(targets.contains(expected), "no {expected:?} in:\n{targets}");
+    }
+    // The cache mount ids are in the outline's JSON, for CI cache tools.
+    let (code, json) =
+        buildx(&project, &["--call=outline,format=json", "--build-arg", "BUILDKIT_CACHE_MOUNT_NS=team-a"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert!(json.contains("team-a/gofront-gomodcache") && json.contains("team-a/gofront-gocache"), "{json}");
+}
