@@ -130,6 +130,8 @@ impl Frontend {
         let sources = self.sources(&inputs);
         let requests: Vec<gw::WarnRequest> =
             findings.iter().map(|f| super::warnings::request(f, &inputs.file.digest, &sources)).collect();
+        // Warnings are advice: an engine without the Warn call builds without them.
+        let requests = if self.gateway_caps.missing(["gateway.warnings"]).is_none() { requests } else { Vec::new() };
         let warnings = join_all(requests.into_iter().map(|request| {
             let mut client = self.client.clone();
             async move { client.warn(request).await }
