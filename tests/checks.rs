@@ -130,3 +130,76 @@ fn call_outline_and_targets_need_no_experimental_flag() {
     assert_eq!(code, Some(0), "{json}");
     assert!(json.contains("team-a/gofront-gomodcache") && json.contains("team-a/gofront-gocache"), "{json}");
 }
+
+/// Reads a JSON blob of an unpacked OCI layout.
+fn blob(layout: &std::path::Path, digest: &str) -> serde_json::Value {
+    let path = layout.join("blobs").join(digest.replace(':', "/"));
+    serde_json::from_slice(&std::fs::read(&path).expect("blob")).expect("blob JSON")
+}
+
+#[test]
+fn sbom_comes_from_the_binaries_build_info_and_provenance_names_the_gofile() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let dir = tempfile::tempdir().expect("tmp");
+    let tarball = dir.path().join("image.tar");
+    let output = format!("type=oci,dest={}", tarball.display());
+    let (code, log) = buildx(
+        &project,
+        &["--sbom=true", "--provenance=mode=max", "--platform", "linux/amd64,linux/arm64", "--output", &output],
+    );
+    assert_eq!(code, Some(0), "{log}");
+    // BuildKit's own scanner image is never pulled: the SBOM is gofront's.
+    assert!(!log.contains("buildkit-syft-scanner"), "{log}");
+    let layout = dir.path().join("layout");
+    std::fs::create_dir(&layout).expect("mkdir");
+    let unpacked = Command::new("tar").arg("-xf").arg(&tarball).arg("-C").arg(&layout).status().expect("tar");
+    assert!(unpacked.success());
+
+    let index = blob(
+        &layout,
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(layout.join("index.json")).expect("index"))
+            .expect("json")["manifests"][0]["digest"]
+            .as_str()
+            .expect("digest"),
+    );
+    let manifests = index["manifests"].as_array().expect("manifests");
+    let mut platforms = Vec::new();
+    for attestation in
+        manifests.iter().filter(|m| m["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+    {
+        let subject = attestation["annotations"]["vnd.docker.reference.digest"].as_str().expect("subject");
+        let image = manifests.iter().find(|m| m["digest"] == subject).expect("the attested image");
+        platforms.push(image["platform"]["architecture"].as_str().unwrap_or_default().to_string());
+        let layers = blob(&layout, attestation["digest"].as_str().expect("digest"))["layers"].clone();
+        let statements: Vec<serde_json::Value> = layers
+            .as_array()
+            .expect("layers")
+            .iter()
+            .map(|l| blob(&layout, l["digest"].as_str().expect("digest")))
+            .collect();
+        let sbom = statements.iter().find(|s| s["predicateType"] == "https://spdx.dev/Document").expect("an SPDX SBOM");
+        let packages = sbom["predicate"]["packages"].as_array().expect("packages");
+        let listed: Vec<String> = packages
+            .iter()
+            .map(|p| format!("{} {}", p["name"].as_str().unwrap_or(""), p["versionInfo"].as_str().unwrap_or("")))
+            .collect();
+        println!("SBOM of the shop app ({}): {}", image["platform"]["architecture"], listed.join(", "));
+        let greet = packages.iter().find(|p| p["name"] == "example.com/greet").expect("example.com/greet in the SBOM");
+        assert_eq!(greet["versionInfo"], "v1.0.0");
+        assert_eq!(greet["comment"], "go.sum h1:WcAO8eyygMmACCOXOEdM/zW61pPMf8mAmAvxfubE1vA=");
+        assert_eq!(greet["externalRefs"][0]["referenceLocator"], "pkg:golang/example.com/greet@v1.0.0");
+        let arch = image["platform"]["architecture"].as_str().unwrap_or_default();
+        let shop = packages.iter().find(|p| p["name"] == "shop").expect("the binary");
+        assert!(shop["comment"].as_str().is_some_and(|c| c.contains(&format!("GOARCH={arch}"))), "{shop}");
+
+        let provenance = statements
+            .iter()
+            .find(|s| s["predicateType"].as_str().is_some_and(|t| t.starts_with("https://slsa.dev/provenance")))
+            .expect("provenance");
+        assert_eq!(provenance["predicate"]["invocation"]["configSource"]["entryPoint"], "Gofile", "{provenance}");
+    }
+    platforms.sort();
+    assert_eq!(platforms, ["amd64", "arm64"]);
+}

@@ -16,6 +16,7 @@ pub mod llb;
 pub mod plan;
 pub mod platform;
 pub mod reference;
+pub mod sbom;
 
 /// This build's version: a release's (images/release.sh) or `<crate version>-dev`.
 pub const VERSION: &str = env!("GOFRONT_VERSION");

@@ -149,7 +149,11 @@ impl Frontend {
         // A builder that cannot be resolved (offline, say) only skips the rule that needs it.
         let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await.ok();
         let findings = self.findings(&inputs, first, builder.as_ref()).await;
-        Ok(gw::Result { result: None, metadata: subrequest::lint(&findings, &self.sources(&inputs)) })
+        Ok(gw::Result {
+            result: None,
+            metadata: subrequest::lint(&findings, &self.sources(&inputs)),
+            attestations: BTreeMap::new(),
+        })
     }
 
     /// The files a finding can point into: the Gofile, and go.mod.
@@ -197,7 +201,7 @@ impl Frontend {
         };
         let build_args = self.env.build_options(Platform::default()).build_args;
         match subrequest::answer(request, gofile.as_ref(), &build_args) {
-            Some(metadata) => Ok(gw::Result { result: None, metadata }),
+            Some(metadata) => Ok(gw::Result { result: None, metadata, attestations: BTreeMap::new() }),
             None => Err(FrontendError::Unsupported { request: request.to_string() }),
         }
     }
@@ -287,9 +291,13 @@ impl Frontend {
             try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
         let mut refs = BTreeMap::new();
         let mut metadata = BTreeMap::new();
+        let mut attestations = BTreeMap::new();
         let mut platforms_json = Vec::new();
-        for (plan, (id, config)) in plans.iter().zip(solved) {
+        for (plan, (id, config, sbom)) in plans.iter().zip(solved) {
             let key = plan.platform.to_string();
+            if let Some(sbom) = sbom {
+                attestations.insert(key.clone(), gw::Attestations { attestation: vec![sbom] });
+            }
             let config_key =
                 if multi { format!("containerimage.config/{key}") } else { "containerimage.config".to_string() };
             metadata.insert(config_key, config);
@@ -302,10 +310,11 @@ impl Frontend {
         let mapping = serde_json::json!({ "Platforms": platforms_json });
         metadata.insert("refs.platforms".into(), mapping.to_string().into_bytes());
         if multi {
-            return Ok(gw::Result { result: Some(gw::result::Result::Refs(gw::RefMap { refs })), metadata });
+            let result = Some(gw::result::Result::Refs(gw::RefMap { refs }));
+            return Ok(gw::Result { result, metadata, attestations });
         }
         let reference = refs.into_values().next().ok_or_else(|| self.plain("the build produced no result"))?;
-        Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata })
+        Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata, attestations })
     }
 
     /// One platform: its base, its graph, its solve; returns the result's id and its image config.
@@ -315,7 +324,7 @@ impl Frontend {
         inputs: &Inputs,
         builder: &ResolvedImage,
         source_info: &pb::SourceInfo,
-    ) -> Result<(String, Vec<u8>), FrontendError> {
+    ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
         let file = &inputs.file;
         let base = match &plan.base {
             Base::Image(choice) => {
@@ -336,9 +345,56 @@ impl Frontend {
             graph.ignore_cache();
         }
         self.check_llb_caps(&graph)?;
+        // `--sbom`: gofront's own SBOM from the binaries' build info, for images (BuildKit then
+        // runs no scanner). Its step goes on a copy of the graph, so the build's own definition
+        // is the same with or without it.
+        let sbom_definition = match (&emitted.binaries, self.env.opt("attest:sbom"), &plan.target) {
+            (Some(binaries), Some(_), plan::Target::Image(_)) => {
+                let mut sbom_graph = graph.clone();
+                let step = stages::sbom_step(&mut sbom_graph, plan, &emitted.builder, binaries);
+                Some(sbom_graph.definition(&step, Some(source_info.clone())))
+            }
+            _ => None,
+        };
         let definition = graph.definition(&emitted.result, Some(source_info.clone()));
-        let id = self.solve(definition, "solve the build", evaluate).await?;
-        Ok((id, config))
+        let (id, sbom) = tokio::join!(self.solve(definition, "solve the build", evaluate), async {
+            match sbom_definition {
+                Some(definition) => self.sbom(plan, definition).await.map(Some),
+                None => Ok(None),
+            }
+        });
+        Ok((id?, config, sbom?))
+    }
+
+    /// Runs the SBOM step, turns `go version -m` into an SPDX document, and stores it in a
+    /// result of its own: the attestation points at that file.
+    async fn sbom(&self, plan: &BuildPlan, definition: pb::Definition) -> Result<gw::Attestation, FrontendError> {
+        let info_ref = self.solve(definition, "read the binaries' build info", true).await?;
+        let info = self.read_file(&info_ref, "buildinfo.txt").await.map_err(|status| {
+            self.plain(format!("cannot read the binaries' build info for the SBOM: {}", status.message()))
+        })?;
+        let binaries = crate::sbom::parse(&String::from_utf8_lossy(&info));
+        let created = crate::image::rfc3339(plan.epoch.unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        }));
+        let document = crate::sbom::spdx(&binaries, &plan.binary, &created);
+        let bytes =
+            serde_json::to_vec_pretty(&document).map_err(|e| self.plain(format!("cannot encode the SBOM: {e}")))?;
+        let mut graph = Graph::new();
+        let timestamp = plan.epoch.unwrap_or(0).saturating_mul(1_000_000_000);
+        let file = graph.file(
+            llb::FileOps::on(None, timestamp).mkfile("/sbom.spdx.json", 0o644, &bytes),
+            &format!("[gofront] SBOM ({})", plan.platform),
+        );
+        let id = self.solve(graph.definition(&file, None), "store the SBOM", true).await?;
+        Ok(gw::Attestation {
+            kind: gw::AttestationKind::InToto as i32,
+            metadata: BTreeMap::from([("reason".to_string(), b"sbom".to_vec())]),
+            r#ref: Some(gw::Ref { id, def: None }),
+            path: "/sbom.spdx.json".into(),
+            in_toto_predicate_type: crate::sbom::SPDX_PREDICATE.into(),
+            ..Default::default()
+        })
     }
 
     /// Lists the module metadata transfer and reads its go.mod and go.work files: one directory

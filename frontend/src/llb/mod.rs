@@ -21,7 +21,7 @@ pub struct Output {
 }
 
 /// Ops in dependency order, deduplicated by digest, with their metadata.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Graph {
     ops: Vec<Vec<u8>>,
     seen: BTreeSet<String>,

@@ -43,6 +43,8 @@ pub const APP_DIR: &str = "/app";
 /// Go's own zoneinfo.zip, copied from the builder's GOROOT and found through ZONEINFO.
 pub const ZONEINFO: &str = "/usr/share/zoneinfo.zip";
 pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// PATH for steps that run `go` from the builder without its own environment.
+pub const GO_PATH: &str = "/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const NONROOT: u32 = 65532;
 

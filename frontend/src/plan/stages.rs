@@ -147,6 +147,10 @@ pub struct Emitted {
     pub config: ImageConfig,
     /// Build the result before returning: checks (test, vet) must fail the build even without an export.
     pub evaluate: bool,
+    /// The compile's output (the binaries), for the SBOM step; none for test and vet.
+    pub binaries: Option<Output>,
+    /// The builder image, which the SBOM step runs `go version -m` in.
+    pub builder: Output,
 }
 
 pub fn emit(
@@ -191,7 +195,7 @@ pub fn emit(
         let step = GoStep { script: "check", args, env: &plan.check_env };
         let checked = go.run(&mut graph, step, &source, modules, None, &format!("[gofront] {name}"));
         let config = image_config(plan, None, Vec::new());
-        return Emitted { graph, result: checked, config, evaluate: true };
+        return Emitted { graph, result: checked, config, evaluate: true, binaries: None, builder: builder_root };
     }
 
     let precompiled = module_files.as_ref().filter(|_| plan.dependency_layers).map(|module_files| {
@@ -211,7 +215,14 @@ pub fn emit(
         let mut config = image_config(plan, None, Vec::new());
         config.config.entrypoint = Some(vec![format!("/{}", plan.binary)]);
         config.config.working_dir = "/".into();
-        return Emitted { graph, result: binary, config, evaluate: false };
+        return Emitted {
+            graph,
+            result: binary.clone(),
+            config,
+            evaluate: false,
+            binaries: Some(binary),
+            builder: builder_root,
+        };
     }
 
     let (root, mut history) = match (&plan.base, base) {
@@ -259,7 +270,7 @@ pub fn emit(
     }
 
     let config = image_config(plan, base.map(|b| &b.config), history);
-    Emitted { graph, result, config, evaluate: false }
+    Emitted { graph, result, config, evaluate: false, binaries: Some(binary), builder: builder_root }
 }
 
 /// The Go steps of one build: the same builder, environment and caches for each.
@@ -495,6 +506,27 @@ fn scratch_root(graph: &mut Graph, builder: &Output, builder_config: &ImageConfi
         settle_on_scratch(&staged, timestamp),
         "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp",
     )
+}
+
+/// The SBOM step: `go version -m` over the compiled binaries (it reads the build info Go embeds,
+/// for any platform), on the build platform with no network; returns the directory holding
+/// `buildinfo.txt`.
+pub fn sbom_step(graph: &mut Graph, plan: &BuildPlan, builder: &Output, binaries: &Output) -> Output {
+    let exec = Exec {
+        args: vec!["/bin/sh".into(), "-c".into(), format!("go version -m {OUT} >/gofront/sbom/buildinfo.txt")],
+        env: render_env(&[("PATH".to_string(), super::GO_PATH.to_string())]),
+        cwd: "/".into(),
+        network: pb::NetMode::None,
+        mounts: vec![
+            Mount::writable("/", Some(builder)),
+            Mount::read_only(OUT, binaries),
+            Mount::writable("/gofront/sbom", None),
+        ],
+        platform: Some(plan.build_platform.wire()),
+        ..Default::default()
+    };
+    let step = graph.exec(exec, &format!("[gofront] SBOM: go version -m ({})", plan.platform));
+    step.at("/gofront/sbom").unwrap_or(Output { digest: step.digest, index: 0 })
 }
 
 /// Copies a staged tree onto `base` in one copy. Every directory an action adds to takes the
