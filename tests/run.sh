@@ -4,7 +4,7 @@
 # missing (needs root). Extra arguments go to every test binary (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-e2e=(--test e2e --test shapes --test bases --test ci_cache --test faults --test hostile --test release --test eject)
+e2e=(--test e2e --test shapes --test bases --test ci_cache --test faults --test hostile --test release --test eject --test errors)
 cargo test --workspace --locked --exclude gofront-e2e -- --nocapture "$@"
 for engine in 26 28; do
   eval "$(bash tests/engine/env.sh "$engine")"

@@ -58,6 +58,14 @@ impl Platform {
 
     /// GOOS/GOARCH and the variant's GOARM/GOAMD64/GOARM64, for cross-compiling to this platform.
     pub fn go_env(&self) -> Result<Vec<(String, String)>, String> {
+        // GOARCH values `go tool dist list` knows, for an error before the compile rather than in it.
+        const GOARCHES: &[&str] = &[
+            "386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64", "ppc64le",
+            "riscv64", "s390x", "wasm",
+        ];
+        if !GOARCHES.contains(&self.architecture.as_str()) {
+            return Err(format!("Go has no architecture {:?} (it knows {})", self.architecture, GOARCHES.join(", ")));
+        }
         let mut env = vec![("GOOS".to_string(), self.os.clone()), ("GOARCH".to_string(), self.architecture.clone())];
         let variant = self.variant.as_str();
         match (self.architecture.as_str(), variant) {

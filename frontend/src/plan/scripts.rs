@@ -37,8 +37,18 @@ fn module_proxy() -> String {
 
 /// `go mod download` into the step's own GOMODCACHE (the module layer), then [`keep_downloads`].
 fn download() -> String {
-    format!("set -eu\n{proxy}\"$@\"\n{keep}", proxy = module_proxy(), keep = keep_downloads())
+    format!(
+        "set -eu\n{proxy}\"$@\" || {{ echo \"{hint}\" >&2; exit 1; }}\n{keep}",
+        proxy = module_proxy(),
+        hint = DOWNLOAD_HINT,
+        keep = keep_downloads()
+    )
 }
+
+/// Printed when a module download fails: what to check, in the order it usually is.
+const DOWNLOAD_HINT: &str = "gofront: the module download failed. Check the module path and version in go.mod, \
+that GOPROXY (--build-arg GOPROXY=...) is reachable from the build, and for private modules \
+GOPRIVATE and credentials (--secret id=netrc,src=~/.netrc or --ssh default).";
 
 /// A published module with no source in the context (`version` in the Gofile): `go mod download
 /// -json module@version` fetches and verifies it (go.sum of its own, or the checksum database),
@@ -48,6 +58,7 @@ fn fetch() -> String {
         r#"set -eu
 {proxy}cd /
 if ! "$@" >/tmp/gofront-module.json; then
+  echo "{hint}" >&2
   sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{{0,1\}}$/\1/p' /tmp/gofront-module.json | sed 's/\\"/"/g' >&2
   exit 1
 fi
@@ -56,6 +67,7 @@ cd "$dir"
 go mod download -x
 {keep}"#,
         proxy = module_proxy(),
+        hint = DOWNLOAD_HINT,
         keep = keep_downloads()
     )
 }
