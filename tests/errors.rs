@@ -153,9 +153,9 @@ fn bad_option_values_are_named_with_a_fix() {
             vec!["GOFRONT_DEPENDENCY_LAYERS=\"maybe\" is not a setting", "use auto"],
         ),
         (
-            "err-epoch",
-            vec!["--build-arg", "SOURCE_DATE_EPOCH=yesterday"],
-            vec!["SOURCE_DATE_EPOCH must be Unix seconds", "git log -1 --format=%ct"],
+            "err-go-version",
+            vec!["--build-arg", "GO_VERSION=banana"],
+            vec!["GO_VERSION=\"banana\" is not a Go version", "GO_VERSION=1.24"],
         ),
         ("err-target", vec!["--target", "imgae"], vec!["unknown target \"imgae\"", "did you mean `image`?"]),
     ] {
