@@ -161,11 +161,17 @@ fn serve() -> ExitCode {
                 return 1;
             }
         };
+        // Kept to report a failed start through Return, so the user sees it as the build's error.
+        let mut spare = client.clone();
         let mut frontend = match gofront::gateway::run::Frontend::start(client, env).await {
             Ok(frontend) => frontend,
             Err(err) => {
                 eprintln!("gofront: {err}");
-                return 1;
+                let request = gofront::proto::moby::buildkit::v1::frontend::ReturnRequest {
+                    result: None,
+                    error: Some(err.into_status()),
+                };
+                return if spare.r#return(request).await.is_ok() { 0 } else { 1 };
             }
         };
         let outcome = frontend.build().await;

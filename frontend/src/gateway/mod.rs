@@ -4,6 +4,7 @@ pub mod caps;
 pub mod client;
 pub mod env;
 pub mod error;
+pub mod options;
 pub mod run;
 pub mod subrequest;
 pub mod warnings;

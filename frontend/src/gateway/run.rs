@@ -6,6 +6,7 @@ use super::caps::Caps;
 use super::client::Bridge;
 use super::env::FrontendEnv;
 use super::error::FrontendError;
+use super::options::Options;
 use super::subrequest;
 use crate::diagnostic::Diagnostic;
 use crate::image::ImageConfig;
@@ -60,6 +61,8 @@ struct Inputs {
 pub struct Frontend {
     client: Bridge,
     env: FrontendEnv,
+    /// The frontend options, read once; or why they could not be, which the build then reports.
+    options: Result<Options, Diagnostic>,
     gateway_caps: Caps,
     llb_caps: Caps,
 }
@@ -70,6 +73,7 @@ impl Frontend {
         let mut frontend = Frontend {
             client,
             env,
+            options: Ok(Options::default()),
             gateway_caps: Caps::from_ping(&pong.frontend_api_caps),
             llb_caps: Caps::from_ping(&pong.llb_caps),
         };
@@ -77,6 +81,7 @@ impl Frontend {
             frontend.env.worker_platforms =
                 pong.workers.iter().flat_map(|w| w.platforms.iter().map(Platform::from_wire)).collect();
         }
+        frontend.options = Options::parse(&frontend.env);
         Ok(frontend)
     }
 
@@ -96,7 +101,13 @@ impl Frontend {
     }
 
     fn filename(&self) -> String {
-        self.env.opt("filename").unwrap_or("Gofile").to_string()
+        self.options.as_ref().map_or_else(|_| "Gofile".to_string(), |o| o.filename.clone())
+    }
+
+    /// The options; only called after `build` has checked that they parsed.
+    fn opts(&self) -> &Options {
+        static DEFAULT: std::sync::OnceLock<Options> = std::sync::OnceLock::new();
+        self.options.as_ref().unwrap_or_else(|_| DEFAULT.get_or_init(Options::default))
     }
 
     /// The whole invocation: inputs → plans (one per platform) → LLB → solve → result.
@@ -106,7 +117,14 @@ impl Frontend {
                 "this BuildKit lacks the gateway capability `{cap}` that gofront needs; use Docker Engine 26.1 (BuildKit 0.13) or newer"
             )));
         }
-        if let Some(request) = self.env.opt("requestid").map(str::to_string) {
+        if let Err(diagnostic) = &self.options {
+            return Err(FrontendError::Input {
+                diagnostic: diagnostic.clone(),
+                filename: self.filename(),
+                text: String::new(),
+            });
+        }
+        if let Some(request) = self.opts().request.clone() {
             if request == subrequest::LINT {
                 return self.lint().await;
             }
@@ -179,13 +197,13 @@ impl Frontend {
         let module_file = |name: &str| plan::layout::file_in(&inputs.layout.module_dir, name);
         let gomod_path = module_file("go.mod");
         let modules_txt = inputs.layout.vendor_dir.as_ref().map(|dir| plan::layout::file_in(dir, "modules.txt"));
-        let build_args = self.env.build_options(plan.build_platform.clone()).build_args;
+        let build_args = &self.opts().build_args;
         lint::check(&lint::Input {
             gofile: Some(&inputs.gofile),
             gomod: texts.get(&gomod_path).map(|text| (gomod_path.as_str(), text.as_str())),
             gosum: texts.get(&module_file("go.sum")).map(String::as_str),
             modules_txt: modules_txt.as_ref().and_then(|path| texts.get(path)).map(String::as_str),
-            build_args: Some(&build_args),
+            build_args: Some(build_args),
             builder_go: builder_go.as_deref(),
             base_user: base_user.as_deref(),
         })
@@ -199,8 +217,7 @@ impl Frontend {
             let file = self.read_build_file().await?;
             Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
         };
-        let build_args = self.env.build_options(Platform::default()).build_args;
-        match subrequest::answer(request, gofile.as_ref(), &build_args) {
+        match subrequest::answer(request, gofile.as_ref(), &self.opts().build_args) {
             Some(metadata) => Ok(gw::Result { result: None, metadata, attestations: BTreeMap::new() }),
             None => Err(FrontendError::Unsupported { request: request.to_string() }),
         }
@@ -225,7 +242,7 @@ impl Frontend {
         let context = ContextSource {
             session: self.env.session_id.clone(),
             excludes,
-            resolve_mode: self.env.opt("image-resolve-mode").map(str::to_string),
+            resolve_mode: self.opts().resolve_mode.clone(),
         };
         Ok(Inputs { file, gofile, layout, context, files })
     }
@@ -251,11 +268,8 @@ impl Frontend {
             architecture: "amd64".into(),
             variant: String::new(),
         });
-        let options = self.env.build_options(build_platform.clone());
-        let targets = self
-            .env
-            .target_platforms()
-            .map_err(|e| file.error(Diagnostic::new(e).hint("e.g. --platform linux/amd64,linux/arm64")))?;
+        let options = self.opts().build_options(build_platform.clone());
+        let targets = self.opts().platforms.clone();
         let targets = if targets.is_empty() { vec![build_platform] } else { targets };
         let mut plans = Vec::new();
         for target in targets {
@@ -282,10 +296,7 @@ impl Frontend {
             language: "toml".into(),
             definition: None,
         };
-        let forced = |v: Option<&str>| v.is_some_and(|v| v == "true" || v == "1");
-        let multi = plans.len() > 1
-            || forced(self.env.opt("multi-platform"))
-            || forced(self.env.opt("build-arg:BUILDKIT_MULTI_PLATFORM"));
+        let multi = plans.len() > 1 || self.opts().multi_platform;
         // Every platform's graph is solved at once; BuildKit shares what they have in common.
         let solved =
             try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
@@ -341,15 +352,15 @@ impl Frontend {
             .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
         let evaluate = emitted.evaluate;
         let mut graph = emitted.graph;
-        if self.env.opts.contains_key("no-cache") {
+        if self.opts().no_cache {
             graph.ignore_cache();
         }
         self.check_llb_caps(&graph)?;
         // `--sbom`: gofront's own SBOM from the binaries' build info, for images (BuildKit then
         // runs no scanner). Its step goes on a copy of the graph, so the build's own definition
         // is the same with or without it.
-        let sbom_definition = match (&emitted.binaries, self.env.opt("attest:sbom"), &plan.target) {
-            (Some(binaries), Some(_), plan::Target::Image(_)) => {
+        let sbom_definition = match (&emitted.binaries, self.opts().sbom, &plan.target) {
+            (Some(binaries), true, plan::Target::Image(_)) => {
                 let mut sbom_graph = graph.clone();
                 let step = stages::sbom_step(&mut sbom_graph, plan, &emitted.builder, binaries);
                 Some(sbom_graph.definition(&step, Some(source_info.clone())))
@@ -451,7 +462,7 @@ impl Frontend {
     /// Reads the Gofile from the client: the `dockerfile` input when BuildKit forwarded one, else the local.
     async fn read_build_file(&self) -> Result<BuildFile, FrontendError> {
         let name = self.filename();
-        let local_name = self.env.opt("dockerfilekey").unwrap_or("dockerfile").to_string();
+        let local_name = self.opts().dockerfile_key.clone();
         let local = Local {
             name: local_name.clone(),
             session: self.env.session_id.clone(),
@@ -507,19 +518,12 @@ impl Frontend {
     }
 
     async fn solve(&self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
-        let mut cache_imports = Vec::new();
-        if let Some(json) = self.env.opt("cache-imports") {
-            #[derive(serde::Deserialize)]
-            struct Import {
-                #[serde(rename = "Type")]
-                kind: String,
-                #[serde(rename = "Attrs", default)]
-                attrs: BTreeMap<String, String>,
-            }
-            let imports: Vec<Import> = serde_json::from_str(json).unwrap_or_default();
-            cache_imports =
-                imports.into_iter().map(|i| gw::CacheOptionsEntry { r#type: i.kind, attrs: i.attrs }).collect();
-        }
+        let cache_imports = self
+            .opts()
+            .cache_imports
+            .iter()
+            .map(|i| gw::CacheOptionsEntry { r#type: i.kind.clone(), attrs: i.attrs.clone() })
+            .collect();
         let size = definition.encoded_len();
         if size > MAX_REQUEST {
             return Err(self.plain(format!(
@@ -562,7 +566,7 @@ impl Frontend {
         let request = gw::ResolveImageConfigRequest {
             r#ref: choice.reference.clone(),
             platform: Some(platform.wire()),
-            resolve_mode: self.env.opt("image-resolve-mode").unwrap_or_default().to_string(),
+            resolve_mode: self.opts().resolve_mode.clone().unwrap_or_default(),
             log_name: format!("[gofront] resolve {} for {platform}", reference::familiar(&choice.reference)),
             session_id: self.env.session_id.clone(),
             ..Default::default()
@@ -601,7 +605,7 @@ impl Frontend {
         file: &BuildFile,
     ) -> Result<PackageManager, FrontendError> {
         let mut graph = Graph::new();
-        let (op, caps) = llb::image_source(&base.reference, self.env.opt("image-resolve-mode"));
+        let (op, caps) = llb::image_source(&base.reference, self.opts().resolve_mode.as_deref());
         let name = format!("[gofront] inspect {} ({})", reference::familiar(&base.reference), plan.platform);
         let root = graph.source(op, Some(plan.platform.wire()), &name, &caps);
         let id = self.solve(graph.definition(&root, None), &name, false).await?;

@@ -109,16 +109,6 @@ pub enum Network {
     None,
 }
 
-impl Network {
-    pub fn from_opt(value: Option<&str>) -> Network {
-        match value {
-            Some("host") => Network::Host,
-            Some("none") => Network::None,
-            _ => Network::Sandbox,
-        }
-    }
-}
-
 /// What the build produces: `--target`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {

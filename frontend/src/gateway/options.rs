@@ -1,0 +1,252 @@
+//! Every frontend option gofront reads, parsed once and strictly: a value gofront cannot use is
+//! an error that names the option and what it accepts, never silently dropped.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::env::FrontendEnv;
+use crate::diagnostic::Diagnostic;
+use crate::plan::{BuildOptions, Network};
+use crate::platform::Platform;
+
+/// One `--cache-from` import, as buildx forwards it (`cache-imports`, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CacheImport {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "Attrs", default)]
+    pub attrs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The Gofile's name (`filename`), "Gofile" unless `-f` names another.
+    pub filename: String,
+    /// The local the Gofile comes from (`dockerfilekey`).
+    pub dockerfile_key: String,
+    /// An information request (`requestid`) instead of a build.
+    pub request: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub named_contexts: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub target: Option<String>,
+    /// `--platform`; empty means the engine's own.
+    pub platforms: Vec<Platform>,
+    /// The engine's platforms (`BUILDKIT_WORKERS`).
+    pub worker_platforms: Vec<Platform>,
+    /// `image-resolve-mode`: default, pull or local.
+    pub resolve_mode: Option<String>,
+    pub network: Network,
+    pub extra_hosts: Vec<(String, String)>,
+    pub cache_imports: Vec<CacheImport>,
+    /// A legacy `cache-from` was given.
+    pub cache_from: bool,
+    /// `--no-cache`.
+    pub no_cache: bool,
+    /// A multi-platform result even for one platform (`multi-platform`, BUILDKIT_MULTI_PLATFORM).
+    pub multi_platform: bool,
+    /// `--sbom`: gofront attaches its own SBOM.
+    pub sbom: bool,
+    pub vcs_revision: Option<String>,
+    pub vcs_source: Option<String>,
+}
+
+fn invalid(option: &str, value: &str, accepts: &str) -> Diagnostic {
+    Diagnostic::new(format!("the frontend option {option}={value:?} is not valid")).hint(accepts.to_string())
+}
+
+fn boolean(option: &str, value: &str) -> Result<bool, Diagnostic> {
+    match value {
+        "" | "false" | "0" => Ok(false),
+        "true" | "1" => Ok(true),
+        other => Err(invalid(option, other, "use true or false")),
+    }
+}
+
+impl Options {
+    pub fn parse(env: &FrontendEnv) -> Result<Options, Diagnostic> {
+        let opts = &env.opts;
+        let get = |key: &str| opts.get(key).map(String::as_str).filter(|v| !v.is_empty());
+        let prefixed = |prefix: &str| -> BTreeMap<String, String> {
+            opts.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
+        };
+        if let Some(error) = &env.workers_error {
+            return Err(Diagnostic::new(format!("BuildKit sent an unreadable worker list: {error}"))
+                .hint("this is an engine problem; try another Docker or BuildKit version"));
+        }
+
+        let mut platforms: Vec<Platform> = Vec::new();
+        for item in get("platform").unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let platform = Platform::parse(item).ok_or_else(|| {
+                Diagnostic::new(format!("{item:?} is not a platform (want os/arch[/variant])"))
+                    .hint("e.g. --platform linux/amd64,linux/arm64")
+            })?;
+            if !platforms.contains(&platform) {
+                platforms.push(platform);
+            }
+        }
+
+        let resolve_mode = match get("image-resolve-mode") {
+            None => None,
+            Some(mode @ ("default" | "pull" | "local")) => Some(mode.to_string()),
+            Some(other) => return Err(invalid("image-resolve-mode", other, "use default, pull or local")),
+        };
+        let network = match get("force-network-mode") {
+            None | Some("sandbox" | "default") => Network::Sandbox,
+            Some("host") => Network::Host,
+            Some("none") => Network::None,
+            Some(other) => return Err(invalid("force-network-mode", other, "use --network=default, host or none")),
+        };
+
+        let mut extra_hosts = Vec::new();
+        for entry in get("add-hosts").unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (host, ip) = entry
+                .split_once('=')
+                .map(|(h, i)| (h.trim(), i.trim()))
+                .filter(|(h, i)| !h.is_empty() && !i.is_empty())
+                .ok_or_else(|| invalid("add-hosts", entry, "use --add-host NAME:IP"))?;
+            if ip != "host-gateway" && ip.parse::<std::net::IpAddr>().is_err() {
+                return Err(invalid(
+                    "add-hosts",
+                    entry,
+                    "the address must be an IP (or host-gateway): --add-host NAME:IP",
+                ));
+            }
+            extra_hosts.push((host.to_string(), ip.to_string()));
+        }
+
+        let cache_imports = match get("cache-imports").map(str::trim) {
+            None | Some("null") => Vec::new(),
+            Some(json) => serde_json::from_str::<Vec<CacheImport>>(json).map_err(|e| {
+                invalid("cache-imports", json, &format!("a JSON list of {{\"Type\", \"Attrs\"}} imports ({e})"))
+            })?,
+        };
+
+        let multi_platform = boolean("multi-platform", get("multi-platform").unwrap_or(""))?
+            || boolean("build-arg:BUILDKIT_MULTI_PLATFORM", get("build-arg:BUILDKIT_MULTI_PLATFORM").unwrap_or(""))?;
+
+        let filename = get("filename").unwrap_or("Gofile").to_string();
+        if filename.contains('\0') {
+            return Err(invalid("filename", &filename, "name the Gofile with -f PATH"));
+        }
+
+        Ok(Options {
+            filename,
+            dockerfile_key: get("dockerfilekey").unwrap_or("dockerfile").to_string(),
+            request: get("requestid").map(str::to_string),
+            build_args: prefixed("build-arg:"),
+            named_contexts: prefixed("context:"),
+            labels: prefixed("label:"),
+            target: get("target").map(str::to_string),
+            platforms,
+            worker_platforms: env.worker_platforms.clone(),
+            resolve_mode,
+            network,
+            extra_hosts,
+            cache_imports,
+            cache_from: get("cache-from").is_some(),
+            // `--no-cache` arrives as the key with an empty value (or a list of stages).
+            no_cache: opts.contains_key("no-cache"),
+            multi_platform,
+            // `--sbom=true` arrives as `attest:sbom` (empty, or generator=…): gofront's own SBOM
+            // answers it whatever generator is named.
+            sbom: opts.contains_key("attest:sbom"),
+            vcs_revision: get("vcs:revision").map(str::to_string),
+            vcs_source: get("vcs:source").map(str::to_string),
+        })
+    }
+
+    /// Whether the client imports a build cache (`--cache-from`): a CI runner, most likely.
+    pub fn cache_imported(&self) -> bool {
+        !self.cache_imports.is_empty() || self.cache_from
+    }
+
+    /// What the plan needs, for every platform of the build.
+    pub fn build_options(&self, build_platform: Platform) -> BuildOptions {
+        BuildOptions {
+            build_args: self.build_args.clone(),
+            target_platform: None,
+            build_platform,
+            named_contexts: self.named_contexts.clone(),
+            labels: self.labels.clone(),
+            vcs_revision: self.vcs_revision.clone(),
+            vcs_source: self.vcs_source.clone(),
+            target: self.target.clone(),
+            network: self.network,
+            extra_hosts: self.extra_hosts.clone(),
+            cache_imported: self.cache_imported(),
+            frontend_version: Some(crate::VERSION.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(opts: &[&str]) -> Result<Options, Diagnostic> {
+        let vars = opts.iter().enumerate().map(|(i, o)| (format!("BUILDKIT_FRONTEND_OPT_{i}"), o.to_string()));
+        Options::parse(&FrontendEnv::from_vars(vars))
+    }
+
+    #[test]
+    fn every_option_is_read_into_one_struct() {
+        let options = parse(&[
+            "filename=deploy/Gofile",
+            "build-arg:LDFLAGS=-X a=b",
+            "platform=linux/amd64,linux/arm64,linux/amd64",
+            "context:builder=docker-image://x/go:1",
+            "label:team=core",
+            "target=binary",
+            "image-resolve-mode=pull",
+            "force-network-mode=host",
+            "add-hosts=modules.internal=10.0.0.2,gw=host-gateway",
+            r#"cache-imports=[{"Type":"gha","Attrs":{"scope":"main"}}]"#,
+            "no-cache=",
+            "multi-platform=true",
+            "attest:sbom=",
+            "vcs:revision=abc",
+        ])
+        .expect("options");
+        assert_eq!(options.filename, "deploy/Gofile");
+        assert_eq!(options.platforms.len(), 2);
+        assert_eq!(options.build_args["LDFLAGS"], "-X a=b");
+        assert_eq!(options.named_contexts["builder"], "docker-image://x/go:1");
+        assert_eq!(options.labels["team"], "core");
+        assert_eq!(options.target.as_deref(), Some("binary"));
+        assert_eq!(options.resolve_mode.as_deref(), Some("pull"));
+        assert_eq!(options.network, Network::Host);
+        assert_eq!(
+            options.extra_hosts,
+            vec![("modules.internal".into(), "10.0.0.2".into()), ("gw".into(), "host-gateway".into())]
+        );
+        assert_eq!(options.cache_imports[0].kind, "gha");
+        assert!(options.cache_imported() && options.no_cache && options.multi_platform && options.sbom);
+        assert_eq!(options.vcs_revision.as_deref(), Some("abc"));
+        let defaults = parse(&[]).expect("options");
+        assert_eq!((defaults.filename.as_str(), defaults.dockerfile_key.as_str()), ("Gofile", "dockerfile"));
+        assert!(!defaults.cache_imported() && !defaults.no_cache && !defaults.sbom);
+        assert!(!parse(&["cache-imports=[]"]).expect("options").cache_imported());
+        assert!(parse(&["cache-from=registry.example/app:cache"]).expect("options").cache_imported());
+    }
+
+    #[test]
+    fn a_bad_value_names_the_option_and_what_it_accepts() {
+        for (opt, fragment) in [
+            ("platform=linux/amd64,bogus", "\"bogus\" is not a platform"),
+            ("image-resolve-mode=sometimes", "image-resolve-mode=\"sometimes\""),
+            ("force-network-mode=bridge", "force-network-mode=\"bridge\""),
+            ("add-hosts=justaname", "add-hosts=\"justaname\""),
+            ("add-hosts=db=not-an-ip", "add-hosts=\"db=not-an-ip\""),
+            ("cache-imports=[{", "cache-imports="),
+            ("multi-platform=maybe", "multi-platform=\"maybe\""),
+        ] {
+            let error = parse(&[opt]).expect_err(opt);
+            let text = format!("{} {}", error.message, error.hint.clone().unwrap_or_default());
+            assert!(text.contains(fragment), "{opt}: {text}");
+        }
+        let workers = FrontendEnv::from_vars([("BUILDKIT_WORKERS".to_string(), "{not json".to_string())]);
+        assert!(Options::parse(&workers).is_err());
+    }
+}
