@@ -22,6 +22,8 @@ enum Command {
         #[arg(default_value = "Gofile")]
         path: PathBuf,
     },
+    /// Print the Gofile's JSON Schema, for editors (taplo / Even Better TOML).
+    Schema,
     /// Write the Dockerfile that builds what the Gofile builds (to stdout, or --output).
     Eject {
         /// The build context: where the Gofile, go.mod and the sources are.
@@ -42,6 +44,19 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Check { path } => check(&path),
         Command::Eject { context, file, output } => eject(&context, &file, output.as_deref()),
+        Command::Schema => {
+            let schema = gofront::gofile::keys::json_schema();
+            match serde_json::to_string_pretty(&schema) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("gofront schema: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Gofile (format v1): TOML text → [`Gofile`], every value kept with its span so errors can
 //! name the line and column.
 
+pub mod keys;
 pub mod span;
 
 use std::borrow::Cow;
@@ -12,35 +13,6 @@ use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
 pub use span::Located;
-
-/// Every key format v1 knows, for unknown-key errors and "did you mean".
-pub const KEYS: &[&str] = &[
-    "module",
-    "version",
-    "main",
-    "dir",
-    "go",
-    "builder",
-    "base",
-    "name",
-    "cgo",
-    "tags",
-    "ldflags",
-    "env",
-    "build_env",
-    "ports",
-    "user",
-    "workdir",
-    "args",
-    "healthcheck",
-    "labels",
-    "files",
-    "packages",
-    "targets",
-];
-
-/// Keys of a `[targets.NAME]` table.
-pub const TARGET_KEYS: &[&str] = &["main", "name", "args", "ports", "env", "labels", "healthcheck"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gofile {
@@ -247,7 +219,7 @@ impl Fields {
             "files" => self.files = files(value)?,
             "packages" => self.packages = packages(value)?,
             "targets" => self.targets = targets(value)?,
-            unknown => return Err(unknown_key(unknown, "", key_span, "the keys gofile v1 knows are", KEYS)),
+            unknown => return Err(unknown_key(unknown, "", key_span, "the keys gofile v1 knows are", &keys::names())),
         }
         Ok(())
     }
@@ -375,7 +347,7 @@ fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
         let target_name = Located::new(name.get_ref().to_string(), name.span());
         let valid = target_name.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             && !target_name.value.is_empty();
-        if !valid || ["image", "binary", "test", "vet"].contains(&target_name.value.as_str()) {
+        if !valid || crate::plan::BUILTIN_TARGETS.contains(&target_name.value.as_str()) {
             return Err(Diagnostic::new(format!("{:?} cannot name a target", target_name.value))
                 .at(target_name.span)
                 .hint("use letters, digits, '-' and '_', and none of image, binary, test, vet"));
@@ -407,8 +379,9 @@ fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
                 "healthcheck" => target.healthcheck = Some(healthcheck(v)?),
                 other => {
                     let place = format!(" in [targets.{}]", target_name.value);
-                    let mut diagnostic = unknown_key(other, &place, k.span(), "a target table takes", TARGET_KEYS);
-                    if KEYS.contains(&other) {
+                    let mut diagnostic =
+                        unknown_key(other, &place, k.span(), "a target table takes", &keys::target_names());
+                    if keys::names().contains(&other) {
                         // In TOML every line after a [table] header belongs to that table.
                         diagnostic = diagnostic
                             .hint(format!("`{other}` is a top-level key: move it above the first [targets.*] table"));
