@@ -258,6 +258,8 @@ pub struct BuildPlan {
     /// Extra environment of `go test`/`go vet`: native platform, CGO_ENABLED, build_env.
     pub check_env: Vec<(String, String)>,
     pub build_command: Vec<String>,
+    /// `go test ./...` or `go vet ./...` for those targets; none for the others.
+    pub check_command: Option<Vec<String>>,
     /// The flags of `build_command` that change how packages compile (`-trimpath`, `-tags`): the
     /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
     pub compile_flags: Vec<String>,
@@ -509,7 +511,20 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         // The CI layers list the packages in the context's source; a `version` build has none.
         dependency_layers: dependency_layers(options)? && published.is_none(),
         cache_ids,
-        runtime: runtime(gofile, &target, &binary, &base, options),
+        runtime: {
+            let mut runtime = runtime(gofile, &target, &binary, &base, options);
+            // `--target binary` is the binaries on an empty filesystem: run from the root.
+            if target == Target::Binary {
+                runtime.entrypoint = vec![format!("/{binary}")];
+                runtime.workdir = "/".into();
+            }
+            runtime
+        },
+        check_command: match target {
+            Target::Test => Some(["go", "test", "./..."].map(String::from).to_vec()),
+            Target::Vet => Some(["go", "vet", "./..."].map(String::from).to_vec()),
+            _ => None,
+        },
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,
         spans,

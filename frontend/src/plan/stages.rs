@@ -188,12 +188,10 @@ pub fn emit(
     };
     let modules = modules.as_ref();
 
-    if matches!(plan.target, Target::Test | Target::Vet) {
-        let (verb, name) =
-            if plan.target == Target::Test { ("test", "go test ./...") } else { ("vet", "go vet ./...") };
-        let args = vec!["go".to_string(), verb.to_string(), "./...".to_string()];
-        let step = GoStep { script: "check", args, env: &plan.check_env };
-        let checked = go.run(&mut graph, step, &source, modules, None, &format!("[gofront] {name}"));
+    if let Some(command) = &plan.check_command {
+        let name = format!("[gofront] {}", command.join(" "));
+        let step = GoStep { script: "check", args: command.clone(), env: &plan.check_env };
+        let checked = go.run(&mut graph, step, &source, modules, None, &name);
         let config = image_config(plan, None, Vec::new());
         return Emitted { graph, result: checked, config, evaluate: true, binaries: None, builder: builder_root };
     }
@@ -212,9 +210,7 @@ pub fn emit(
         &format!("[gofront] go build {} ({})", plan.package, plan.platform),
     );
     if plan.target == Target::Binary {
-        let mut config = image_config(plan, None, Vec::new());
-        config.config.entrypoint = Some(vec![format!("/{}", plan.binary)]);
-        config.config.working_dir = "/".into();
+        let config = image_config(plan, None, Vec::new());
         return Emitted {
             graph,
             result: binary.clone(),
