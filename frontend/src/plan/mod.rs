@@ -2,6 +2,7 @@
 //!
 //! `stages` turns a plan (plus the resolved image configs) into LLB.
 
+pub mod config;
 pub mod layout;
 pub mod ldflags;
 pub mod scripts;
