@@ -100,7 +100,7 @@ pub fn dockerfile(e: &Ejection) -> String {
     out.push_str("# The scripts around each Go command, exactly as gofront runs them.\n");
     out.push_str("FROM scratch AS gofront-scripts\n");
     // Only the scripts this Dockerfile runs; the CI layers' list and precompile are left out.
-    let used: &[&str] = match (&plan.published, plan.download) {
+    let used: &[&str] = match (&plan.published, plan.downloads()) {
         (Some(_), _) => &["fetch", "compile"],
         (None, true) => &["download", "compile", "check"],
         (None, false) => &["compile", "check"],
@@ -137,7 +137,7 @@ pub fn dockerfile(e: &Ejection) -> String {
         );
         run(&mut out, &mounts, plan, &[], &argv, false);
         out.push('\n');
-    } else if plan.download {
+    } else if plan.downloads() {
         out.push_str("# go.mod, go.sum (and go.work, replace targets' go.mod) alone: only they re-run the download.\n");
         out.push_str("FROM scratch AS gofront-module-files\n");
         for file in &plan.module_files {
@@ -247,7 +247,7 @@ fn go_mounts(plan: &BuildPlan, source: Option<&str>, with_modules: bool) -> Vec<
         format!("type=secret,id={NETRC_SECRET},target={NETRC_PATH}"),
         format!("type=ssh,id={SSH_AGENT_ID},target={SSH_AGENT_SOCK}"),
     ]);
-    if with_modules && plan.download {
+    if with_modules && plan.downloads() {
         // Writable for Go's lock files; what it writes is thrown away.
         mounts.push(format!("type=bind,from=gofront-modules,source={GOMODCACHE},target={GOMODCACHE},rw"));
     }

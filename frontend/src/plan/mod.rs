@@ -229,8 +229,6 @@ pub struct BuildPlan {
     pub binaries: Vec<Binary>,
     /// The selected image's binaries: (file in /out, name in /app); the first is the entrypoint.
     pub image_binaries: Vec<(String, String)>,
-    /// The first package of the selected image, for progress names.
-    pub package: String,
     /// The entrypoint binary's name in /app.
     pub binary: String,
     pub go_version: String,
@@ -242,8 +240,6 @@ pub struct BuildPlan {
     pub module_files: Vec<String>,
     /// The vendor/ directory of a `-mod=vendor` build (relative to the context root).
     pub vendor_dir: Option<String>,
-    /// False with vendor/: nothing to download, no network.
-    pub download: bool,
     /// Network of the Go steps; `None` for vendored builds.
     pub network: Network,
     /// Network of the package install step: the client's choice.
@@ -277,6 +273,19 @@ pub struct BuildPlan {
     pub spans: Spans,
     /// A `version` build: the module comes from GOPROXY, not from the context.
     pub published: Option<Published>,
+}
+
+impl BuildPlan {
+    /// The main package of the selected image (its first binary), for progress names.
+    pub fn package(&self) -> &str {
+        let file = self.image_binaries.first().map(|(file, _)| file.as_str());
+        self.binaries.iter().find(|b| Some(b.file.as_str()) == file).map_or("", |b| b.package.as_str())
+    }
+
+    /// Whether modules are downloaded: not for a vendored module (no download, no network).
+    pub fn downloads(&self) -> bool {
+        self.vendor_dir.is_none()
+    }
 }
 
 /// The published module a `version` build fetches and compiles.
@@ -413,9 +422,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         }
     }
     let image_binaries = image_binaries(gofile, &target, &binaries);
-    let (first_file, binary) = image_binaries.first().cloned().unwrap_or_default();
-    let package =
-        binaries.iter().find(|b| Some(&b.file) == Some(&first_file)).map(|b| b.package.clone()).unwrap_or_default();
+    let binary = image_binaries.first().map(|(_, name)| name.clone()).unwrap_or_default();
 
     let mut go_env = vec![
         ("GOCACHE".to_string(), GOCACHE.to_string()),
@@ -490,7 +497,6 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         module_dir: layout.module_dir.clone(),
         binaries,
         image_binaries: image_binaries.clone(),
-        package,
         binary: binary.clone(),
         go_version,
         builder,
@@ -499,7 +505,6 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         build_platform: options.build_platform.clone(),
         module_files: layout.module_files.clone(),
         vendor_dir: layout.vendor_dir.clone(),
-        download: layout.vendor_dir.is_none(),
         network: if layout.vendor_dir.is_some() { Network::None } else { options.network },
         package_network: options.network,
         extra_hosts: options.extra_hosts.clone(),

@@ -182,7 +182,7 @@ pub fn emit(
     let module_files = plan.published.is_none().then(|| go.module_files(&mut graph, context, timestamp));
     let modules = match (&plan.published, &module_files) {
         (Some(published), _) => Some(go.fetch(&mut graph, &published.reference)),
-        (None, Some(files)) if plan.download => Some(go.download(&mut graph, files)),
+        (None, Some(files)) if plan.downloads() => Some(go.download(&mut graph, files)),
         _ => None,
     };
     let modules = modules.as_ref();
@@ -206,7 +206,7 @@ pub fn emit(
         &source,
         modules,
         precompiled.as_ref(),
-        &format!("[gofront] go build {} ({})", plan.package, plan.platform),
+        &format!("[gofront] go build {} ({})", plan.package(), plan.platform),
     );
     if plan.target == Target::Binary {
         let config = image_config(plan, None, Vec::new());

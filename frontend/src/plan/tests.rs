@@ -33,7 +33,7 @@ fn defaults_follow_go_mod() {
     assert_eq!(p.base, Base::Scratch);
     assert_eq!(p.binary, "shop");
     assert_eq!(p.module_files, ["go.mod", "go.sum"]);
-    assert!(p.download);
+    assert!(p.downloads());
     assert_eq!(
         p.build_command,
         ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
@@ -125,7 +125,7 @@ fn vendored_modules_build_offline() {
     let mut o = options();
     o.network = Network::Host;
     let p = plan(&g, &layout_of("module example.com/shop\ngo 1.22\n", true), &o).expect("plan");
-    assert!(!p.download);
+    assert!(!p.downloads());
     assert_eq!(p.network, Network::None);
     assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=vendor".into())));
 }
