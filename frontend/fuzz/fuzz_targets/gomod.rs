@@ -1,4 +1,5 @@
-//! go.mod and go.work text as a repository may hold it.
+//! go.mod and go.work text as a repository may hold it, through the parsers and the lint rules;
+//! and the SBOM step's `go version -m` reader.
 #![no_main]
 
 use gofront::gomod;
@@ -12,4 +13,15 @@ fuzz_target!(|data: &[u8]| {
     let _ = gomod::parse_work(&text);
     let _ = gomod::minor_version(&text);
     let _ = gofront::gosource::package_name(&text);
+    // The lint rules read go.mod, go.sum and vendor/modules.txt from the context.
+    let input = gofront::lint::Input {
+        gomod: Some(("go.mod", &text)),
+        gosum: Some(&text),
+        modules_txt: Some(&text),
+        builder_go: Some(&text),
+        ..Default::default()
+    };
+    let _ = gofront::lint::check(&input);
+    // `go version -m` output, as the SBOM step reads it.
+    let _ = gofront::sbom::spdx(&gofront::sbom::parse(&text), "fuzz", "1970-01-01T00:00:00Z");
 });
