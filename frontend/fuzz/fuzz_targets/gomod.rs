@@ -14,14 +14,19 @@ fuzz_target!(|data: &[u8]| {
     let _ = gomod::minor_version(&text);
     let _ = gofront::gosource::package_name(&text);
     // The lint rules read go.mod, go.sum and vendor/modules.txt from the context.
-    let input = gofront::lint::Input {
-        gomod: Some(("go.mod", &text)),
-        gosum: Some(&text),
-        modules_txt: Some(&text),
-        builder_go: Some(&text),
-        ..Default::default()
-    };
-    let _ = gofront::lint::check(&input);
+    if let Ok(gofile) = gofront::gofile::parse("module = \"a.b/c\"\nmain = \".\"\n") {
+        for vendored in [false, true] {
+            let input = gofront::lint::Input {
+                gofile: Some(&gofile),
+                gomod: Some(("go.mod", &text)),
+                gosum: Some(&text),
+                modules_txt: vendored.then_some(&*text),
+                builder_go: Some(&text),
+                ..Default::default()
+            };
+            let _ = gofront::lint::check(&input);
+        }
+    }
     // `go version -m` output, as the SBOM step reads it.
     let _ = gofront::sbom::spdx(&gofront::sbom::parse(&text), "fuzz", "1970-01-01T00:00:00Z");
 });
