@@ -1,5 +1,6 @@
-//! A Gofile through the whole pure pipeline: parse, plan against a go.mod, emit LLB, and render
-//! any error the way buildx shows it. None of it may panic.
+//! A Gofile through the whole pure pipeline: parse, plan against a go.mod, emit LLB, eject a
+//! Dockerfile, run the lint rules, and render any error the way buildx shows it. None of it may
+//! panic.
 #![no_main]
 
 use gofront::gofile;
@@ -57,5 +58,20 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // The Dockerfile eject writes and the lint rules' findings come from the same inputs.
+    if let Ok(dockerfile) = gofront::eject::eject("Gofile", &gofile, &files, build_platform.clone()) {
+        assert!(dockerfile.contains("FROM "), "an ejected Dockerfile without a stage");
+    }
+    let args = std::collections::BTreeMap::from([("VERSON".to_string(), "1".to_string())]);
+    let input = gofront::lint::Input {
+        gofile: Some(&gofile),
+        gomod: Some(("go.mod", GOMOD)),
+        gosum: Some(""),
+        build_args: Some(&args),
+        builder_go: Some("1.21.0"),
+        base_user: Some("node"),
+        ..Default::default()
+    };
+    let _ = gofront::lint::check(&input);
     let _ = gomod::parse(GOMOD);
 });
