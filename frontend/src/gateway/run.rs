@@ -143,17 +143,21 @@ impl Frontend {
         checked?;
         let builder = builder?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the main packages, resolved the builder");
-        // The lint rules' findings show as build warnings; they never stop the build.
-        let findings = self.findings(&inputs, first, Some(&builder)).await;
-        let sources = self.sources(&inputs);
-        let requests: Vec<gw::WarnRequest> =
-            findings.iter().map(|f| super::warnings::request(f, &inputs.file.digest, &sources)).collect();
-        // Warnings are advice: an engine without the Warn call builds without them.
-        let requests = if self.gateway_caps.missing(["gateway.warnings"]).is_none() { requests } else { Vec::new() };
-        let warnings = join_all(requests.into_iter().map(|request| {
-            let mut client = self.client.clone();
-            async move { client.warn(request).await }
-        }));
+        // The lint rules' findings show as build warnings, found and sent while the build runs:
+        // they never stop it or delay it. An engine without the Warn call builds without them.
+        let warnings = async {
+            if self.gateway_caps.missing(["gateway.warnings"]).is_some() {
+                return;
+            }
+            let findings = self.findings(&inputs, first, Some(&builder)).await;
+            let sources = self.sources(&inputs);
+            join_all(findings.iter().map(|finding| {
+                let request = super::warnings::request(finding, &inputs.file.digest, &sources);
+                let mut client = self.client.clone();
+                async move { client.warn(request).await }
+            }))
+            .await;
+        };
         let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
         result
@@ -249,14 +253,14 @@ impl Frontend {
 
     async fn read_context_ignore(&self) -> Result<Option<String>, FrontendError> {
         let source = stages::ignore_file_source(&self.env.session_id);
-        let reference = self.solve_local(source, "[gofront] load .dockerignore").await?;
+        let (reference, _) = self.solve_local(source, "[gofront] load .dockerignore").await?;
         Ok(self.read_text(&reference, ".dockerignore").await)
     }
 
     /// The module metadata of the context: go.mod, go.work… and where they are.
     async fn read_module_files(&self, excludes: &[String]) -> Result<ContextFiles, FrontendError> {
         let source = stages::module_files_source(&self.env.session_id, excludes);
-        let reference = self.solve_local(source, "[gofront] load go.mod").await?;
+        let (reference, _) = self.solve_local(source, "[gofront] load go.mod").await?;
         self.module_files(&reference).await
     }
 
@@ -471,12 +475,8 @@ impl Frontend {
             differ_none: true,
             ..Default::default()
         };
-        let load_name = format!("[internal] load build definition from {name}");
-        let (op, caps) = local.into_op();
-        let mut graph = Graph::new();
-        let output = graph.source(op, None, &load_name, &caps);
-        let digest = output.digest.clone();
-        let reference = self.solve(graph.definition(&output, None), &load_name, false).await?;
+        let (reference, digest) =
+            self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
         let ignore_name = format!("{name}.dockerignore");
         let (data, ignore) = tokio::join!(self.read_file(&reference, &name), self.read_text(&reference, &ignore_name));
         let data = data.map_err(|status| {
@@ -510,11 +510,13 @@ impl Frontend {
         Ok(BuildFile { name, text, digest, ignore })
     }
 
-    async fn solve_local(&self, local: Local, name: &str) -> Result<String, FrontendError> {
+    /// Transfers a local source; returns the result's id and the digest of the op that loaded it.
+    async fn solve_local(&self, local: Local, name: &str) -> Result<(String, String), FrontendError> {
         let mut graph = Graph::new();
         let (op, caps) = local.into_op();
         let output = graph.source(op, None, name, &caps);
-        self.solve(graph.definition(&output, None), name, false).await
+        let reference = self.solve(graph.definition(&output, None), name, false).await?;
+        Ok((reference, output.digest))
     }
 
     async fn solve(&self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
@@ -637,7 +639,7 @@ impl Frontend {
             // The source arrives from GOPROXY during the build; `go build` names a missing package.
             return Ok(());
         }
-        let reference = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
+        let (reference, _) = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
         try_join_all(plan.binaries.iter().map(|binary| self.check_main_package(&reference, plan, binary, file)))
             .await?;
         Ok(())
