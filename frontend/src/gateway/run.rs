@@ -61,8 +61,8 @@ struct Inputs {
 pub struct Frontend {
     client: Bridge,
     env: FrontendEnv,
-    /// The frontend options, read once; or why they could not be, which the build then reports.
-    options: Result<Options, Diagnostic>,
+    /// The frontend options, read once at start.
+    options: Options,
     gateway_caps: Caps,
     llb_caps: Caps,
 }
@@ -73,7 +73,7 @@ impl Frontend {
         let mut frontend = Frontend {
             client,
             env,
-            options: Ok(Options::default()),
+            options: Options::default(),
             gateway_caps: Caps::from_ping(&pong.frontend_api_caps),
             llb_caps: Caps::from_ping(&pong.llb_caps),
         };
@@ -81,7 +81,12 @@ impl Frontend {
             frontend.env.worker_platforms =
                 pong.workers.iter().flat_map(|w| w.platforms.iter().map(Platform::from_wire)).collect();
         }
-        frontend.options = Options::parse(&frontend.env);
+        // A bad option fails the start; main reports it through Return like any build error.
+        frontend.options = Options::parse(&frontend.env).map_err(|diagnostic| FrontendError::Input {
+            diagnostic,
+            filename: "Gofile".into(),
+            text: String::new(),
+        })?;
         Ok(frontend)
     }
 
@@ -101,13 +106,11 @@ impl Frontend {
     }
 
     fn filename(&self) -> String {
-        self.options.as_ref().map_or_else(|_| "Gofile".to_string(), |o| o.filename.clone())
+        self.options.filename.clone()
     }
 
-    /// The options; only called after `build` has checked that they parsed.
     fn opts(&self) -> &Options {
-        static DEFAULT: std::sync::OnceLock<Options> = std::sync::OnceLock::new();
-        self.options.as_ref().unwrap_or_else(|_| DEFAULT.get_or_init(Options::default))
+        &self.options
     }
 
     /// The whole invocation: inputs → plans (one per platform) → LLB → solve → result.
@@ -116,13 +119,6 @@ impl Frontend {
             return Err(self.plain(format!(
                 "this BuildKit lacks the gateway capability `{cap}` that gofront needs; use Docker Engine 26.1 (BuildKit 0.13) or newer"
             )));
-        }
-        if let Err(diagnostic) = &self.options {
-            return Err(FrontendError::Input {
-                diagnostic: diagnostic.clone(),
-                filename: self.filename(),
-                text: String::new(),
-            });
         }
         if let Some(request) = self.opts().request.clone() {
             if request == subrequest::LINT {
