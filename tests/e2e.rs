@@ -176,11 +176,7 @@ fn a_failing_compile_points_at_the_gofile_and_tags_nothing() {
         p.write("cmd/clock/broken.go", "package main\n\nfunc broken() int { return \"x\" }\n");
     });
     assert!(log.contains("cmd/clock/broken.go:3:28: cannot use \"x\""), "{log}");
-    // Docker 26.1 shows the Gofile line the failed step comes from; Docker 28's BuildKit does not
-    // print a gateway frontend's source location for a failed step (see the README's engine notes).
-    if gofront_e2e::engine() == 26 {
-        assert!(log.contains(">>> main = \"./cmd/clock\""), "{log}");
-    }
+    assert!(log.contains(">>> main = \"./cmd/clock\""), "{log}");
 }
 
 #[test]

@@ -27,21 +27,6 @@ fn fails(test: &str, gofile: &str, prepare: impl FnOnce(&Project), extra: &[&str
     assert!(inspect(&image).is_none(), "{test}: a failed build tagged {image}");
 }
 
-/// The same for a failed build step: Docker 26.1 prints the Gofile lines the step comes from;
-/// Docker 28's BuildKit prints no source location for a gateway frontend's failed step, so there
-/// the step's own output (which names what failed) is all there is.
-fn step_fails(
-    test: &str,
-    gofile: &str,
-    prepare: impl FnOnce(&Project),
-    extra: &[&str],
-    place: &str,
-    fragments: &[&str],
-) {
-    let place = if gofront_e2e::engine() == 26 { place } else { "ERROR" };
-    fails(test, gofile, prepare, extra, place, fragments);
-}
-
 #[test]
 fn module_mismatch() {
     fails(
@@ -101,7 +86,7 @@ fn cgo_cross_compile_and_packages_on_scratch_are_refused() {
 
 #[test]
 fn a_go_mod_parse_error_shows_go_s_message_and_the_module_line() {
-    step_fails(
+    fails(
         "err-gomod",
         CLOCK,
         |p| {
@@ -115,7 +100,7 @@ fn a_go_mod_parse_error_shows_go_s_message_and_the_module_line() {
 
 #[test]
 fn a_failed_download_names_the_module_the_step_and_what_to_check() {
-    step_fails(
+    fails(
         "err-download",
         "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n",
         |p| {
@@ -134,7 +119,7 @@ fn a_failed_download_names_the_module_the_step_and_what_to_check() {
 
 #[test]
 fn a_compile_error_shows_the_go_file_and_line_and_the_main_line() {
-    step_fails(
+    fails(
         "err-compile",
         CLOCK,
         |p| {

@@ -103,13 +103,7 @@ fn a_module_proxy_that_dies_mid_download_fails_clearly_and_the_next_build_recove
     let failed = project.build(&args).failed();
     assert!(failed.log.contains("example.com/greet"), "the error does not name the module:\n{}", failed.log);
     assert!(failed.log.contains("go mod download"), "the error does not name the step:\n{}", failed.log);
-    if gofront_e2e::shows_step_source() {
-        assert!(
-            failed.log.contains("Gofile:2"),
-            "the error does not point at the Gofile's module line:\n{}",
-            failed.log
-        );
-    }
+    assert!(failed.log.contains("Gofile:2"), "the error does not point at the Gofile's module line:\n{}", failed.log);
     assert!(failed.log.contains("the module download failed"), "no hint of what to check:\n{}", failed.log);
     assert!(inspect(&image).is_none(), "a failed build tagged {image}");
 

@@ -289,13 +289,6 @@ pub fn engine() -> u32 {
     std::env::var("GOFRONT_ENGINE").ok().and_then(|e| e.parse().ok()).unwrap_or(26)
 }
 
-/// Whether buildx prints the Gofile lines a failed build step comes from. Docker 26.1 does;
-/// Docker 28's BuildKit prints none for a gateway frontend's failed step (gofront sends the same
-/// source locations to both), so tests check the step's own output there instead.
-pub fn shows_step_source() -> bool {
-    engine() == 26
-}
-
 impl Project {
     /// An information request: `--print=REQUEST` on buildx 0.13 (experimental there), `--call=…`
     /// on newer buildx (`lint` is `--call=check` there). Returns what buildx printed.

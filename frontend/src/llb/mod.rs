@@ -34,6 +34,25 @@ pub fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
+/// An op's bytes in the field order Go's protobuf writes: the plain fields by number, then the
+/// oneof. BuildKit (the one in Docker 28) re-encodes every op that way and keys its vertices by
+/// the result; prost writes the oneof in tag order, before `platform`. With other bytes, the
+/// digests in `Definition.source` would name no vertex, and a failing step would show no Gofile
+/// lines.
+fn encode_op(op: &pb::Op) -> Vec<u8> {
+    let plain = pb::Op {
+        inputs: op.inputs.clone(),
+        op: None,
+        platform: op.platform.clone(),
+        constraints: op.constraints.clone(),
+    };
+    let mut bytes = plain.encode_to_vec();
+    if let Some(kind) = &op.op {
+        kind.encode(&mut bytes);
+    }
+    bytes
+}
+
 impl Graph {
     pub fn new() -> Self {
         Self::default()
@@ -41,7 +60,7 @@ impl Graph {
 
     /// Adds an op with a progress name and the caps it needs; returns its digest.
     pub fn push(&mut self, op: &pb::Op, name: &str, caps: &[&str]) -> String {
-        let bytes = op.encode_to_vec();
+        let bytes = encode_op(op);
         let digest = digest(&bytes);
         if self.seen.insert(digest.clone()) {
             self.ops.push(bytes);
@@ -149,5 +168,31 @@ impl Local {
             attrs.insert("local.differ".into(), "none".into());
         }
         (pb::SourceOp { identifier: format!("local://{}", self.name), attrs }, caps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_are_encoded_with_the_oneof_last_as_go_does() {
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "docker-image://x".into(),
+                attrs: BTreeMap::new(),
+            })),
+            platform: Some(pb::Platform { architecture: "amd64".into(), os: "linux".into(), ..Default::default() }),
+            ..Default::default()
+        };
+        let mut expected = vec![0x52, 0x0e, 0x0a, 0x05];
+        expected.extend_from_slice(b"amd64");
+        expected.extend_from_slice(&[0x12, 0x05]);
+        expected.extend_from_slice(b"linux");
+        expected.extend_from_slice(&[0x1a, 0x12, 0x0a, 0x10]);
+        expected.extend_from_slice(b"docker-image://x");
+        assert_eq!(encode_op(&op), expected);
+        // Still the same message to a decoder.
+        assert_eq!(pb::Op::decode(expected.as_slice()).ok(), Some(op));
     }
 }
