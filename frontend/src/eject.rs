@@ -174,8 +174,8 @@ pub fn dockerfile(e: &Ejection) -> String {
         let _ = writeln!(out, "ARG {name}");
     }
     let context = format!("type=bind,target={SRC}");
-    let argv = scripts::command("compile", plan.build_command.clone());
-    let env = without_platform(&plan.compile_env);
+    let argv = scripts::command("compile", plan.build_command());
+    let env = without_platform(&plan.compile_env());
     run(&mut out, &go_mounts(plan, Some(&context), true), plan, &env, &argv, true);
     out.push('\n');
 
@@ -184,7 +184,7 @@ pub fn dockerfile(e: &Ejection) -> String {
         let _ = writeln!(out, "# --target {stage}: `go {verb} ./...` on the build platform.");
         let _ = writeln!(out, "FROM gofront-builder AS {stage}");
         let argv = scripts::command("check", vec!["go".into(), verb.to_string(), "./...".into()]);
-        run(&mut out, &go_mounts(plan, Some(&context), true), plan, &plan.check_env, &argv, false);
+        run(&mut out, &go_mounts(plan, Some(&context), true), plan, &plan.build_env, &argv, false);
         out.push('\n');
     }
 
@@ -260,7 +260,7 @@ fn run(out: &mut String, mounts: &[String], plan: &BuildPlan, env: &[(String, St
     for mount in mounts {
         let _ = write!(out, " --mount={mount} \\\n   ");
     }
-    if plan.network == plan::Network::None {
+    if plan.go_network() == plan::Network::None {
         out.push_str(" --network=none \\\n   ");
     }
     if argv.iter().any(|a| a.ends_with("/download")) {

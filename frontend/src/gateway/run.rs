@@ -388,7 +388,7 @@ impl Frontend {
         let created = crate::image::rfc3339(plan.epoch.unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
         }));
-        let document = crate::sbom::spdx(&binaries, &plan.binary, &created);
+        let document = crate::sbom::spdx(&binaries, plan.entrypoint(), &created);
         let bytes =
             serde_json::to_vec_pretty(&document).map_err(|e| self.plain(format!("cannot encode the SBOM: {e}")))?;
         let mut graph = Graph::new();

@@ -229,8 +229,6 @@ pub struct BuildPlan {
     pub binaries: Vec<Binary>,
     /// The selected image's binaries: (file in /out, name in /app); the first is the entrypoint.
     pub image_binaries: Vec<(String, String)>,
-    /// The entrypoint binary's name in /app.
-    pub binary: String,
     pub go_version: String,
     pub builder: ImageChoice,
     pub base: Base,
@@ -240,26 +238,24 @@ pub struct BuildPlan {
     pub module_files: Vec<String>,
     /// The vendor/ directory of a `-mod=vendor` build (relative to the context root).
     pub vendor_dir: Option<String>,
-    /// Network of the Go steps; `None` for vendored builds.
+    /// The client's `--network`: the package install step's, and the Go steps' unless vendored
+    /// (see [`BuildPlan::go_network`]).
     pub network: Network,
-    /// Network of the package install step: the client's choice.
-    pub package_network: Network,
     /// `--add-host` entries for every step that runs.
     pub extra_hosts: Vec<(String, String)>,
     /// HTTP(S)_PROXY, NO_PROXY, … build args, passed as proxy settings rather than environment.
     pub proxy: Proxy,
     /// Environment of both Go steps (cache dirs, toolchain, proxies).
     pub go_env: Vec<(String, String)>,
-    /// Extra environment of the compile step only (GOOS, GOARCH, CGO_ENABLED, build_env).
-    pub compile_env: Vec<(String, String)>,
-    /// Extra environment of `go test`/`go vet`: native platform, CGO_ENABLED, build_env.
-    pub check_env: Vec<(String, String)>,
-    pub build_command: Vec<String>,
-    /// `go test ./...` or `go vet ./...` for those targets; none for the others.
-    pub check_command: Option<Vec<String>>,
-    /// The flags of `build_command` that change how packages compile (`-trimpath`, `-tags`): the
+    /// GOOS, GOARCH (and GOARM, …) of the target platform: the compile step's alone.
+    pub target_env: Vec<(String, String)>,
+    /// CGO_ENABLED and the Gofile's `build_env`: every step that compiles or checks.
+    pub build_env: Vec<(String, String)>,
+    /// The flags that change how packages compile (`-trimpath`, `-tags`): the build and the
     /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
     pub compile_flags: Vec<String>,
+    /// `-ldflags` of the build: `-s -w` and the Gofile's, expanded.
+    pub ldflags: String,
     /// Compile the dependencies into a layer of their own, which `--cache-to` exports (see
     /// [`dependency_layers`]).
     pub dependency_layers: bool,
@@ -276,6 +272,53 @@ pub struct BuildPlan {
 }
 
 impl BuildPlan {
+    /// The entrypoint binary's name in /app.
+    pub fn entrypoint(&self) -> &str {
+        self.image_binaries.first().map_or("", |(_, name)| name.as_str())
+    }
+
+    /// Network of the Go steps: none for a vendored module, which downloads nothing.
+    pub fn go_network(&self) -> Network {
+        if self.downloads() {
+            self.network
+        } else {
+            Network::None
+        }
+    }
+
+    /// Environment of the compile step (and the dependency steps): the target's, then the build's.
+    pub fn compile_env(&self) -> Vec<(String, String)> {
+        self.target_env.iter().chain(&self.build_env).cloned().collect()
+    }
+
+    /// `go build` of every main package at once; one binary is written under its final name,
+    /// several go into /out/ under Go's own names. `-v` lists the packages the step really
+    /// compiles: on a warm or seeded cache, only the module's own.
+    pub fn build_command(&self) -> Vec<String> {
+        let mut command = vec!["go".to_string(), "build".into(), "-v".into()];
+        command.extend(self.compile_flags.iter().cloned());
+        command.push("-buildvcs=false".into());
+        command.push(format!("-ldflags={}", self.ldflags));
+        let output = match self.binaries.as_slice() {
+            [one] => format!("{OUT}/{}", one.file),
+            _ => format!("{OUT}/"),
+        };
+        command.extend(["-o".to_string(), output]);
+        command.extend(self.binaries.iter().map(|b| b.package.clone()));
+        command
+    }
+
+    /// `go test ./...` or `go vet ./...` for those targets; none for the others. They run on the
+    /// build platform with [`BuildPlan::build_env`].
+    pub fn check_command(&self) -> Option<Vec<String>> {
+        let verb = match self.target {
+            Target::Test => "test",
+            Target::Vet => "vet",
+            _ => return None,
+        };
+        Some(["go", verb, "./..."].map(String::from).to_vec())
+    }
+
     /// The main package of the selected image (its first binary), for progress names.
     pub fn package(&self) -> &str {
         let file = self.image_binaries.first().map(|(file, _)| file.as_str());
@@ -422,7 +465,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         }
     }
     let image_binaries = image_binaries(gofile, &target, &binaries);
-    let binary = image_binaries.first().map(|(_, name)| name.clone()).unwrap_or_default();
+    let entrypoint = image_binaries.first().map(|(_, name)| name.clone()).unwrap_or_default();
 
     let mut go_env = vec![
         ("GOCACHE".to_string(), GOCACHE.to_string()),
@@ -438,17 +481,12 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         }
     }
 
-    let cgo_enabled = if cgo { "1" } else { "0" };
-    let mut compile_env = vec![("CGO_ENABLED".to_string(), cgo_enabled.to_string())];
-    compile_env.extend(platform.go_env().map_err(|e| {
+    let target_env = platform.go_env().map_err(|e| {
         Diagnostic::new(format!("cannot build for {platform}: {e}"))
             .hint("pick a platform Go supports, e.g. linux/arm64")
-    })?);
-    let mut check_env = vec![("CGO_ENABLED".to_string(), cgo_enabled.to_string())];
-    for (name, value) in &gofile.build_env {
-        compile_env.push((name.clone(), value.value.clone()));
-        check_env.push((name.clone(), value.value.clone()));
-    }
+    })?;
+    let mut build_env = vec![("CGO_ENABLED".to_string(), if cgo { "1" } else { "0" }.to_string())];
+    build_env.extend(gofile.build_env.iter().map(|(name, value)| (name.clone(), value.value.clone())));
 
     let ldflags = ldflags::expand(gofile, options)?;
     let mut compile_flags = vec!["-trimpath".to_string()];
@@ -456,23 +494,10 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         compile_flags.push(format!("-tags={}", tags.join(",")));
     }
-    // -v lists the packages this step really compiles: on a warm or seeded cache, only the module's own.
-    let mut build_command = vec!["go".to_string(), "build".into(), "-v".into()];
-    build_command.extend(compile_flags.iter().cloned());
-    build_command.push("-buildvcs=false".into());
-    let mut flags = "-s -w".to_string();
-    if !ldflags.trim().is_empty() {
-        flags.push(' ');
-        flags.push_str(ldflags.trim());
-    }
-    build_command.push(format!("-ldflags={flags}"));
-    // One binary is written under its final name; several go into /out/ under Go's own names.
-    let output = match binaries.as_slice() {
-        [one] => format!("{OUT}/{}", one.file),
-        _ => format!("{OUT}/"),
+    let ldflags = match ldflags.trim() {
+        "" => "-s -w".to_string(),
+        own => format!("-s -w {own}"),
     };
-    build_command.extend(["-o".to_string(), output]);
-    build_command.extend(binaries.iter().map(|b| b.package.clone()));
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
         Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
@@ -497,7 +522,6 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         module_dir: layout.module_dir.clone(),
         binaries,
         image_binaries: image_binaries.clone(),
-        binary: binary.clone(),
         go_version,
         builder,
         base: base.clone(),
@@ -505,31 +529,25 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         build_platform: options.build_platform.clone(),
         module_files: layout.module_files.clone(),
         vendor_dir: layout.vendor_dir.clone(),
-        network: if layout.vendor_dir.is_some() { Network::None } else { options.network },
-        package_network: options.network,
+        network: options.network,
         extra_hosts: options.extra_hosts.clone(),
         proxy: Proxy::from_build_args(&options.build_args),
         go_env,
-        compile_env,
-        check_env,
-        build_command,
+        target_env,
+        build_env,
         compile_flags,
+        ldflags,
         // The CI layers list the packages in the context's source; a `version` build has none.
         dependency_layers: dependency_layers(options)? && published.is_none(),
         cache_ids,
         runtime: {
-            let mut runtime = runtime(gofile, &target, &binary, &base, options);
+            let mut runtime = runtime(gofile, &target, &entrypoint, &base, options);
             // `--target binary` is the binaries on an empty filesystem: run from the root.
             if target == Target::Binary {
-                runtime.entrypoint = vec![format!("/{binary}")];
+                runtime.entrypoint = vec![format!("/{entrypoint}")];
                 runtime.workdir = "/".into();
             }
             runtime
-        },
-        check_command: match target {
-            Target::Test => Some(["go", "test", "./..."].map(String::from).to_vec()),
-            Target::Vet => Some(["go", "vet", "./..."].map(String::from).to_vec()),
-            _ => None,
         },
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,

@@ -172,6 +172,7 @@ pub fn emit(
         builder: builder_root.clone(),
         scripts: step_scripts(&mut graph, timestamp),
         env: merge_env(&builder.config.env_pairs(), &plan.go_env),
+        compile_env: plan.compile_env(),
         cwd: match (&plan.published, plan.module_dir.as_str()) {
             (Some(published), _) => published.dir.clone(),
             (None, "") => SRC.to_string(),
@@ -187,9 +188,9 @@ pub fn emit(
     };
     let modules = modules.as_ref();
 
-    if let Some(command) = &plan.check_command {
+    if let Some(command) = plan.check_command() {
         let name = format!("[gofront] {}", command.join(" "));
-        let step = GoStep { script: "check", args: command.clone(), env: &plan.check_env };
+        let step = GoStep { script: "check", args: command, env: &plan.build_env };
         let checked = go.run(&mut graph, step, &source, modules, None, &name);
         let config = image_config(plan, None, Vec::new());
         return Emitted { graph, result: checked, config, evaluate: true, binaries: None, builder: builder_root };
@@ -199,7 +200,7 @@ pub fn emit(
         let list = go.list_dependencies(&mut graph, &source, modules);
         go.precompile(&mut graph, module_files, modules, &list)
     });
-    let step = GoStep { script: "compile", args: plan.build_command.clone(), env: &plan.compile_env };
+    let step = GoStep { script: "compile", args: plan.build_command(), env: &go.compile_env };
     let binary = go.run(
         &mut graph,
         step,
@@ -238,7 +239,7 @@ pub fn emit(
         }
     };
 
-    let entrypoint = format!("{}/{}", super::APP_DIR, plan.binary);
+    let entrypoint = format!("{}/{}", super::APP_DIR, plan.entrypoint());
     let owned_by_root = Some(Owner { uid: 0, gid: 0 });
     let mut staged = FileOps::on(None, timestamp);
     for (file, name) in &plan.image_binaries {
@@ -274,6 +275,8 @@ struct GoSteps<'a> {
     builder: Output,
     scripts: Output,
     env: Vec<(String, String)>,
+    /// The plan's compile environment, for the compile and the dependency steps.
+    compile_env: Vec<(String, String)>,
     cwd: String,
 }
 
@@ -332,7 +335,7 @@ impl GoSteps<'_> {
             env: render_env(&merge_env(&self.env, step.env)),
             cwd: self.cwd.clone(),
             // Kept even with a warm module layer: a module the layer lacks can still be fetched.
-            network: net_mode(plan.network),
+            network: net_mode(plan.go_network()),
             mounts,
             platform: Some(plan.build_platform.wire()),
             extra_hosts: plan.extra_hosts.clone(),
@@ -381,7 +384,7 @@ impl GoSteps<'_> {
             ["go", "list", "-e", "-deps", "-f", scripts::LIST_TEMPLATE].map(String::from).into();
         args.extend(plan.compile_flags.iter().cloned());
         args.extend(plan.binaries.iter().map(|b| b.package.clone()));
-        let step = GoStep { script: "list", args, env: &plan.compile_env };
+        let step = GoStep { script: "list", args, env: &self.compile_env };
         let list = graph.exec(self.exec(step, mounts), &format!("[gofront] list dependencies ({})", plan.platform));
         graph.locate(&list.digest, ranges(&plan.spans.build));
         list.at(DEPENDENCY_LIST).unwrap_or(Output { digest: list.digest, index: 1 })
@@ -398,7 +401,7 @@ impl GoSteps<'_> {
         mounts.push(Mount::writable(DEPENDENCY_CACHE, None));
         let mut args = vec!["go".to_string(), "build".into()];
         args.extend(plan.compile_flags.iter().cloned());
-        let step = GoStep { script: "precompile", args, env: &plan.compile_env };
+        let step = GoStep { script: "precompile", args, env: &self.compile_env };
         let name = format!("[gofront] compile dependencies ({})", plan.platform);
         let built = graph.exec(self.exec(step, mounts), &name);
         graph.locate(&built.digest, ranges(&plan.spans.build));
@@ -455,7 +458,7 @@ fn install_packages(
             env: render_env(&env),
             cwd: "/".into(),
             user: "0:0".into(),
-            network: net_mode(plan.package_network),
+            network: net_mode(plan.network),
             mounts: vec![Mount::writable("/", Some(root))],
             platform: Some(plan.platform.wire()),
             extra_hosts: plan.extra_hosts.clone(),

@@ -31,17 +31,17 @@ fn defaults_follow_go_mod() {
     let p = plan_of(SHOP, &options()).expect("plan");
     assert_eq!(p.builder.reference, "docker.io/library/golang:1.22-alpine");
     assert_eq!(p.base, Base::Scratch);
-    assert_eq!(p.binary, "shop");
+    assert_eq!(p.entrypoint(), "shop");
     assert_eq!(p.module_files, ["go.mod", "go.sum"]);
     assert!(p.downloads());
     assert_eq!(
-        p.build_command,
+        p.build_command(),
         ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
     );
     assert_eq!(p.compile_flags, ["-trimpath"]);
     assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=readonly".into())));
     assert!(p.go_env.contains(&("GOTOOLCHAIN".into(), "local".into())));
-    assert!(p.compile_env.contains(&("CGO_ENABLED".into(), "0".into())));
+    assert!(p.compile_env().contains(&("CGO_ENABLED".into(), "0".into())));
     assert_eq!(p.runtime.user, "65532:65532");
     assert_eq!(p.runtime.entrypoint, ["/app/shop"]);
     assert_eq!(p.runtime.workdir, "/app");
@@ -100,7 +100,7 @@ fn ldflags_interpolation() {
         format!("{SHOP}ldflags = \"-X main.version=${{VERSION}} -X main.rev=${{REVISION}} -X main.x=${{X:-none}}\"\n");
     let p = plan_of(&text, &options()).expect("plan");
     assert!(p
-        .build_command
+        .build_command()
         .contains(&"-ldflags=-s -w -X main.version=dev -X main.rev=unknown -X main.x=none".to_string()));
 
     let mut o = options();
@@ -109,7 +109,7 @@ fn ldflags_interpolation() {
     o.vcs_revision = Some("abc123".into());
     let p = plan_of(&text, &o).expect("plan");
     assert!(p
-        .build_command
+        .build_command()
         .contains(&"-ldflags=-s -w -X main.version=1.2.3 -X main.rev=abc123 -X main.x=y".to_string()));
     assert_eq!(p.runtime.labels.get("org.opencontainers.image.version").map(String::as_str), Some("1.2.3"));
     assert_eq!(p.runtime.labels.get("org.opencontainers.image.revision").map(String::as_str), Some("abc123"));
@@ -126,7 +126,8 @@ fn vendored_modules_build_offline() {
     o.network = Network::Host;
     let p = plan(&g, &layout_of("module example.com/shop\ngo 1.22\n", true), &o).expect("plan");
     assert!(!p.downloads());
-    assert_eq!(p.network, Network::None);
+    assert_eq!(p.go_network(), Network::None);
+    assert_eq!(p.network, Network::Host, "the package step keeps the client's network");
     assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=vendor".into())));
 }
 
@@ -138,7 +139,7 @@ fn cross_compilation_environment() {
     assert_eq!(p.build_platform.to_string(), "linux/amd64");
     assert_eq!(p.platform.to_string(), "linux/arm/v7");
     for pair in [("GOOS", "linux"), ("GOARCH", "arm"), ("GOARM", "7")] {
-        assert!(p.compile_env.contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {:?}", p.compile_env);
+        assert!(p.compile_env().contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {:?}", p.compile_env());
     }
     // The dependency step is platform-independent, so all platforms share it.
     assert!(!p.go_env.iter().any(|(k, _)| k == "GOARCH"));
@@ -146,13 +147,13 @@ fn cross_compilation_environment() {
 
 #[test]
 fn binary_names() {
-    let p = |text: &str| plan_of(text, &options()).expect("plan").binary;
+    let p = |text: &str| plan_of(text, &options()).expect("plan").entrypoint().to_string();
     assert_eq!(p("module = \"example.com/shop\"\nmain = \".\"\n"), "shop");
     assert_eq!(p("module = \"example.com/shop\"\nmain = \"./cmd/api/\"\n"), "api");
     assert_eq!(p("module = \"example.com/shop\"\nmain = \".\"\nname = \"svc\"\n"), "svc");
     let g = gofile::parse("module = \"example.com/shop/v2\"\nmain = \".\"\n").expect("gofile");
     let v2 = plan(&g, &layout_of("module example.com/shop/v2\ngo 1.22\n", false), &options());
-    assert_eq!(v2.expect("plan").binary, "shop");
+    assert_eq!(v2.expect("plan").entrypoint(), "shop");
 }
 
 #[test]
@@ -187,7 +188,7 @@ fn cgo_uses_a_glibc_builder_and_base_and_refuses_to_cross_compile() {
     let p = plan_of(&text, &options()).expect("plan");
     assert_eq!(p.builder.reference, "docker.io/library/golang:1.22-bookworm");
     assert!(matches!(p.base, Base::Image(ref c) if c.reference == "gcr.io/distroless/base-debian12:nonroot"));
-    assert!(p.compile_env.contains(&("CGO_ENABLED".into(), "1".into())));
+    assert!(p.compile_env().contains(&("CGO_ENABLED".into(), "1".into())));
 
     let mut arm = options();
     arm.target_platform = Platform::parse("linux/arm64");
@@ -214,7 +215,7 @@ fn several_binaries_compile_in_one_go_build() {
     let p = plan_of(text, &options()).expect("plan");
     let packages: Vec<&str> = p.binaries.iter().map(|b| b.package.as_str()).collect();
     assert_eq!(packages, ["./cmd/api", "./cmd/worker", "./tools/migrate"]);
-    assert!(p.build_command.ends_with(&[
+    assert!(p.build_command().ends_with(&[
         "-o".to_string(),
         "/out/".into(),
         "./cmd/api".into(),
@@ -233,7 +234,7 @@ fn several_binaries_compile_in_one_go_build() {
     assert_eq!(p.runtime.cmd, ["up"]);
     assert!(p.runtime.env.contains(&("MODE".into(), "migrate".into())));
     // The compile step is the same whichever image is picked, so it is shared in the cache.
-    assert_eq!(p.build_command, plan_of(text, &options()).expect("plan").build_command);
+    assert_eq!(p.build_command(), plan_of(text, &options()).expect("plan").build_command());
 
     o.target = Some("migrat".into());
     let err = plan_of(text, &o).expect_err("typo");
@@ -257,13 +258,13 @@ fn non_linux_platforms_build_binaries_only() {
 
     o.target = Some("binary".into());
     let p = plan_of(SHOP, &o).expect("a windows binary");
-    assert!(p.build_command.contains(&"/out/shop.exe".to_string()), "{:?}", p.build_command);
-    assert!(p.compile_env.contains(&("GOOS".into(), "windows".into())));
+    assert!(p.build_command().contains(&"/out/shop.exe".to_string()), "{:?}", p.build_command());
+    assert!(p.compile_env().contains(&("GOOS".into(), "windows".into())));
 
     o.target_platform = crate::platform::Platform::parse("macos/arm64");
     let p = plan_of(SHOP, &o).expect("a darwin binary");
-    assert!(p.compile_env.contains(&("GOOS".into(), "darwin".into())), "{:?}", p.compile_env);
-    assert!(p.build_command.contains(&"/out/shop".to_string()));
+    assert!(p.compile_env().contains(&("GOOS".into(), "darwin".into())), "{:?}", p.compile_env());
+    assert!(p.build_command().contains(&"/out/shop".to_string()));
 }
 
 #[test]
