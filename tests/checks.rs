@@ -104,6 +104,46 @@ fn a_normal_build_shows_the_findings_as_warnings_and_still_builds() {
     assert!(log.contains("UnusedBuildArg: --build-arg VERSON is set"), "{log}");
 }
 
+/// GOPRIVATE makes Go fetch from the repositories themselves, which needs credentials. A probe
+/// step looks for the netrc secret and the SSH agent the Go steps would get; it runs on every
+/// build, so the answer follows the secret, never a cached run.
+#[test]
+fn private_modules_without_credentials_are_found_by_a_probe_that_is_never_cached() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let netrc = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(netrc.path(), "machine git.example.com login ci password s3cret\n").expect("netrc");
+    let secret = format!("id=netrc,src={}", netrc.path().display());
+    let private = ["--check", "--build-arg", "GOPRIVATE=example.com/*"];
+
+    let (code, log) = buildx(&project, &private);
+    assert_eq!(code, Some(1), "no credentials must be a finding:\n{log}");
+    assert!(log.contains("PrivateModulesWithoutCredentials"), "{log}");
+    assert!(log.contains("GOPRIVATE=example.com/* makes Go fetch those modules"), "{log}");
+    assert!(log.contains("--secret id=netrc,src=$HOME/.netrc or --ssh default"), "{log}");
+
+    let (code, log) = buildx(&project, &[&private[..], &["--secret", &secret]].concat());
+    assert_eq!(code, Some(0), "the netrc secret is a credential:\n{log}");
+    assert!(!log.contains("PrivateModulesWithoutCredentials"), "{log}");
+
+    let (code, log) = buildx(&project, &private);
+    assert_eq!(code, Some(1), "the probe answered from the cache of the run with the secret:\n{log}");
+
+    // An SSH key forwarded with --ssh (buildx serves it as an agent) is a credential too.
+    let keys = tempfile::tempdir().expect("tmp");
+    let key = keys.path().join("id_ed25519");
+    let made = Command::new("timeout")
+        .args(["60", "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (tests/engine/setup.sh installs it)");
+    assert!(made.success());
+    let ssh = format!("default={}", key.display());
+    let (code, log) = buildx(&project, &[&private[..], &["--ssh", &ssh]].concat());
+    assert_eq!(code, Some(0), "the SSH agent is a credential:\n{log}");
+}
+
 #[test]
 fn call_outline_and_targets_need_no_experimental_flag() {
     on_a_current_engine();

@@ -35,6 +35,10 @@ pub const VENDOR_OUT_OF_SYNC: Rule =
     Rule { name: "VendorOutOfSync", description: "vendor/modules.txt does not match go.mod" };
 pub const BASE_USER_OVERRIDDEN: Rule =
     Rule { name: "BaseUserOverridden", description: "the base image's user is replaced by gofront's nonroot user" };
+pub const PRIVATE_WITHOUT_CREDENTIALS: Rule = Rule {
+    name: "PrivateModulesWithoutCredentials",
+    description: "private modules are fetched directly, but the build has no netrc secret or SSH agent",
+};
 pub const REDUNDANT_DEFAULT: Rule =
     Rule { name: "RedundantDefault", description: "a Gofile key is set to the value it has anyway" };
 
@@ -47,8 +51,27 @@ pub const RULES: &[Rule] = &[
     CGO_DEPENDENCY,
     VENDOR_OUT_OF_SYNC,
     BASE_USER_OVERRIDDEN,
+    PRIVATE_WITHOUT_CREDENTIALS,
     REDUNDANT_DEFAULT,
 ];
+
+/// Build args that make Go fetch modules straight from their repositories, past GOPROXY.
+pub const DIRECT_FETCH_ARGS: &[&str] = &["GOPRIVATE", "GONOPROXY"];
+
+/// The credentials for private modules a build was given, as a probe step saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credentials {
+    /// `--secret id=netrc`
+    pub netrc: bool,
+    /// `--ssh default`
+    pub ssh_agent: bool,
+}
+
+/// Whether a build with these args fetches some modules directly, so the credentials are worth
+/// probing for.
+pub fn fetches_directly(args: &BTreeMap<String, String>) -> bool {
+    DIRECT_FETCH_ARGS.iter().any(|name| args.get(*name).is_some_and(|v| !v.trim().is_empty()))
+}
 
 /// Modules that wrap a C library: without cgo they do not build, or build a stub that fails at
 /// run time.
@@ -103,6 +126,8 @@ pub struct Input<'a> {
     pub builder_go: Option<&'a str>,
     /// The `base` image's configured user, when the Gofile names a base image.
     pub base_user: Option<&'a str>,
+    /// What the credentials probe found; None when it did not run.
+    pub credentials: Option<Credentials>,
 }
 
 pub fn check(input: &Input) -> Vec<Finding> {
@@ -112,6 +137,7 @@ pub fn check(input: &Input) -> Vec<Finding> {
         base_user(gofile, input.base_user, &mut findings);
         if let Some(args) = input.build_args {
             unused_build_args(gofile, args, &mut findings);
+            private_without_credentials(args, input.credentials, &mut findings);
         }
     }
     if let Some((path, text)) = input.gomod {
@@ -301,6 +327,26 @@ fn unused_build_args(gofile: &Gofile, args: &BTreeMap<String, String>, out: &mut
     }
 }
 
+fn private_without_credentials(
+    args: &BTreeMap<String, String>,
+    credentials: Option<Credentials>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(Credentials { netrc: false, ssh_agent: false }) = credentials else { return };
+    for name in DIRECT_FETCH_ARGS {
+        let Some(value) = args.get(*name).filter(|v| !v.trim().is_empty()) else { continue };
+        out.push(Finding {
+            rule: PRIVATE_WITHOUT_CREDENTIALS,
+            detail: format!(
+                "{name}={value} makes Go fetch those modules from their repositories, but the build has neither a netrc secret nor an SSH agent: a private repository refuses the download; pass --secret id=netrc,src=$HOME/.netrc or --ssh default (nothing to do if those modules are public)"
+            ),
+            file: File::Gofile,
+            lines: line(1),
+        });
+        return;
+    }
+}
+
 /// Top-level keys written with the value they have anyway.
 fn redundant_defaults(gofile: &Gofile, out: &mut Vec<Finding>) {
     const DEFAULTS: &[(&str, &[&str])] = &[
@@ -414,5 +460,24 @@ mod tests {
         let modules = "# example.com/greet v1.0.0\n## explicit\nexample.com/greet\n";
         let input = Input { modules_txt: Some(modules), ..input };
         assert_eq!(names(&check(&input)), vec![("CgoDependencyWithoutCgo", 7), ("VendorOutOfSync", 7)]);
+    }
+
+    #[test]
+    fn private_modules_need_a_netrc_secret_or_an_ssh_agent() {
+        let gofile = crate::gofile::parse("module = \"example.com/shop\"\nmain = \".\"\n").expect("gofile");
+        let args = BTreeMap::from([("GOPRIVATE".to_string(), "git.corp/*".to_string())]);
+        let with =
+            |credentials| Input { gofile: Some(&gofile), build_args: Some(&args), credentials, ..Default::default() };
+        let none = Credentials { netrc: false, ssh_agent: false };
+        let found = check(&with(Some(none)));
+        assert_eq!(names(&found), vec![("PrivateModulesWithoutCredentials", 1)]);
+        assert!(found[0].detail.starts_with("GOPRIVATE=git.corp/* "), "{}", found[0].detail);
+        assert!(found[0].detail.contains("--secret id=netrc"), "{}", found[0].detail);
+        // Either credential is enough; no probe, no finding.
+        assert_eq!(check(&with(Some(Credentials { netrc: true, ..none }))), Vec::new());
+        assert_eq!(check(&with(Some(Credentials { ssh_agent: true, ..none }))), Vec::new());
+        assert_eq!(check(&with(None)), Vec::new());
+        assert!(fetches_directly(&args));
+        assert!(!fetches_directly(&BTreeMap::from([("GOPRIVATE".to_string(), " ".to_string())])));
     }
 }

@@ -124,6 +124,14 @@ if ! command -v docker-registry >/dev/null 2>&1; then
     || die "cannot install docker-registry"
 fi
 
+# ssh-keygen, for the test that forwards an SSH key with --ssh.
+if ! command -v ssh-keygen >/dev/null 2>&1; then
+  log "installing openssh-client"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-client >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-client >/dev/null; } \
+    || die "cannot install openssh-client"
+fi
+
 case "${GOFRONT_ENGINE:-26}" in
   26)
     eval "$(bash "$(dirname "$0")/env.sh" 26)"

@@ -198,6 +198,12 @@ impl Frontend {
         let gomod_path = module_file("go.mod");
         let modules_txt = inputs.layout.vendor_dir.as_ref().map(|dir| plan::layout::file_in(dir, "modules.txt"));
         let build_args = &self.opts().build_args;
+        let credentials = match builder {
+            Some(builder) if plan.downloads() && lint::fetches_directly(build_args) => {
+                self.probe_credentials(plan, builder).await
+            }
+            _ => None,
+        };
         lint::check(&lint::Input {
             gofile: Some(&inputs.gofile),
             gomod: texts.get(&gomod_path).map(|text| (gomod_path.as_str(), text.as_str())),
@@ -206,6 +212,20 @@ impl Frontend {
             build_args: Some(build_args),
             builder_go: builder_go.as_deref(),
             base_user: base_user.as_deref(),
+            credentials,
+        })
+    }
+
+    /// Which credentials for private modules the Go steps would get; None when the probe cannot
+    /// run (the rule then stays quiet rather than guess).
+    async fn probe_credentials(&self, plan: &BuildPlan, builder: &ResolvedImage) -> Option<lint::Credentials> {
+        let (graph, found) = stages::credentials_probe(plan, builder, self.opts().resolve_mode.as_deref());
+        let definition = graph.definition(&found, None);
+        let reference = self.solve(definition, "look for private module credentials", true).await.ok()?;
+        let text = self.read_text(&reference, stages::CREDENTIALS_FOUND).await?;
+        Some(lint::Credentials {
+            netrc: text.lines().any(|l| l == "netrc"),
+            ssh_agent: text.lines().any(|l| l == "ssh"),
         })
     }
 

@@ -97,6 +97,14 @@ impl Graph {
         }
     }
 
+    /// Marks one op to run again on every build: its result depends on something that is not
+    /// part of its cache key.
+    pub fn always_run(&mut self, digest: &str) {
+        let meta = self.metadata.entry(digest.to_string()).or_default();
+        meta.ignore_cache = true;
+        meta.caps.insert("meta.ignorecache".into(), true);
+    }
+
     /// Every cap any op declares, to check against what the engine announced.
     pub fn caps(&self) -> BTreeSet<String> {
         self.metadata.values().flat_map(|m| m.caps.keys().cloned()).collect()

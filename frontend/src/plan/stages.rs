@@ -527,6 +527,42 @@ pub fn sbom_step(graph: &mut Graph, plan: &BuildPlan, builder: &Output, binaries
     step.at("/gofront/sbom").unwrap_or(Output { digest: step.digest, index: 0 })
 }
 
+/// Where the credentials probe writes what it found, one word a line: `netrc`, `ssh`.
+pub const CREDENTIALS_FOUND: &str = "found";
+
+/// A step that looks for the credentials the Go steps would get: the optional netrc secret and SSH
+/// agent mounts, as the download step has them, in the builder image. Whether the client passed a
+/// secret is in no cache key, so the step runs on every build.
+pub fn credentials_probe(plan: &BuildPlan, builder: &ResolvedImage, resolve_mode: Option<&str>) -> (Graph, Output) {
+    let mut graph = Graph::new();
+    let (op, caps) = llb::image_source(&builder.reference, resolve_mode);
+    let root =
+        graph.source(op, Some(plan.build_platform.wire()), &format!("[gofront] builder {}", builder.reference), &caps);
+    let found = format!("/gofront/probe/{CREDENTIALS_FOUND}");
+    let script = format!(
+        ": >{found}; if [ -s {NETRC_PATH} ]; then echo netrc >>{found}; fi; if [ -S {SSH_AGENT_SOCK} ]; then echo ssh >>{found}; fi"
+    );
+    let exec = Exec {
+        args: vec!["/bin/sh".into(), "-c".into(), script],
+        env: render_env(&[("PATH".to_string(), super::DEFAULT_PATH.to_string())]),
+        cwd: "/".into(),
+        network: pb::NetMode::None,
+        mounts: vec![
+            // Writable, as for the Go steps: BuildKit creates the mount points in it.
+            Mount::writable("/", Some(&root)),
+            Mount::Secret { dest: NETRC_PATH.into(), id: NETRC_SECRET.into() },
+            Mount::Ssh { dest: SSH_AGENT_SOCK.into(), id: SSH_AGENT_ID.into() },
+            Mount::writable("/gofront/probe", None),
+        ],
+        platform: Some(plan.build_platform.wire()),
+        ..Default::default()
+    };
+    let step = graph.exec(exec, "[gofront] look for private module credentials (netrc secret, SSH agent)");
+    graph.always_run(&step.digest);
+    let output = step.at("/gofront/probe").unwrap_or(Output { digest: step.digest, index: 1 });
+    (graph, output)
+}
+
 /// Copies a staged tree onto `base` in one copy. Every directory an action adds to takes the
 /// build's clock as its mtime, and a later mkdir cannot reset it; a copy stamps each directory it
 /// writes after its contents, so the layer is the same bytes on every build (same
