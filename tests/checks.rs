@@ -144,6 +144,50 @@ fn private_modules_without_credentials_are_found_by_a_probe_that_is_never_cached
     assert_eq!(code, Some(0), "the SSH agent is a credential:\n{log}");
 }
 
+/// A third-party package with cgo files and a pure-Go fallback: with cgo off, Go quietly builds the
+/// fallback. `--check` lists such packages (it runs `go list` over the module layer); a normal
+/// build does not pay for that, and does build the fallback, as the image shows.
+#[test]
+fn check_finds_a_dependency_with_cgo_files_when_cgo_is_off() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    project.write("go.mod", &format!("{}require example.com/fastsum v1.0.0\n", project.read("go.mod")));
+    project.write(
+        "go.sum",
+        &format!(
+            "{}example.com/fastsum v1.0.0 h1:E3LIOrQFUjSFiaSDkg1Aps/KF8oupIm5K+RdSn/gntM=\n\
+             example.com/fastsum v1.0.0/go.mod h1:yJviXdQU28v89jIVxWvKGTbTtqfe5SQ3PS50B8nZopc=\n",
+            project.read("go.sum")
+        ),
+    );
+    let main = project
+        .read("cmd/shop/main.go")
+        .replace("\"example.com/greet\"", "\"example.com/fastsum\"\n\t\"example.com/greet\"")
+        .replace(
+            "func main() {",
+            "func main() {\n\tfmt.Printf(\"sum: %d in %s\\n\", fastsum.Sum(2, 3), fastsum.Impl())",
+        );
+    project.write("cmd/shop/main.go", &main);
+
+    let (code, log) = buildx(&project, &["--check"]);
+    println!("--check with a dependency that has cgo files:\n{log}");
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("CgoDependencyWithoutCgo"), "{log}");
+    assert!(log.contains("package example.com/fastsum (sum_cgo.go) has cgo files, but cgo is off"), "{log}");
+    // At the require line of go.mod (line 6).
+    assert!(log.contains(">>> require example.com/fastsum v1.0.0"), "{log}");
+
+    let image = gofront_e2e::tag("cgo-fallback");
+    gofront_e2e::remove_image(&image);
+    let (code, log) = buildx(&project, &["-t", &image, "--load"]);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(!log.contains("list packages with cgo files"), "a normal build ran the cgo survey:\n{log}");
+    let (ok, out) = gofront_e2e::run(&image, &[]);
+    assert!(ok && out.contains("sum: 5 in pure Go"), "{out}");
+    gofront_e2e::remove_image(&image);
+}
+
 #[test]
 fn call_outline_and_targets_need_no_experimental_flag() {
     on_a_current_engine();

@@ -30,7 +30,7 @@ pub const GO_SUM_INCOMPLETE: Rule =
 pub const UNUSED_BUILD_ARG: Rule =
     Rule { name: "UnusedBuildArg", description: "a build arg is set that nothing in the build reads" };
 pub const CGO_DEPENDENCY: Rule =
-    Rule { name: "CgoDependencyWithoutCgo", description: "a required module needs cgo, but cgo is off" };
+    Rule { name: "CgoDependencyWithoutCgo", description: "a dependency needs cgo, but cgo is off" };
 pub const VENDOR_OUT_OF_SYNC: Rule =
     Rule { name: "VendorOutOfSync", description: "vendor/modules.txt does not match go.mod" };
 pub const BASE_USER_OVERRIDDEN: Rule =
@@ -128,6 +128,9 @@ pub struct Input<'a> {
     pub base_user: Option<&'a str>,
     /// What the credentials probe found; None when it did not run.
     pub credentials: Option<Credentials>,
+    /// `--check`'s cgo survey: `package<TAB>module<TAB>files` for each imported package with cgo
+    /// files; None when it did not run.
+    pub cgo_packages: Option<&'a str>,
 }
 
 pub fn check(input: &Input) -> Vec<Finding> {
@@ -147,6 +150,9 @@ pub fn check(input: &Input) -> Vec<Finding> {
             let cgo = input.gofile.and_then(|g| g.cgo.as_ref()).is_some_and(|c| c.value);
             if !cgo {
                 cgo_dependencies(path, &module, &mut findings);
+                if let Some(survey) = input.cgo_packages {
+                    cgo_packages(path, &module, survey, &mut findings);
+                }
             }
             match input.modules_txt {
                 Some(modules) => vendor_in_sync(path, &module, modules, &mut findings),
@@ -159,6 +165,7 @@ pub fn check(input: &Input) -> Vec<Finding> {
 
 /// go.mod, line by line: the `go`/`toolchain` directives and the requirements, with their lines.
 struct GoModLines {
+    module: Option<(String, usize)>,
     go: Option<(String, usize)>,
     toolchain: Option<(String, usize)>,
     requires: Vec<(String, String, usize)>,
@@ -166,7 +173,7 @@ struct GoModLines {
 
 impl GoModLines {
     fn read(text: &str) -> GoModLines {
-        let mut out = GoModLines { go: None, toolchain: None, requires: Vec::new() };
+        let mut out = GoModLines { module: None, go: None, toolchain: None, requires: Vec::new() };
         let mut in_require = false;
         for (index, raw) in text.lines().enumerate() {
             let line = raw.split("//").next().unwrap_or("").trim();
@@ -181,6 +188,7 @@ impl GoModLines {
             }
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
+                ["module", path] => out.module = Some((path.trim_matches('"').to_string(), number)),
                 ["go", version] => out.go = Some((version.to_string(), number)),
                 ["toolchain", name] => out.toolchain = Some((name.trim_start_matches("go").to_string(), number)),
                 ["require", "("] => in_require = true,
@@ -347,6 +355,45 @@ fn private_without_credentials(
     }
 }
 
+/// Packages with cgo files that a cgo-off build compiles without them, by module: at the module's
+/// `require` line, or at the `module` line for the main module's own packages. Modules the known
+/// list already named are not repeated.
+fn cgo_packages(path: &str, module: &GoModLines, survey: &str, out: &mut Vec<Finding>) {
+    let mut by_module: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for entry in survey.lines() {
+        let mut fields = entry.split('\t');
+        let (Some(package), module_path, files) = (fields.next(), fields.next(), fields.next()) else { continue };
+        if package.is_empty() {
+            continue;
+        }
+        let files = files.unwrap_or("").replace(',', ", ");
+        by_module.entry(module_path.unwrap_or("")).or_default().push(format!("{package} ({files})"));
+    }
+    for (module_path, packages) in by_module {
+        if CGO_MODULES.contains(&module_path) && module.requires.iter().any(|(p, _, _)| p == module_path) {
+            continue;
+        }
+        let number = module
+            .requires
+            .iter()
+            .find(|(p, _, _)| p == module_path)
+            .map(|(_, _, n)| *n)
+            .or(module.module.as_ref().map(|(_, n)| *n))
+            .unwrap_or(1);
+        let (who, verb) = if packages.len() == 1 { ("package", "has") } else { ("packages", "have") };
+        out.push(Finding {
+            rule: CGO_DEPENDENCY,
+            detail: format!(
+                "{who} {} {verb} cgo files, but cgo is off: Go compiles {} without them, into a pure-Go fallback or a build or run-time failure; set `cgo = true` if C is needed (nothing to do if the fallback is what you want)",
+                packages.join(", "),
+                if packages.len() == 1 { "it" } else { "them" }
+            ),
+            file: File::Context(path.to_string()),
+            lines: line(number),
+        });
+    }
+}
+
 /// Top-level keys written with the value they have anyway.
 fn redundant_defaults(gofile: &Gofile, out: &mut Vec<Finding>) {
     const DEFAULTS: &[(&str, &[&str])] = &[
@@ -479,5 +526,35 @@ mod tests {
         assert_eq!(check(&with(None)), Vec::new());
         assert!(fetches_directly(&args));
         assert!(!fetches_directly(&BTreeMap::from([("GOPRIVATE".to_string(), " ".to_string())])));
+    }
+
+    #[test]
+    fn the_cgo_survey_names_packages_by_module_at_their_require_line() {
+        let gofile = crate::gofile::parse("module = \"example.com/shop\"\nmain = \".\"\n").expect("gofile");
+        let survey = "example.com/greet/fast\texample.com/greet\tfast_cgo.go\n\
+                      example.com/shop/internal/c\texample.com/shop\tc.go,d.go\n\
+                      github.com/mattn/go-sqlite3\tgithub.com/mattn/go-sqlite3\tsqlite3.go\n";
+        let input = Input {
+            gofile: Some(&gofile),
+            gomod: Some(("go.mod", GOMOD)),
+            gosum: Some("example.com/greet v1.0.0/go.mod h1:x=\ngithub.com/mattn/go-sqlite3 v1.14.22/go.mod h1:y=\n"),
+            cgo_packages: Some(survey),
+            ..Default::default()
+        };
+        let found = check(&input);
+        // go-sqlite3 once (the known list), greet at its require line, the module's own at line 1.
+        assert_eq!(
+            names(&found),
+            vec![("CgoDependencyWithoutCgo", 7), ("CgoDependencyWithoutCgo", 6), ("CgoDependencyWithoutCgo", 1)]
+        );
+        assert!(
+            found[1].detail.starts_with("package example.com/greet/fast (fast_cgo.go) has cgo files"),
+            "{}",
+            found[1].detail
+        );
+        assert!(found[2].detail.contains("example.com/shop/internal/c (c.go, d.go)"), "{}", found[2].detail);
+        // With cgo on, nothing.
+        let gofile = crate::gofile::parse("module = \"example.com/shop\"\nmain = \".\"\ncgo = true\n").expect("gofile");
+        assert_eq!(check(&Input { gofile: Some(&gofile), ..input }), Vec::new());
     }
 }

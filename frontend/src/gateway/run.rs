@@ -145,7 +145,7 @@ impl Frontend {
             if self.gateway_caps.missing(["gateway.warnings"]).is_some() {
                 return;
             }
-            let findings = self.findings(&inputs, first, Some(&builder)).await;
+            let findings = self.findings(&inputs, first, Some(&builder), None).await;
             let sources = self.sources(&inputs);
             join_all(findings.iter().map(|finding| {
                 let request = super::warnings::request(finding, &inputs.file.digest, &sources);
@@ -166,7 +166,14 @@ impl Frontend {
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // A builder that cannot be resolved (offline, say) only skips the rule that needs it.
         let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await.ok();
-        let findings = self.findings(&inputs, first, builder.as_ref()).await;
+        let cgo_off = !inputs.gofile.cgo.as_ref().is_some_and(|c| c.value);
+        let survey = match &builder {
+            Some(builder) if cgo_off && first.published.is_none() => {
+                self.cgo_survey(first, &inputs.context, builder).await
+            }
+            _ => None,
+        };
+        let findings = self.findings(&inputs, first, builder.as_ref(), survey.as_deref()).await;
         Ok(gw::Result {
             result: None,
             metadata: subrequest::lint(&findings, &self.sources(&inputs)),
@@ -184,7 +191,13 @@ impl Frontend {
     }
 
     /// What the lint rules find in this build's inputs.
-    async fn findings(&self, inputs: &Inputs, plan: &BuildPlan, builder: Option<&ResolvedImage>) -> Vec<lint::Finding> {
+    async fn findings(
+        &self,
+        inputs: &Inputs,
+        plan: &BuildPlan,
+        builder: Option<&ResolvedImage>,
+        cgo_packages: Option<&str>,
+    ) -> Vec<lint::Finding> {
         let base_user = match &plan.base {
             Base::Image(choice) if inputs.gofile.base.is_some() => {
                 self.resolve(choice, &plan.platform, &inputs.file).await.ok().map(|base| base.config.config.user)
@@ -213,7 +226,17 @@ impl Frontend {
             builder_go: builder_go.as_deref(),
             base_user: base_user.as_deref(),
             credentials,
+            cgo_packages,
         })
+    }
+
+    /// `--check`'s list of imported packages with cgo files. A failure (say, a module that cannot
+    /// be downloaded) leaves the rule to the known-module list; the build will report it anyway.
+    async fn cgo_survey(&self, plan: &BuildPlan, context: &ContextSource, builder: &ResolvedImage) -> Option<String> {
+        let (graph, list) = stages::cgo_survey(plan, context, builder);
+        let definition = graph.definition(&list, None);
+        let reference = self.solve(definition, "list packages with cgo files", true).await.ok()?;
+        self.read_text(&reference, "packages").await
     }
 
     /// Which credentials for private modules the Go steps would get; None when the probe cannot

@@ -161,31 +161,8 @@ pub fn emit(
     let mut graph = Graph::new();
     let timestamp = plan.epoch.unwrap_or(0).saturating_mul(1_000_000_000);
     let resolve_mode = context.resolve_mode.as_deref();
-
-    let (op, caps) = llb::image_source(&builder.reference, resolve_mode);
-    let builder_root =
-        graph.source(op, Some(plan.build_platform.wire()), &format!("[gofront] builder {}", builder.reference), &caps);
-    let (op, caps) = context_source(context).into_op();
-    let source = graph.source(op, None, "[gofront] load build context", &caps);
-    let go = GoSteps {
-        plan,
-        builder: builder_root.clone(),
-        scripts: step_scripts(&mut graph, timestamp),
-        env: merge_env(&builder.config.env_pairs(), &plan.go_env),
-        compile_env: plan.compile_env(),
-        cwd: match (&plan.published, plan.module_dir.as_str()) {
-            (Some(published), _) => published.dir.clone(),
-            (None, "") => SRC.to_string(),
-            (None, dir) => format!("{SRC}/{dir}"),
-        },
-    };
-
-    let module_files = plan.published.is_none().then(|| go.module_files(&mut graph, context, timestamp));
-    let modules = match (&plan.published, &module_files) {
-        (Some(published), _) => Some(go.fetch(&mut graph, &published.reference)),
-        (None, Some(files)) if plan.downloads() => Some(go.download(&mut graph, files)),
-        _ => None,
-    };
+    let Start { go, builder_root, source, module_files, modules } =
+        start(&mut graph, plan, context, builder, timestamp);
     let modules = modules.as_ref();
 
     if let Some(command) = plan.check_command() {
@@ -286,6 +263,81 @@ struct GoStep<'a> {
     args: Vec<String>,
     /// Added to the steps' common environment.
     env: &'a [(String, String)],
+}
+
+/// What every Go graph starts with: the builder, the context, the module files and the module
+/// layer.
+struct Start<'a> {
+    go: GoSteps<'a>,
+    builder_root: Output,
+    source: Output,
+    /// None for a `version` build, which has no module files in the context.
+    module_files: Option<Output>,
+    /// None for a vendored module, which downloads nothing.
+    modules: Option<Output>,
+}
+
+fn start<'a>(
+    graph: &mut Graph,
+    plan: &'a BuildPlan,
+    context: &ContextSource,
+    builder: &ResolvedImage,
+    timestamp: i64,
+) -> Start<'a> {
+    let (op, caps) = llb::image_source(&builder.reference, context.resolve_mode.as_deref());
+    let builder_root =
+        graph.source(op, Some(plan.build_platform.wire()), &format!("[gofront] builder {}", builder.reference), &caps);
+    let (op, caps) = context_source(context).into_op();
+    let source = graph.source(op, None, "[gofront] load build context", &caps);
+    let go = GoSteps {
+        plan,
+        builder: builder_root.clone(),
+        scripts: step_scripts(graph, timestamp),
+        env: merge_env(&builder.config.env_pairs(), &plan.go_env),
+        compile_env: plan.compile_env(),
+        cwd: match (&plan.published, plan.module_dir.as_str()) {
+            (Some(published), _) => published.dir.clone(),
+            (None, "") => SRC.to_string(),
+            (None, dir) => format!("{SRC}/{dir}"),
+        },
+    };
+    let module_files = plan.published.is_none().then(|| go.module_files(graph, context, timestamp));
+    let modules = match (&plan.published, &module_files) {
+        (Some(published), _) => Some(go.fetch(graph, &published.reference)),
+        (None, Some(files)) if plan.downloads() => Some(go.download(graph, files)),
+        _ => None,
+    };
+    Start { go, builder_root, source, module_files, modules }
+}
+
+/// What the cgo survey lists, a line per package, sorted (its output holds the file `packages`):
+/// `import/path<TAB>module/path<TAB>a.go,b.go` for every package outside the standard library
+/// with cgo files.
+const CGO_TEMPLATE: &str =
+    "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .CgoFiles \",\"}}{{end}}";
+
+/// `--check`'s deeper look for a build with cgo off: the packages the binaries import that have
+/// cgo files, listed as a cgo build of the target platform would see them. It needs the module
+/// layer, so normal builds do not run it.
+pub fn cgo_survey(plan: &BuildPlan, context: &ContextSource, builder: &ResolvedImage) -> (Graph, Output) {
+    let mut graph = Graph::new();
+    let Start { go, source, modules, .. } = start(&mut graph, plan, context, builder, 0);
+    let mut mounts = go.mounts(modules.as_ref());
+    mounts.push(Mount::read_only(SRC, &source));
+    mounts.push(Mount::writable(DEPENDENCY_LIST, None));
+    let mut args: Vec<String> = ["go", "list", "-e", "-deps", "-f", CGO_TEMPLATE].map(String::from).into();
+    args.extend(plan.compile_flags.iter().cloned());
+    args.extend(plan.binaries.iter().map(|b| b.package.clone()));
+    let env: Vec<(String, String)> = plan
+        .compile_env()
+        .into_iter()
+        .map(|(name, value)| if name == "CGO_ENABLED" { (name, "1".to_string()) } else { (name, value) })
+        .collect();
+    let step = GoStep { script: "list", args, env: &env };
+    let list =
+        graph.exec(go.exec(step, mounts), &format!("[gofront] list packages with cgo files ({})", plan.platform));
+    let output = list.at(DEPENDENCY_LIST).unwrap_or(Output { digest: list.digest, index: 1 });
+    (graph, output)
 }
 
 impl GoSteps<'_> {
