@@ -33,15 +33,9 @@ fi
 library=$(find "$cache" -maxdepth 4 -type d -path '*/usr/src/rustc-*/library' 2>/dev/null | head -n 1 || true)
 if [ -z "$library" ]; then
   log "fetching rust-src from Debian unstable"
-  mirror=$(bash "$root/images/debian-mirror.sh") || die "no Debian mirror in this machine's apt sources"
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  mkdir -p "$work/lists/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$work/sid.list"
-  aptopts=(-o "Dir::Etc::sourcelist=$work/sid.list" -o "Dir::Etc::sourceparts=-"
-    -o "Dir::State::Lists=$work/lists" -o "APT::Get::List-Cleanup=0")
-  apt-get "${aptopts[@]}" update -qq || die "apt could not read Debian unstable's package lists"
-  (cd "$work" && apt-get "${aptopts[@]}" download rust-src >/dev/null) || die "cannot download rust-src"
+  bash "$root/images/debian-download.sh" sid "$work" rust-src || die "cannot download rust-src"
   rm -rf "$cache" && mkdir -p "$cache"
   dpkg -x "$work"/rust-src_*.deb "$cache"
   library=$(find "$cache" -maxdepth 4 -type d -path '*/usr/src/rustc-*/library' | head -n 1)

@@ -27,18 +27,10 @@ install_engine() {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends runc tini iptables ca-certificates unzip \
     busybox-static >/dev/null
-  local work lists
+  local work
   work=$(mktemp -d)
-  lists="$work/lists"
-  mkdir -p "$lists/partial" "$work/debs"
-  local mirror
-  mirror=$(bash "$(dirname "$0")/../../images/debian-mirror.sh") || die "no Debian mirror in this machine's apt sources"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
-    >"$work/trixie.list"
-  local aptopts=(-o "Dir::Etc::sourcelist=$work/trixie.list" -o "Dir::Etc::sourceparts=-"
-    -o "Dir::State::Lists=$lists" -o "APT::Get::List-Cleanup=0")
-  apt-get "${aptopts[@]}" update -qq
-  (cd "$work/debs" && apt-get "${aptopts[@]}" download docker.io docker-cli docker-buildx containerd)
+  bash "$(dirname "$0")/../../images/debian-download.sh" trixie "$work/debs" \
+    docker.io docker-cli docker-buildx containerd || die "cannot download the engine packages"
   dpkg -i --force-depends "$work"/debs/*.deb >/dev/null || die "dpkg could not install the engine packages"
   rm -rf "$work"
 }
@@ -74,16 +66,10 @@ install_engine_28() {
   export DEBIAN_FRONTEND=noninteractive
   { command -v runc && command -v tini; } >/dev/null \
     || apt-get install -y -qq --no-install-recommends runc tini >/dev/null || die "cannot install runc and tini"
-  local work mirror
+  local work
   work=$(mktemp -d)
-  mkdir -p "$work/lists/partial" "$work/debs"
-  mirror=$(bash "$(dirname "$0")/../../images/debian-mirror.sh") || die "no Debian mirror in this machine's apt sources"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$work/sid.list"
-  local aptopts=(-o "Dir::Etc::sourcelist=$work/sid.list" -o "Dir::Etc::sourceparts=-"
-    -o "Dir::State::Lists=$work/lists" -o "APT::Get::List-Cleanup=0")
-  apt-get "${aptopts[@]}" update -qq || die "apt could not read Debian unstable's package lists"
-  (cd "$work/debs" && apt-get "${aptopts[@]}" download docker.io docker-cli docker-buildx containerd >/dev/null) \
-    || die "cannot download the engine 28 packages"
+  bash "$(dirname "$0")/../../images/debian-download.sh" sid "$work/debs" \
+    docker.io docker-cli docker-buildx containerd || die "cannot download the engine 28 packages"
   rm -rf "$engine28.partial" && mkdir -p "$engine28.partial"
   for deb in "$work"/debs/*.deb; do dpkg -x "$deb" "$engine28.partial"; done
   rm -rf "$engine28" && mv "$engine28.partial" "$engine28"
