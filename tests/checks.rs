@@ -5,28 +5,17 @@
 
 use std::process::Command;
 
-use gofront_e2e::{engine, harness, Project, BUILD_TIMEOUT, GOLANG};
+use gofront_e2e::{engine, harness, Project};
 
 fn on_a_current_engine() {
     harness();
     assert_eq!(engine(), 28, "these tests need buildx 0.29: run them with GOFRONT_ENGINE=28 (tests/run.sh does)");
 }
 
-/// `docker buildx build ARGS .` in the project, with the test toolchain as the builder.
+/// `docker buildx build ARGS .` in the project (buildx's own progress style, as users see
+/// `--check`): the exit code and everything printed.
 fn buildx(project: &Project, args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "buildx", "build", "--network=host", "-f", "Gofile"])
-        .arg("--build-context")
-        .arg(format!("builder=docker-image://{GOLANG}"))
-        .arg("--build-arg")
-        .arg(format!("GOPROXY={}", harness().proxy))
-        .args(["--build-arg", "GOSUMDB=off"])
-        .args(args)
-        .arg(".")
-        .current_dir(project.path())
-        .output()
-        .expect("docker buildx build");
+    let out = gofront_e2e::buildx(project.path(), "Gofile", "builder", args);
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code(), log)
 }

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use gofront_e2e::{harness, inspect, remove_image, run, tag, Project, BUILD_TIMEOUT, GOLANG};
+use gofront_e2e::{harness, inspect, remove_image, run, tag, Project};
 
 /// The gofront binary the frontend image was built from (tests/lib.rs builds it first).
 fn gofront_binary() -> std::path::PathBuf {
@@ -35,21 +35,9 @@ fn build_ejected(project: &Project, dockerfile: &std::path::Path, text: &str, ex
         .find_map(|l| l.strip_prefix("ARG GOFRONT_BUILDER="))
         .expect("the ejected Dockerfile names its builder")
         .to_string();
-    let out = Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "buildx", "build", "--progress=plain", "--network=host", "-f"])
-        .arg(dockerfile)
-        // The same offline Go toolchain the gofront build gets, standing in for the builder image.
-        .arg("--build-context")
-        .arg(format!("{builder}=docker-image://{GOLANG}"))
-        .arg("--build-arg")
-        .arg(format!("GOPROXY={}", harness().proxy))
-        .args(["--build-arg", "GOSUMDB=off"])
-        .args(extra)
-        .arg(".")
-        .current_dir(project.path())
-        .output()
-        .expect("docker buildx build");
+    // The same offline Go toolchain the gofront build gets, standing in for the builder image.
+    let args = [&["--progress=plain"][..], extra].concat();
+    let out = gofront_e2e::buildx(project.path(), &dockerfile.display().to_string(), &builder, &args);
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the ejected Dockerfile failed to build:\n{text}\n{log}");
     log

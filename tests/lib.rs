@@ -249,24 +249,17 @@ impl Project {
         std::fs::remove_file(self.dir.path().join(rel)).expect("remove");
     }
 
-    /// `docker buildx build -f Gofile` with the test toolchain and module proxy; extra args appended.
+    /// `docker buildx build -f Gofile --progress=plain` with the test toolchain and module proxy
+    /// ([`buildx`]); extra args appended.
     pub fn build(&self, extra: &[&str]) -> Build {
-        let h = harness();
-        let mut cmd = Command::new("timeout");
-        cmd.args(BUILD_TIMEOUT)
-            .args(["docker", "buildx", "build", "--progress=plain", "--network=host", "-f", "Gofile"])
-            .arg("--build-context")
-            .arg(format!("builder=docker-image://{GOLANG}"))
-            .arg("--build-arg")
-            .arg(format!("GOPROXY={}", h.proxy))
-            .args(["--build-arg", "GOSUMDB=off"]);
+        let mut args = vec!["--progress=plain".to_string()];
         // tests/run.sh runs the suites a second time with the CI-only dependency layers forced on.
         if let Ok(layers) = std::env::var("GOFRONT_E2E_DEPENDENCY_LAYERS") {
-            cmd.arg("--build-arg").arg(format!("GOFRONT_DEPENDENCY_LAYERS={layers}"));
+            args.extend(["--build-arg".to_string(), format!("GOFRONT_DEPENDENCY_LAYERS={layers}")]);
         }
-        cmd.args(extra).arg(".").current_dir(self.dir.path());
-        let out = cmd.output().expect("docker buildx build");
-        let build = Build::from(out);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let build = Build::from(buildx(self.dir.path(), "Gofile", "builder", &args));
         if std::env::var("GOFRONT_E2E_DEPENDENCY_LAYERS").is_ok_and(|v| v == "on")
             && build.success
             && build.log.contains("[gofront] go build")
@@ -281,6 +274,25 @@ impl Project {
         }
         build
     }
+}
+
+/// `docker buildx build -f FILE EXTRA... .` in `dir`, under [`BUILD_TIMEOUT`], with what every
+/// test build gets: the offline Go toolchain as the named context `builder_context` (never a real
+/// golang tag), the test module proxy, and host networking to reach it.
+pub fn buildx(dir: &Path, file: &str, builder_context: &str, extra: &[&str]) -> Output {
+    Command::new("timeout")
+        .args(BUILD_TIMEOUT)
+        .args(["docker", "buildx", "build", "--network=host", "-f", file])
+        .arg("--build-context")
+        .arg(format!("{builder_context}=docker-image://{GOLANG}"))
+        .arg("--build-arg")
+        .arg(format!("GOPROXY={}", harness().proxy))
+        .args(["--build-arg", "GOSUMDB=off"])
+        .args(extra)
+        .arg(".")
+        .current_dir(dir)
+        .output()
+        .expect("docker buildx build")
 }
 
 /// The engine under test: 26 (Docker 26.1, buildx 0.13) or 28 (Docker 28.5, buildx 0.29), as

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 
-use gofront_e2e::{docker, harness, registry, remove_image, run, tag, Project, BUILD_TIMEOUT, FRONTEND, GOLANG};
+use gofront_e2e::{docker, harness, registry, remove_image, run, tag, Project, FRONTEND};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -217,28 +217,31 @@ fn oci_build(project: &Project, epoch: &str, platforms: &str) -> (String, tempfi
     let dir = tempfile::tempdir().expect("tmp");
     let tarball = dir.path().join("image.tar");
     let metadata = dir.path().join("metadata.json");
-    let out = Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "buildx", "build", "--progress=plain", "--network=host", "-f", "Gofile"])
-        .arg("--build-context")
-        .arg(format!("builder=docker-image://{GOLANG}"))
-        .args(["--build-arg", &format!("SOURCE_DATE_EPOCH={epoch}"), "--provenance=false", "--platform", platforms])
-        .arg("--metadata-file")
-        .arg(&metadata)
-        .arg("--output")
-        .arg(format!("type=oci,dest={}", tarball.display()))
-        .arg(".")
-        .current_dir(project.path())
-        .output()
-        .expect("docker buildx build");
-    assert!(out.status.success(), "build failed: {}", text(&out));
-    let metadata: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&metadata).expect("metadata")).expect("metadata JSON");
-    let digest = metadata["containerimage.digest"].as_str().expect("digest").to_string();
+    project
+        .build(&[
+            "--build-arg",
+            &format!("SOURCE_DATE_EPOCH={epoch}"),
+            "--provenance=false",
+            "--platform",
+            platforms,
+            "--metadata-file",
+            &metadata.display().to_string(),
+            "--output",
+            &format!("type=oci,dest={}", tarball.display()),
+        ])
+        .ok();
+    let digest = image_digest(&metadata);
     let layout = tempfile::tempdir().expect("tmp");
     let unpacked = Command::new("tar").arg("-xf").arg(&tarball).arg("-C").arg(layout.path()).status().expect("tar");
     assert!(unpacked.success());
     (digest, layout)
+}
+
+/// The image digest a build wrote to its `--metadata-file`.
+fn image_digest(metadata: &Path) -> String {
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(metadata).expect("metadata")).expect("metadata JSON");
+    metadata["containerimage.digest"].as_str().expect("digest").to_string()
 }
 
 fn blob(layout: &Path, digest: &str) -> serde_json::Value {
@@ -308,9 +311,7 @@ fn a_pushed_image_has_the_same_digest_after_a_prune() {
                 &format!("type=image,name={name},push=true"),
             ])
             .ok();
-        let metadata: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&metadata).expect("metadata")).expect("JSON");
-        digests.push(metadata["containerimage.digest"].as_str().expect("digest").to_string());
+        digests.push(image_digest(&metadata));
         remove_image(&name);
     }
     println!("pushed twice, pruned between: {} and {}", digests[0], digests[1]);
