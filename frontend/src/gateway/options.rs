@@ -27,18 +27,16 @@ pub struct Options {
     pub dockerfile_key: String,
     /// An information request (`requestid`) instead of a build.
     pub request: Option<String>,
-    pub build_args: BTreeMap<String, String>,
-    pub named_contexts: BTreeMap<String, String>,
-    pub labels: BTreeMap<String, String>,
-    pub target: Option<String>,
+    /// What the plan reads: build args, named contexts, labels, target, network, hosts, VCS
+    /// info and whether a cache is imported. Its platforms are set per platform of the build
+    /// ([`Options::build_options`]).
+    pub build: BuildOptions,
     /// `--platform`; empty means the engine's own.
     pub platforms: Vec<Platform>,
     /// The engine's platforms (`BUILDKIT_WORKERS`).
     pub worker_platforms: Vec<Platform>,
     /// `image-resolve-mode`: default, pull or local.
     pub resolve_mode: Option<String>,
-    pub network: Network,
-    pub extra_hosts: Vec<(String, String)>,
     pub cache_imports: Vec<CacheImport>,
     /// A legacy `cache-from` was given.
     pub cache_from: bool,
@@ -48,8 +46,6 @@ pub struct Options {
     pub multi_platform: bool,
     /// `--sbom`: gofront attaches its own SBOM.
     pub sbom: bool,
-    pub vcs_revision: Option<String>,
-    pub vcs_source: Option<String>,
 }
 
 fn invalid(option: &str, value: &str, accepts: &str) -> Diagnostic {
@@ -131,53 +127,43 @@ impl Options {
             return Err(invalid("filename", &filename, "name the Gofile with -f PATH"));
         }
 
+        let cache_from = get("cache-from").is_some();
         Ok(Options {
             filename,
             dockerfile_key: get("dockerfilekey").unwrap_or("dockerfile").to_string(),
             request: get("requestid").map(str::to_string),
-            build_args: prefixed("build-arg:"),
-            named_contexts: prefixed("context:"),
-            labels: prefixed("label:"),
-            target: get("target").map(str::to_string),
+            build: BuildOptions {
+                build_args: prefixed("build-arg:"),
+                named_contexts: prefixed("context:"),
+                labels: prefixed("label:"),
+                target: get("target").map(str::to_string),
+                network,
+                extra_hosts,
+                vcs_revision: get("vcs:revision").map(str::to_string),
+                vcs_source: get("vcs:source").map(str::to_string),
+                cache_imported: !cache_imports.is_empty() || cache_from,
+                frontend_version: Some(crate::VERSION.to_string()),
+                target_platform: None,
+                build_platform: Platform::default(),
+            },
             platforms,
             worker_platforms: env.worker_platforms.clone(),
             resolve_mode,
-            network,
-            extra_hosts,
             cache_imports,
-            cache_from: get("cache-from").is_some(),
+            cache_from,
             // `--no-cache` arrives as the key with an empty value (or a list of stages).
             no_cache: opts.contains_key("no-cache"),
             multi_platform,
             // `--sbom=true` arrives as `attest:sbom` (empty, or generator=…): gofront's own SBOM
             // answers it whatever generator is named.
             sbom: opts.contains_key("attest:sbom"),
-            vcs_revision: get("vcs:revision").map(str::to_string),
-            vcs_source: get("vcs:source").map(str::to_string),
         })
     }
 
-    /// Whether the client imports a build cache (`--cache-from`): a CI runner, most likely.
-    pub fn cache_imported(&self) -> bool {
-        !self.cache_imports.is_empty() || self.cache_from
-    }
-
-    /// What the plan needs, for every platform of the build.
+    /// What the plan needs, on an engine of this platform (the target platform is set per
+    /// platform of the build).
     pub fn build_options(&self, build_platform: Platform) -> BuildOptions {
-        BuildOptions {
-            build_args: self.build_args.clone(),
-            target_platform: None,
-            build_platform,
-            named_contexts: self.named_contexts.clone(),
-            labels: self.labels.clone(),
-            vcs_revision: self.vcs_revision.clone(),
-            vcs_source: self.vcs_source.clone(),
-            target: self.target.clone(),
-            network: self.network,
-            extra_hosts: self.extra_hosts.clone(),
-            cache_imported: self.cache_imported(),
-            frontend_version: Some(crate::VERSION.to_string()),
-        }
+        BuildOptions { build_platform, ..self.build.clone() }
     }
 }
 
@@ -211,24 +197,24 @@ mod tests {
         .expect("options");
         assert_eq!(options.filename, "deploy/Gofile");
         assert_eq!(options.platforms.len(), 2);
-        assert_eq!(options.build_args["LDFLAGS"], "-X a=b");
-        assert_eq!(options.named_contexts["builder"], "docker-image://x/go:1");
-        assert_eq!(options.labels["team"], "core");
-        assert_eq!(options.target.as_deref(), Some("binary"));
+        assert_eq!(options.build.build_args["LDFLAGS"], "-X a=b");
+        assert_eq!(options.build.named_contexts["builder"], "docker-image://x/go:1");
+        assert_eq!(options.build.labels["team"], "core");
+        assert_eq!(options.build.target.as_deref(), Some("binary"));
         assert_eq!(options.resolve_mode.as_deref(), Some("pull"));
-        assert_eq!(options.network, Network::Host);
+        assert_eq!(options.build.network, Network::Host);
         assert_eq!(
-            options.extra_hosts,
+            options.build.extra_hosts,
             vec![("modules.internal".into(), "10.0.0.2".into()), ("gw".into(), "host-gateway".into())]
         );
         assert_eq!(options.cache_imports[0].kind, "gha");
-        assert!(options.cache_imported() && options.no_cache && options.multi_platform && options.sbom);
-        assert_eq!(options.vcs_revision.as_deref(), Some("abc"));
+        assert!(options.build.cache_imported && options.no_cache && options.multi_platform && options.sbom);
+        assert_eq!(options.build.vcs_revision.as_deref(), Some("abc"));
         let defaults = parse(&[]).expect("options");
         assert_eq!((defaults.filename.as_str(), defaults.dockerfile_key.as_str()), ("Gofile", "dockerfile"));
-        assert!(!defaults.cache_imported() && !defaults.no_cache && !defaults.sbom);
-        assert!(!parse(&["cache-imports=[]"]).expect("options").cache_imported());
-        assert!(parse(&["cache-from=registry.example/app:cache"]).expect("options").cache_imported());
+        assert!(!defaults.build.cache_imported && !defaults.no_cache && !defaults.sbom);
+        assert!(!parse(&["cache-imports=[]"]).expect("options").build.cache_imported);
+        assert!(parse(&["cache-from=registry.example/app:cache"]).expect("options").build.cache_imported);
     }
 
     #[test]

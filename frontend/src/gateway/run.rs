@@ -210,7 +210,7 @@ impl Frontend {
         let module_file = |name: &str| plan::layout::file_in(&inputs.layout.module_dir, name);
         let gomod_path = module_file("go.mod");
         let modules_txt = inputs.layout.vendor_dir.as_ref().map(|dir| plan::layout::file_in(dir, "modules.txt"));
-        let build_args = &self.opts().build_args;
+        let build_args = &self.opts().build.build_args;
         let credentials = match builder {
             Some(builder) if plan.downloads() && lint::fetches_directly(build_args) => {
                 self.probe_credentials(plan, builder).await
@@ -260,7 +260,7 @@ impl Frontend {
             let file = self.read_build_file().await?;
             Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
         };
-        match subrequest::answer(request, gofile.as_ref(), &self.opts().build_args) {
+        match subrequest::answer(request, gofile.as_ref(), &self.opts().build.build_args) {
             Some(metadata) => Ok(gw::Result { result: None, metadata, attestations: BTreeMap::new() }),
             None => Err(FrontendError::Unsupported { request: request.to_string() }),
         }

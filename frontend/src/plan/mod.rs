@@ -53,7 +53,7 @@ pub const NONROOT: u32 = 65532;
 const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
 
 /// What the client asked for, already pulled out of BuildKit's frontend options.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildOptions {
     pub build_args: BTreeMap<String, String>,
     pub target_platform: Option<Platform>,
