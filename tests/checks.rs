@@ -177,6 +177,45 @@ fn check_finds_a_dependency_with_cgo_files_when_cgo_is_off() {
     gofront_e2e::remove_image(&image);
 }
 
+/// When the package survey cannot run (here a required module the proxy does not have, so the
+/// module download fails), `--check` still answers: the cgo rule falls back to the modules known
+/// to wrap C, found in go.mod alone, and the other rules run as usual.
+#[test]
+fn check_answers_from_go_mod_when_the_cgo_survey_fails() {
+    on_a_current_engine();
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    project.write(
+        "go.mod",
+        &format!(
+            "{}require example.com/fastsum v1.0.0\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+            project.read("go.mod")
+        ),
+    );
+    project.write(
+        "go.sum",
+        &format!(
+            "{}example.com/fastsum v1.0.0 h1:E3LIOrQFUjSFiaSDkg1Aps/KF8oupIm5K+RdSn/gntM=\n\
+             example.com/fastsum v1.0.0/go.mod h1:yJviXdQU28v89jIVxWvKGTbTtqfe5SQ3PS50B8nZopc=\n\
+             github.com/mattn/go-sqlite3 v1.14.22 h1:2gZY6PC6kBnID23Tichd1K+Z0oS6nE/XwU+Vz/5o4kU=\n\
+             github.com/mattn/go-sqlite3 v1.14.22/go.mod h1:Uh1q+B4BYcTPb+yiD3kU8Ct7aC0hY9fxUwlHK0RXw+Y=\n",
+            project.read("go.sum")
+        ),
+    );
+    let (code, log) = buildx(&project, &["--check", "--build-arg", "VERSON=1"]);
+    println!("--check when the cgo survey fails:\n{log}");
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("github.com/mattn/go-sqlite3 wraps a C library, but cgo is off"),
+        "the known-module list must still apply:\n{log}"
+    );
+    // At go-sqlite3's require line of go.mod.
+    assert!(log.contains(">>> require github.com/mattn/go-sqlite3 v1.14.22"), "{log}");
+    assert!(log.contains("UnusedBuildArg"), "the other rules must still run:\n{log}");
+    // fastsum's cgo files are only found by the survey, which did not complete.
+    assert!(!log.contains("example.com/fastsum (sum_cgo.go)"), "{log}");
+}
+
 #[test]
 fn call_outline_and_targets_need_no_experimental_flag() {
     on_a_current_engine();
