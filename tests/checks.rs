@@ -43,6 +43,8 @@ fn check_lists_each_broken_rule_with_its_place_and_fails() {
         "Gofile:3",
         "GoVersionNewerThanBuilder",
         "go.mod's `go 1.99` is newer than the builder's Go 1.27.3",
+        // buildx heads every snippet with the build file's name; the detail names go.mod.
+        "(go.mod line 3)",
         "UnusedBuildArg",
         "--build-arg VERSON is set",
         "#redundantdefault",

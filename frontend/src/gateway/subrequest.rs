@@ -62,11 +62,18 @@ pub fn lint(findings: &[crate::lint::Finding], sources: &super::warnings::Source
         if index > 0 {
             location["sourceIndex"] = json!(index);
         }
+        // buildx prints every source under the build file's name, so a finding in go.mod says
+        // where it is in its own words.
+        let detail = if name != sources.gofile.0 {
+            format!("{} ({name} line {})", finding.detail, finding.lines.first)
+        } else {
+            finding.detail.clone()
+        };
         warnings.push(json!({
             "ruleName": finding.rule.name,
             "description": finding.rule.description,
             "url": finding.rule.url(),
-            "detail": finding.detail,
+            "detail": detail,
             "location": location,
         }));
         text.push_str(&format!("{}: {} ({name}:{})\n", finding.rule.name, finding.detail, finding.lines.first));
@@ -204,5 +211,39 @@ mod tests {
         assert!(text.contains("netrc"), "{text}");
         assert!(text.contains("gofront-gomodcache") && text.contains("gofront-gocache"), "{text}");
         assert!(answer("frontend.lint", Some(&g), &BTreeMap::new()).is_none());
+    }
+
+    /// buildx shows every lint source under the build file's name, so a go.mod finding's detail
+    /// names go.mod and its line, whatever its source index.
+    #[test]
+    fn lint_findings_in_go_mod_name_the_file_in_their_detail() {
+        use crate::lint::{File, Finding, Lines, GO_SUM_MISSING, REDUNDANT_DEFAULT};
+        let sources = super::super::warnings::Sources {
+            gofile: ("Gofile".into(), "module = \"a.b/c\"\ncgo = false\n".into()),
+            gomod: Some(("go.mod".into(), "module a.b/c\n\ngo 1.24\n\nrequire x.y/z v1.0.0\n".into())),
+        };
+        let in_gomod = Finding {
+            rule: GO_SUM_MISSING,
+            detail: "no go.sum".into(),
+            file: File::Context("go.mod".into()),
+            lines: Lines { first: 5, last: 5 },
+        };
+        let in_gofile = Finding {
+            rule: REDUNDANT_DEFAULT,
+            detail: "`cgo = false` is the default".into(),
+            file: File::Gofile,
+            lines: Lines { first: 2, last: 2 },
+        };
+        for findings in [vec![in_gomod.clone()], vec![in_gomod, in_gofile]] {
+            let meta = lint(&findings, &sources);
+            let value: Value = serde_json::from_slice(&meta["result.json"]).expect("json");
+            let warnings = value["warnings"].as_array().expect("warnings");
+            let gosum = warnings.iter().find(|w| w["ruleName"] == "GoSumMissing").expect("GoSumMissing");
+            assert_eq!(gosum["detail"], "no go.sum (go.mod line 5)");
+            if let Some(default) = warnings.iter().find(|w| w["ruleName"] == "RedundantDefault") {
+                assert_eq!(default["detail"], "`cgo = false` is the default");
+            }
+            assert_eq!(meta["result.statuscode"], b"1");
+        }
     }
 }
