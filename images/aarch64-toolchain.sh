@@ -11,7 +11,7 @@ log() { printf '[aarch64] %s\n' "$*" >&2; }
 die() { printf '[aarch64] ERROR: %s\n' "$*" >&2; exit 1; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache="$root/.gofront-cache/rust-src"
+cache="${GOFRONT_CACHE:-/var/cache/gofront}/rust-src"
 
 rustup toolchain list 2>/dev/null | grep -q '^nightly' \
   || die "the nightly Rust toolchain is missing (-Zbuild-std needs it)"

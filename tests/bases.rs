@@ -17,6 +17,7 @@ fn stand_ins() {
             .current_dir(&h.root)
             .output()
             .map_err(|e| e.to_string())?;
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
         if out.status.success() {
             Ok(())
         } else {

@@ -2,30 +2,22 @@
 //! cache (`docker builder prune -af`), stop the module proxy, change one line, and build again
 //! with `--cache-from`: modules and compiled dependencies must come from the imported cache.
 //!
-//! Pruning wipes every cache of the engine, so this file is a test binary of its own (cargo runs
-//! test binaries one after another) and its tests run one at a time.
+//! Each test runs on an engine of its own ([`ThrowawayEngine`]), which it may prune: the shared
+//! engine keeps its caches.
 
-use std::sync::Mutex;
-
-use gofront_e2e::{docker, registry, run, tag, ModuleProxy, Project};
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+use gofront_e2e::{registry, run, tag, ModuleProxy, Project, ThrowawayEngine};
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
-
-fn prune_everything() {
-    let out = docker(900).args(["builder", "prune", "-af"]).output().expect("docker builder prune");
-    assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// Builds (with `first_extra`) and exports the cache, prunes, stops the proxy, edits, and rebuilds
 /// from the cache.
 fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: &str, test: &str) {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let engine = ThrowawayEngine::start();
+    let _on = engine.enter();
     let image = tag(test);
     let mut proxy = ModuleProxy::start();
     let goproxy = format!("GOPROXY={}", proxy.url);
-    // A namespace of its own for the cache mounts, so no earlier test warmed them.
+    // A namespace of its own for the cache mounts, as on the shared engine.
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS={test}-{}", std::process::id());
     let project = Project::from_fixture("shop");
     project.gofile(SHOP);
@@ -40,7 +32,7 @@ fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: 
     let compiled = first.step_output("[gofront] compile dependencies");
     assert!(compiled.iter().any(|l| l.contains("cache keys")), "no dependency compile:\n{}", first.log);
 
-    prune_everything();
+    engine.prune();
     proxy.stop();
     let catalog = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"pear\", \"fig\"");
     project.write("internal/catalog/catalog.go", &catalog);

@@ -230,3 +230,16 @@ fn adding_a_module_downloads_only_that_module() {
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("Hello, shop! SALE!"), "{out}");
 }
+
+/// The lint rules' findings show as build warnings (the `Warn` call) and never stop the build; both
+/// buildx versions print them at the end.
+#[test]
+fn a_normal_build_shows_the_findings_as_warnings_and_still_builds() {
+    let project = Project::from_fixture("shop");
+    project.gofile("module = \"example.com/shop\"\ncgo = false\nmain = \"./cmd/shop\"\n");
+    let build = project.build(&["--build-arg", "VERSON=1.2.3"]).ok();
+    assert!(build.log.contains("2 warnings found"), "{}", build.log);
+    let redundant = "RedundantDefault: `cgo = false` is the default; remove the line (Gofile line 3)";
+    assert!(build.log.contains(redundant), "{}", build.log);
+    assert!(build.log.contains("UnusedBuildArg: --build-arg VERSON is set"), "{}", build.log);
+}

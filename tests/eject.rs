@@ -6,9 +6,9 @@ use std::process::Command;
 
 use gofront_e2e::{harness, inspect, remove_image, run, tag, Project};
 
-/// The gofront binary the frontend image was built from (tests/lib.rs builds it first).
+/// The gofront binary of the frontend image the builds use.
 fn gofront_binary() -> std::path::PathBuf {
-    harness().root.join("target/x86_64-unknown-linux-gnu/release/gofront")
+    harness().gofront.clone()
 }
 
 /// Ejects the project's Gofile; returns the Dockerfile's path and text.

@@ -2,20 +2,13 @@
 //! pruned behind gofront's back, a module proxy dying mid-download, and a secret that must not
 //! reach any byte of the exported image.
 //!
-//! One test prunes the engine's cache mounts, so this is a test binary of its own and its tests
-//! run one at a time.
+//! The test that prunes cache mounts does it on an engine of its own ([`ThrowawayEngine`]); the
+//! shared engine keeps its caches.
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 
-use gofront_e2e::{docker, inspect, remove_image, run, tag, ModuleProxy, Project};
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
+use gofront_e2e::{docker, inspect, remove_image, run, tag, ModuleProxy, Project, ThrowawayEngine};
 
 /// (fixture, Gofile body, arguments for the container, what it must print)
 const APPS: [(&str, &str, &[&str], &str); 4] = [
@@ -32,7 +25,6 @@ const APPS: [(&str, &str, &[&str], &str); 4] = [
 
 #[test]
 fn four_apps_build_at_once_on_one_engine_twice() {
-    let _serial = serial();
     let projects: Vec<Project> = APPS
         .iter()
         .map(|(fixture, body, _, _)| {
@@ -65,7 +57,8 @@ fn four_apps_build_at_once_on_one_engine_twice() {
 /// not depend on what the mounts held.
 #[test]
 fn a_build_after_the_cache_mounts_were_pruned_succeeds() {
-    let _serial = serial();
+    let engine = ThrowawayEngine::start();
+    let _on = engine.enter();
     let image = tag("pruned-mounts");
     let project = Project::from_fixture("shop");
     project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
@@ -90,7 +83,6 @@ fn a_build_after_the_cache_mounts_were_pruned_succeeds() {
 /// next build with the proxy back succeeds without any manual clean-up.
 #[test]
 fn a_module_proxy_that_dies_mid_download_fails_clearly_and_the_next_build_recovers() {
-    let _serial = serial();
     let image = tag("proxy-dies");
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=proxy-dies-{}", std::process::id());
     let mut dying = ModuleProxy::start_with(0, &["--die-on-zip"]);
@@ -119,7 +111,6 @@ fn a_module_proxy_that_dies_mid_download_fails_clearly_and_the_next_build_recove
 /// manifests, attestations) may hold it, compressed or not.
 #[test]
 fn a_secret_reaches_no_byte_of_the_exported_image() {
-    let _serial = serial();
     let token = format!("gofront-secret-token-{}", std::process::id());
     let work = tempfile::tempdir().expect("tmp");
     let netrc = work.path().join("netrc");

@@ -3,18 +3,30 @@
 //!
 //! Nothing here skips: if the engine cannot be set up, every test fails with the reason.
 
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
-/// `timeout` arguments for one build: no test waits forever on a stuck engine.
-pub const BUILD_TIMEOUT: [&str; 2] = ["--kill-after=10", "900"];
+/// Seconds one build may take: no test waits forever on a stuck engine.
+pub const BUILD_TIMEOUT: u32 = 900;
+
+thread_local! {
+    /// The engine this test thread talks to: its own throwaway engine while one is entered
+    /// ([`ThrowawayEngine::enter`]), else the shared engine of `DOCKER_HOST`.
+    static ENGINE_HOST: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 /// `docker ARGS…` that is killed after `seconds`: every docker command of the tests has a bound.
+/// It talks to the engine of the calling test (see [`ThrowawayEngine`]).
 pub fn docker(seconds: u32) -> Command {
     let mut command = Command::new("timeout");
     command.args(["--kill-after=10", &seconds.to_string(), "docker"]);
+    if let Some(host) = ENGINE_HOST.with(|h| h.borrow().clone()) {
+        command.env("DOCKER_HOST", host);
+    }
     command
 }
 
@@ -27,6 +39,8 @@ pub const GO_VERSION: &str = "1.27.3";
 pub struct Harness {
     pub root: PathBuf,
     pub proxy: String,
+    /// The gofront binary inside the frontend image, copied out (for `gofront eject`).
+    pub gofront: PathBuf,
 }
 
 static HARNESS: OnceLock<Result<Harness, String>> = OnceLock::new();
@@ -48,10 +62,34 @@ fn repo_root() -> PathBuf {
 fn setup() -> Result<Harness, String> {
     let root = repo_root();
     script(&root, &["tests/engine/setup.sh"])?;
+    // The machine's own platform: the arm64 frontend is built by the release tests alone.
     script(&root, &["images/build-frontend.sh", FRONTEND])?;
     script(&root, &["images/build-golang.sh", GOLANG, GO_VERSION])?;
+    let gofront = copy_gofront_out(&root)?;
     let proxy = start_proxy(&root)?;
-    Ok(Harness { root, proxy })
+    Ok(Harness { root, proxy, gofront })
+}
+
+/// The frontend image's own binary, so local subcommands run exactly what the engine runs.
+fn copy_gofront_out(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/e2e");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let created = docker(120).args(["create", FRONTEND]).output().map_err(|e| format!("docker create: {e}"))?;
+    if !created.status.success() {
+        return Err(format!("docker create {FRONTEND}: {}", String::from_utf8_lossy(&created.stderr)));
+    }
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    // One copy per test binary: several may start at once.
+    let binary = dir.join(format!("gofront-{}", std::process::id()));
+    let copied = docker(120).args(["cp", &format!("{id}:/gofront")]).arg(&binary).output();
+    let _ = docker(60).args(["rm", "-f", &id]).output();
+    let copied = copied.map_err(|e| format!("docker cp: {e}"))?;
+    if !copied.status.success() {
+        return Err(format!("docker cp {FRONTEND}:/gofront: {}", String::from_utf8_lossy(&copied.stderr)));
+    }
+    let shared = dir.join("gofront");
+    std::fs::rename(&binary, &shared).map_err(|e| format!("{}: {e}", shared.display()))?;
+    Ok(shared)
 }
 
 fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
@@ -60,6 +98,8 @@ fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
         .current_dir(root)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", argv.join(" ")))?;
+    // What the set-up scripts say (built, or up to date and not rebuilt) belongs in the test log.
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {
         return Err(format!(
             "`{}` failed ({}):\n{}\n{}",
@@ -155,12 +195,27 @@ fn registry_failure(log: &str) -> Option<String> {
     Some(text.lines().filter(|line| line.contains("http.response.status=5")).collect::<Vec<_>>().join("\n"))
 }
 
-/// The running registry: its address, its process and its storage, kept for the test binary's life.
+/// The running registry: its address and log, and the pipe that keeps it alive.
 struct LocalRegistry {
     address: String,
     log: PathBuf,
-    _process: Mutex<Child>,
-    _storage: tempfile::TempDir,
+    _lifeline: Mutex<Lifeline>,
+}
+
+/// A helper process that serves for as long as its stdin is open, then stops what it started and
+/// removes its files. A test binary's statics are never dropped; its pipes close when it exits,
+/// however it exits, so nothing it started outlives it.
+struct Lifeline {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Lifeline {
+    fn spawn(command: &mut Command) -> std::io::Result<Lifeline> {
+        let mut child = command.stdin(Stdio::piped()).spawn()?;
+        let stdin = child.stdin.take();
+        Ok(Lifeline { child, stdin })
+    }
 }
 
 fn start_registry() -> Result<LocalRegistry, String> {
@@ -168,36 +223,128 @@ fn start_registry() -> Result<LocalRegistry, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
         .port();
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let config = dir.path().join("config.yml");
-    let storage = dir.path().join("storage");
+    let dir = std::env::temp_dir().join(format!("gofront-e2e-registry-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let config = dir.join("config.yml");
     std::fs::write(
         &config,
         format!(
             "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            storage.display()
+            dir.join("storage").display()
         ),
     )
     .map_err(|e| e.to_string())?;
-    // Its errors go to a file that outlives the test, for when a push fails.
-    let log_path = std::env::temp_dir().join(format!("gofront-e2e-registry-{port}.log"));
-    let log = std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let child =
-        Command::new("docker-registry").arg("serve").arg(&config).stdout(Stdio::null()).stderr(log).spawn().map_err(
-            |e| format!("docker-registry (Debian package docker-registry, installed by tests/engine/setup.sh): {e}"),
-        )?;
+    // The registry's errors go to its log, read when a push fails; the directory goes with it.
+    let log = dir.join("registry.log");
+    let serve = r#"docker-registry serve "$1/config.yml" >/dev/null 2>"$1/registry.log" & pid=$!
+cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$1""#;
+    let mut lifeline = Lifeline::spawn(Command::new("sh").args(["-c", serve, "sh"]).arg(&dir)).map_err(|e| {
+        format!("docker-registry (Debian package docker-registry, installed by tests/engine/setup.sh): {e}")
+    })?;
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(LocalRegistry {
-                address: format!("127.0.0.1:{port}"),
-                log: log_path,
-                _process: Mutex::new(child),
-                _storage: dir,
-            });
+            return Ok(LocalRegistry { address: format!("127.0.0.1:{port}"), log, _lifeline: Mutex::new(lifeline) });
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Ok(Some(status)) = lifeline.child.try_wait() {
+            let errors = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(format!("docker-registry exited ({status}):\n{errors}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("docker-registry did not listen on 127.0.0.1:{port} within 10 s"))
+}
+
+/// A Docker Engine of the test's own (tests/engine/throwaway.sh), for a test that needs a fresh
+/// runner or an empty cache: it may prune this one, never the shared engine. It starts with the
+/// frontend and Go images loaded from the shared engine, and is stopped and removed when dropped.
+pub struct ThrowawayEngine {
+    host: String,
+    lifeline: Lifeline,
+}
+
+impl ThrowawayEngine {
+    /// Starts an engine like the one under test (panics, failing the test, when it cannot).
+    pub fn start() -> ThrowawayEngine {
+        let h = harness();
+        let mut lifeline = Lifeline::spawn(
+            Command::new("bash")
+                .arg(h.root.join("tests/engine/throwaway.sh"))
+                .arg(engine().to_string())
+                .stdout(Stdio::piped()),
+        )
+        .unwrap_or_else(|e| panic!("cannot run tests/engine/throwaway.sh: {e}"));
+        let stdout = lifeline.child.stdout.take().expect("piped stdout");
+        let (sender, ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = ready.recv_timeout(Duration::from_secs(180)).unwrap_or_default();
+        let Some(host) = line.trim().strip_prefix("ready ").map(str::to_string) else {
+            panic!("the throwaway engine did not start (its errors are above): {line:?}");
+        };
+        let engine = ThrowawayEngine { host, lifeline };
+        engine.load(&[FRONTEND, GOLANG]);
+        engine
+    }
+
+    /// Copies images from the shared engine, as a runner that pulled them would have them.
+    pub fn load(&self, images: &[&str]) {
+        let mut save = docker(600).arg("save").args(images).stdout(Stdio::piped()).spawn().expect("docker save");
+        let stream = save.stdout.take().expect("piped stdout");
+        let loaded = self.enter_then(|| docker(600).arg("load").stdin(stream).output().expect("docker load"));
+        let saved = save.wait().expect("docker save");
+        assert!(
+            saved.success() && loaded.status.success(),
+            "cannot copy {images:?} into the throwaway engine: {}",
+            String::from_utf8_lossy(&loaded.stderr)
+        );
+    }
+
+    /// Until the guard is dropped, this thread's docker commands go to this engine.
+    pub fn enter(&self) -> EngineGuard {
+        let previous = ENGINE_HOST.with(|h| h.replace(Some(self.host.clone())));
+        EngineGuard { previous }
+    }
+
+    fn enter_then<R>(&self, work: impl FnOnce() -> R) -> R {
+        let _guard = self.enter();
+        work()
+    }
+
+    /// `docker builder prune -af` on this engine alone.
+    pub fn prune(&self) {
+        let out = self.enter_then(|| docker(900).args(["builder", "prune", "-af"]).output().expect("prune"));
+        assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for ThrowawayEngine {
+    fn drop(&mut self) {
+        // Closing its stdin makes the script stop the engine and remove its files; wait for that.
+        drop(self.lifeline.stdin.take());
+        for _ in 0..600 {
+            if let Ok(Some(_)) = self.lifeline.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.lifeline.child.kill();
+        let _ = self.lifeline.child.wait();
+    }
+}
+
+/// While alive, the thread's docker commands go to a throwaway engine.
+pub struct EngineGuard {
+    previous: Option<String>,
+}
+
+impl Drop for EngineGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        ENGINE_HOST.with(|h| *h.borrow_mut() = previous);
+    }
 }
 
 /// A copy of a fixture Go project in a temporary directory, with a Gofile written for the test.
@@ -300,9 +447,8 @@ impl Project {
 /// test build gets: the offline Go toolchain as the named context `builder_context` (never a real
 /// golang tag), the test module proxy, and host networking to reach it.
 pub fn buildx(dir: &Path, file: &str, builder_context: &str, extra: &[&str]) -> Output {
-    Command::new("timeout")
-        .args(BUILD_TIMEOUT)
-        .args(["docker", "buildx", "build", "--network=host", "-f", file])
+    docker(BUILD_TIMEOUT)
+        .args(["buildx", "build", "--network=host", "-f", file])
         .arg("--build-context")
         .arg(format!("{builder_context}=docker-image://{GOLANG}"))
         .arg("--build-arg")
@@ -411,9 +557,15 @@ impl Build {
     }
 }
 
-/// A unique image tag for one test.
+/// A unique image tag for one test: test binaries (and the dependency-layers pass) may run at
+/// the same time, so the tag names the binary and the pass too.
 pub fn tag(test: &str) -> String {
-    format!("gofront-e2e/{test}:latest")
+    let exe = std::env::current_exe().ok();
+    let stem = exe.as_ref().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned());
+    // cargo names test binaries NAME-HASH.
+    let binary = stem.as_deref().map_or("test", |s| s.rsplit_once('-').map_or(s, |(name, _)| name)).to_string();
+    let pass = if std::env::var_os("GOFRONT_E2E_DEPENDENCY_LAYERS").is_some() { "-layers" } else { "" };
+    format!("gofront-e2e/{binary}{pass}-{test}:latest")
 }
 
 /// `docker run --rm --network=none IMAGE args…`; returns (success, stdout+stderr).

@@ -2,31 +2,21 @@
 //! to a real registry on 127.0.0.1 by images/release.sh, apps built through `# syntax=` pins with
 //! no BUILDKIT_SYNTAX override, a multi-platform push, and reproducible image digests.
 //!
-//! Some tests prune the engine's whole build cache, so this is a test binary of its own and its
-//! tests run one at a time.
+//! The digest tests start cold and prune between builds, each on an engine of its own
+//! ([`ThrowawayEngine`]); the shared engine keeps its caches.
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
 
-use gofront_e2e::{docker, harness, registry, remove_image, run, tag, Project, FRONTEND};
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
+use gofront_e2e::{docker, harness, registry, remove_image, run, tag, Project, ThrowawayEngine};
 
 const CLOCK: &str = "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n";
 const VERSION_LABEL: &str = "dev.gofront.frontend.version";
+/// The frontend image for both platforms, as released (the other tests use the machine's own).
+const FRONTEND_BOTH: &str = "gofront-test/frontend:amd64-arm64";
 
 fn text(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn prune_everything() {
-    let out = docker(900).args(["builder", "prune", "-af"]).output().expect("docker builder prune");
-    assert!(out.status.success(), "prune failed: {}", text(&out));
 }
 
 /// Copies `path` out of `image`'s `platform` variant, without running it.
@@ -47,8 +37,14 @@ fn file_kind(path: &Path) -> String {
 
 #[test]
 fn the_frontend_image_holds_static_amd64_and_arm64_binaries_that_run() {
-    let _serial = serial();
-    harness();
+    let h = harness();
+    let built = Command::new("timeout")
+        .args(["--kill-after=10", "1800", "bash", "images/build-frontend.sh", FRONTEND_BOTH])
+        .env("GOFRONT_FRONTEND_PLATFORMS", "linux/amd64,linux/arm64")
+        .current_dir(&h.root)
+        .output()
+        .expect("images/build-frontend.sh");
+    assert!(built.status.success(), "building the two-platform frontend image failed: {}", text(&built));
     let dir = tempfile::tempdir().expect("tmp");
     let gofile = dir.path().join("Gofile");
     std::fs::write(&gofile, "# syntax=gofront\nmodule = \"example.com/clock\"\nmain = \"./cmd/clock\"\n")
@@ -57,7 +53,7 @@ fn the_frontend_image_holds_static_amd64_and_arm64_binaries_that_run() {
         [("linux/amd64", "x86-64", None), ("linux/arm64", "ARM aarch64", Some("qemu-aarch64-static"))]
     {
         let binary = dir.path().join(platform.replace('/', "-"));
-        copy_out(FRONTEND, platform, "/gofront", &binary);
+        copy_out(FRONTEND_BOTH, platform, "/gofront", &binary);
         let kind = file_kind(&binary);
         // `file` says "statically linked" or "static-pie linked".
         assert!(kind.contains(machine) && kind.contains("static") && !kind.contains("dynamic"), "{platform}: {kind}");
@@ -130,7 +126,6 @@ fn build_through(syntax: &str, image: &str) -> String {
 
 #[test]
 fn a_release_in_a_registry_is_used_by_tag_and_by_digest_and_pins_hold_when_the_next_one_ships() {
-    let _serial = serial();
     let registry = format!("{}/release-{}", registry(), std::process::id());
     let image = tag("release-pinned");
     let revision = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&harness().root).output();
@@ -185,7 +180,6 @@ fn a_release_in_a_registry_is_used_by_tag_and_by_digest_and_pins_hold_when_the_n
 
 #[test]
 fn a_three_platform_app_is_pushed_and_each_platform_pulls_back_with_its_architecture() {
-    let _serial = serial();
     let name = format!("{}/apps-{}/clock:1", registry(), std::process::id());
     let project = Project::from_fixture("stdlib");
     project.gofile(CLOCK);
@@ -251,14 +245,15 @@ fn blob(layout: &Path, digest: &str) -> serde_json::Value {
 
 #[test]
 fn the_same_source_and_source_date_epoch_give_the_same_digest_cold_or_warm() {
-    let _serial = serial();
+    let engine = ThrowawayEngine::start();
+    let _on = engine.enter();
     let project = Project::from_fixture("stdlib");
     project.gofile(CLOCK);
     for platforms in ["linux/amd64", "linux/amd64,linux/arm64"] {
-        prune_everything();
+        engine.prune();
         let (cold, layout) = oci_build(&project, "1700000000", platforms);
         let (warm, _) = oci_build(&project, "1700000000", platforms);
-        prune_everything();
+        engine.prune();
         let (cold_again, _) = oci_build(&project, "1700000000", platforms);
         println!("reproducible {platforms}: {cold} (cold), {warm} (warm), {cold_again} (cold after a prune)");
         assert_eq!(cold, warm, "{platforms}: a warm cache changed the digest");
@@ -290,13 +285,14 @@ fn the_same_source_and_source_date_epoch_give_the_same_digest_cold_or_warm() {
 
 #[test]
 fn a_pushed_image_has_the_same_digest_after_a_prune() {
-    let _serial = serial();
+    let engine = ThrowawayEngine::start();
+    let _on = engine.enter();
     let name = format!("{}/repro-{}/clock:1", registry(), std::process::id());
     let project = Project::from_fixture("stdlib");
     project.gofile(CLOCK);
     let mut digests = Vec::new();
     for _ in 0..2 {
-        prune_everything();
+        engine.prune();
         let dir = tempfile::tempdir().expect("tmp");
         let metadata = dir.path().join("metadata.json");
         let metadata_arg = metadata.display().to_string();

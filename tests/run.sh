@@ -1,27 +1,82 @@
 #!/usr/bin/env bash
-# Every test of the project: unit tests, LLB snapshots, and the end-to-end suite against two real
-# engines, Docker 26.1 (buildx 0.13) and Docker 28.5 (buildx 0.29), installed and started here when
-# missing (needs root). Extra arguments go to every test binary (e.g. a test name filter).
+# Every test of the project, in one run:
+#   1. the fast tier: unit tests, LLB snapshots, schema and eject checks (no engine needed);
+#   2. the whole end-to-end suite on the current engine, Docker 28.5 with buildx 0.29, then the
+#      project shapes again with the CI dependency layers forced on;
+#   3. a compatibility pass on Docker 26.1 with buildx 0.13 (BuildKit 0.13): the tests that
+#      exercise each gateway capability gofront uses, listed below.
+# Both engines are installed and started when missing (needs root); they run side by side. At the
+# end, a table of test counts and seconds per engine and test binary. Extra arguments go to every
+# test binary (e.g. a test name filter); with a filter, the compatibility list is not applied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-e2e=(--test e2e --test shapes --test bases --test ci_cache --test faults --test hostile --test release --test eject --test errors)
-cargo test --workspace --locked --exclude gofront-e2e -- --nocapture "$@"
-for engine in 26 28; do
-  eval "$(bash tests/engine/env.sh "$engine")"
-  echo "[run] end-to-end against engine $engine" >&2
+
+timings=$(mktemp)
+logs=$(mktemp -d)
+trap 'rm -rf "$timings" "$logs"' EXIT
+failed=0
+
+# timed ENGINE LABEL COMMAND...: runs a test command, prints its output as it goes, and records
+# the number of tests, the seconds and the outcome.
+timed() {
+  local engine=$1 label=$2 started status=ok
+  shift 2
   started=$(date +%s)
-  bash tests/engine/setup.sh
-  extra=()
-  # buildx's --check and --call exist from buildx 0.14 on: engine 28 only.
-  [ "$engine" = 28 ] && extra=(--test checks)
-  cargo test --locked -p gofront-e2e "${e2e[@]}" "${extra[@]}" -- --nocapture "$@"
-  # The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
-  if [ "$engine" = 26 ]; then
-    GOFRONT_E2E_DEPENDENCY_LAYERS=on cargo test --locked -p gofront-e2e --test e2e --test shapes --test bases \
-      -- --nocapture "$@"
-  fi
-  # The images the tests tagged.
+  "$@" 2>&1 | tee "$logs/current" || status=FAILED
+  local tests
+  tests=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$logs/current" \
+    | awk '{ n += $1 + $2 } END { print n + 0 }')
+  printf '%s\t%s\t%s\t%s\t%s\n' "$engine" "$label" "$tests" "$(( $(date +%s) - started ))" "$status" >>"$timings"
+  [ "$status" = ok ] || failed=1
+}
+
+# The tagged images of a run, removed from the engine afterwards.
+remove_test_images() {
   timeout 120 docker image ls --format '{{.Repository}}:{{.Tag}}' | { grep '^gofront-e2e/' || true; } \
     | xargs -r timeout 300 docker image rm -f >/dev/null
-  echo "[run] engine $engine: end-to-end suite passed in $(( $(date +%s) - started )) s" >&2
+}
+
+run_started=$(date +%s)
+timed - fast cargo test --workspace --locked --exclude gofront-e2e -- --nocapture "$@"
+
+# Engine 28: everything.
+eval "$(bash tests/engine/env.sh 28)"
+bash tests/engine/setup.sh
+for binary in e2e shapes bases hostile errors eject faults ci_cache release checks; do
+  timed 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done
+# The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
+for binary in e2e shapes bases; do
+  timed 28 "$binary+layers" env GOFRONT_E2E_DEPENDENCY_LAYERS=on \
+    cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
+done
+remove_test_images
+
+# Engine 26: what differs between the engines. Each test exercises a gateway capability, an
+# option or a buildx 0.13 path at least once (README, "Engine support").
+eval "$(bash tests/engine/env.sh 26)"
+bash tests/engine/setup.sh
+declare -A compat=(
+  [e2e]="stdlib_app_has_time_zones_ca_certificates_tmp_and_runs_as_nonroot unknown_key_suggests_the_right_one a_failing_compile_points_at_the_gofile_and_tags_nothing a_normal_build_shows_the_findings_as_warnings_and_still_builds"
+  [shapes]="three_platforms_by_cross_compilation a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image add_host_names_reach_the_go_steps print_targets_and_outline_answer_from_the_gofile an_unsupported_request_is_refused_by_name"
+  [ci_cache]="fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy"
+)
+for binary in e2e shapes ci_cache; do
+  if [ $# -gt 0 ]; then
+    selection=("$@")
+  else
+    read -r -a selection <<<"${compat[$binary]}"
+    selection+=(--exact)
+  fi
+  timed 26 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "${selection[@]}"
+done
+remove_test_images
+
+printf '\n[run] tests and seconds per engine and test binary\n' >&2
+{
+  printf 'engine\tbinary\ttests\tseconds\tresult\n'
+  cat "$timings"
+  printf 'all\t-\t%s\t%s\t%s\n' "$(awk -F'\t' '{ n += $3 } END { print n }' "$timings")" \
+    "$(( $(date +%s) - run_started ))" "$([ "$failed" = 0 ] && echo ok || echo FAILED)"
+} | awk -F'\t' '{ printf "%-7s %-15s %6s %8s  %s\n", $1, $2, $3, $4, $5 }' >&2
+exit "$failed"

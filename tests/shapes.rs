@@ -315,9 +315,10 @@ fn several_binaries_and_named_targets_share_one_compile() {
 }
 
 /// `--secret id=netrc` reaches every Go step as $NETRC (Go sends netrc credentials to private
-/// HTTPS proxies and git hosts). A `go test` inside the build reads it, so this proves the wiring.
+/// HTTPS proxies and git hosts), and `--ssh default=KEY` as an agent at $SSH_AUTH_SOCK (for git
+/// over SSH). A `go test` inside the build reads both, so this proves the wiring.
 #[test]
-fn a_netrc_secret_reaches_the_go_steps_and_never_the_image() {
+fn a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image() {
     let project = Project::from_fixture("secretcheck");
     project.gofile("module = \"example.com/secretcheck\"\nmain = \".\"\n");
     // Secrets are not part of BuildKit's cache key, so a unique context keeps an earlier run's
@@ -336,6 +337,21 @@ fn a_netrc_secret_reaches_the_go_steps_and_never_the_image() {
     project.build(&["--secret", &secret, "-t", &image, "--load"]).ok();
     let (ok, out) = run(&image, &[]);
     assert!(ok && out.contains("netrc in image: false"), "{out}");
+
+    // The test asks the agent for its keys once it is told to expect one.
+    project.write("expect-ssh", "");
+    let without = project.build(&["--target", "test", "--secret", &secret]).failed();
+    assert!(without.log.contains("no SSH agent"), "{}", without.log);
+    let keys = tempfile::tempdir().expect("tmp");
+    let key = keys.path().join("id_ed25519");
+    let made = std::process::Command::new("timeout")
+        .args(["60", "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (tests/engine/setup.sh installs it)");
+    assert!(made.success());
+    let ssh = format!("default={}", key.display());
+    project.build(&["--target", "test", "--secret", &secret, "--ssh", &ssh]).ok();
 }
 
 #[test]
@@ -385,6 +401,17 @@ fn print_targets_and_outline_answer_from_the_gofile() {
     project.gofile(&format!("cgo = false\n{MULTI}"));
     let lint = project.print("lint");
     assert!(lint.log.contains("RedundantDefault") && lint.log.contains("cgo = false"), "{}", lint.log);
+}
+
+/// A request gofront does not implement is refused by name (BuildKit's typed `Subrequest` error),
+/// on buildx 0.13's `--print` and on newer buildx's `--call` alike, instead of building.
+#[test]
+fn an_unsupported_request_is_refused_by_name() {
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let refused = project.print("rules").failed();
+    assert!(refused.log.contains("unsupported request frontend.rules"), "{}", refused.log);
+    assert!(refused.log.contains("gofront does not support the request \"frontend.rules\""), "{}", refused.log);
 }
 
 /// A published module built from the module proxy alone, as `go install module@version` would.
