@@ -1,6 +1,6 @@
 //! End-to-end: real `docker buildx build -f Gofile` through the gofront image, real Go, real images.
 
-use gofront_e2e::{harness, inspect, remove_image, run, tag, ModuleProxy, Project};
+use gofront_e2e::{harness, inspect, own_keys, remove_image, run, tag, ModuleProxy, Project};
 
 const CLOCK: &str =
     "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\nldflags = \"-X main.version=${VERSION}\"\n";
@@ -92,9 +92,9 @@ fn one_line_change_rebuilds_without_downloading_modules_again() {
     let image = tag("shop-rebuild");
     let project = Project::from_fixture("shop");
     project.gofile(SHOP);
-    // A cache namespace of its own: no other test's build can have warmed these steps.
-    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=shop-rebuild-{}", std::process::id());
-    let args = ["--build-arg", &namespace, "-t", &image, "--load"];
+    // Cache keys of its own: no other test's build can have warmed these steps.
+    let keys = own_keys("shop-rebuild");
+    let args = ["--build-arg", &keys, "-t", &image, "--load"];
     let first = project.build(&args).ok();
     let downloaded = first.step_output("[gofront] go mod download");
     assert!(downloaded.iter().any(|l| l.contains("module versions")), "the download did not run:\n{}", first.log);
@@ -195,10 +195,12 @@ fn adding_a_module_downloads_only_that_module() {
     let image = tag("add-module");
     let proxy = ModuleProxy::start();
     let goproxy = format!("GOPROXY={}", proxy.url);
+    // A module cache mount of its own (nothing downloaded yet), and steps of its own.
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=add-module-{}", std::process::id());
+    let keys = own_keys("add-module");
     let project = Project::from_fixture("shop");
     project.gofile(SHOP);
-    let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
+    let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "--build-arg", &keys, "-t", &image, "--load"];
     let fetched = |log: &[String], module: &str| {
         let url = format!("{}/{module}/@v/v1.0.0.zip", proxy.url);
         log.iter().any(|line| line.contains("# get") && line.contains(&url))

@@ -155,14 +155,10 @@ fn an_ejected_workspace_app_matches() {
 
 #[test]
 fn ejected_named_targets_and_files_match() {
-    same_app(
-        "multi",
-        "module = \"example.com/multi\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n\
-         [targets.migrate]\nmain = \"./tools/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\nenv = { MODE = \"schema\" }\n",
-        &["", "migrate"],
-        &[],
-        "",
-    );
+    let multi = "module = \"example.com/multi\"\nmain = [\"./cmd/api\", \"./cmd/worker\"]\n\n\
+         [targets.migrate]\nmain = \"./tools/migrate\"\nname = \"db-migrate\"\nargs = [\"up\"]\nenv = { MODE = \"schema\" }\n";
+    same_app("multi", multi, &[""], &[], "api running []");
+    same_app("multi", multi, &["migrate"], &[], "migrate [up] mode=schema");
     same_app(
         "assets",
         "module = \"example.com/assets\"\nmain = \"./cmd/assets\"\n\

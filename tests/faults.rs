@@ -85,11 +85,12 @@ fn a_build_after_the_cache_mounts_were_pruned_succeeds() {
 fn a_module_proxy_that_dies_mid_download_fails_clearly_and_the_next_build_recovers() {
     let image = tag("proxy-dies");
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=proxy-dies-{}", std::process::id());
+    let keys = gofront_e2e::own_keys("proxy-dies");
     let mut dying = ModuleProxy::start_with(0, &["--die-on-zip"]);
     let goproxy = format!("GOPROXY={}", dying.url);
     let project = Project::from_fixture("shop");
     project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
-    let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
+    let args = ["--build-arg", &goproxy, "--build-arg", &namespace, "--build-arg", &keys, "-t", &image, "--load"];
 
     remove_image(&image);
     let failed = project.build(&args).failed();

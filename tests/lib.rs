@@ -535,9 +535,10 @@ impl Build {
         Some(self.step_has(&id, "CACHED"))
     }
 
-    /// What the step printed, line by line, without the progress id and timestamp.
+    /// What the step printed, line by line, without the progress id and timestamp. A build
+    /// without such a step fails the test: "printed nothing" must not pass for a renamed step.
     pub fn step_output(&self, name: &str) -> Vec<String> {
-        let Some(id) = self.step_id(name) else { return Vec::new() };
+        let Some(id) = self.step_id(name) else { panic!("the build has no step {name:?}:\n{}", self.log) };
         let prefix = format!("#{id} ");
         self.log
             .lines()
@@ -555,6 +556,16 @@ impl Build {
         let id = self.step_id(name)?;
         Some(self.step_has(&id, "DONE"))
     }
+}
+
+/// A build arg that gives a test's Go steps cache keys no other build has: a `GOINSECURE`
+/// pattern that matches no module. (A cache-mount namespace alone does not: BuildKit 0.14 and
+/// newer leave cache mount ids out of a step's cache key, so on Docker 28 two builds that differ
+/// only in BUILDKIT_CACHE_MOUNT_NS share their steps. The namespace still separates the mounts'
+/// contents.)
+pub fn own_keys(test: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("GOINSECURE={test}-{}-{nanos}.invalid", std::process::id())
 }
 
 /// A unique image tag for one test: test binaries (and the dependency-layers pass) may run at

@@ -17,8 +17,8 @@ fn go_work_monorepo_with_a_replace_and_a_change_in_another_module() {
     let image = tag("workspace");
     let project = Project::from_fixture("monorepo");
     project.gofile("module = \"example.com/api\"\nmain = \"./cmd/api\"\n");
-    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=workspace-{}", std::process::id());
-    let args = ["--build-arg", &namespace, "-t", &image, "--load"];
+    let keys = gofront_e2e::own_keys("workspace");
+    let args = ["--build-arg", &keys, "-t", &image, "--load"];
     let first = project.build(&args).ok();
     let downloaded = first.step_output("[gofront] go mod download");
     assert!(downloaded.iter().any(|l| l.contains("module versions")), "the download did not run:\n{}", first.log);
@@ -364,6 +364,7 @@ fn add_host_names_reach_the_go_steps() {
     let proxy = format!("GOPROXY=http://modules.internal:{port}");
     // A fresh module cache namespace, so the modules really come through the named host.
     let ns = format!("BUILDKIT_CACHE_MOUNT_NS=add-host-{}", std::process::id());
+    let keys = gofront_e2e::own_keys("add-host");
     let build = project
         .build(&[
             "--add-host",
@@ -372,6 +373,8 @@ fn add_host_names_reach_the_go_steps() {
             &proxy,
             "--build-arg",
             &ns,
+            "--build-arg",
+            &keys,
             "-t",
             &image,
             "--load",
@@ -425,7 +428,8 @@ fn a_published_module_version_builds_with_no_source_in_the_context() {
     project.gofile(HELLOTOOL);
     // A cache namespace of its own: the module cache mount starts empty, so every fetch shows.
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=published-{}", std::process::id());
-    let build = project.build(&["--build-arg", &namespace, "-t", &image, "--load"]).ok();
+    let keys = gofront_e2e::own_keys("published");
+    let build = project.build(&["--build-arg", &namespace, "--build-arg", &keys, "-t", &image, "--load"]).ok();
     let fetched = build.step_output("[gofront] go mod download example.com/hellotool@v1.2.3");
     // The module and what its go.mod requires make the module layer.
     for zip in ["example.com/hellotool/@v/v1.2.3.zip: 200", "example.com/greet/@v/v1.0.0.zip: 200"] {

@@ -16,7 +16,7 @@ struct Cli {
 enum Command {
     /// Serve BuildKit's gateway API over stdio (what BuildKit runs).
     Serve,
-    /// Parse a Gofile and report problems, without building.
+    /// Check a Gofile and its build context as a build would, and run the lint rules.
     Check {
         /// Path of the Gofile.
         #[arg(default_value = "Gofile")]
@@ -60,56 +60,58 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(path: &std::path::Path) -> ExitCode {
-    let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) => {
-            eprintln!("{name}: cannot read: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match gofront::gofile::parse(&text) {
-        Ok(gofile) => {
+/// Runs a local command's future on a small runtime.
+fn local<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| format!("gofront: cannot start the async runtime: {e}"))?;
+    runtime.block_on(work)
+}
+
+fn check(path: &Path) -> ExitCode {
+    let context = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file = path.file_name().map_or_else(|| PathBuf::from("Gofile"), PathBuf::from);
+    let outcome = local(async {
+        let read = gofront::local::read(context, &file).await?;
+        let findings = read.check().await?;
+        Ok((read, findings))
+    });
+    match outcome {
+        Ok((read, findings)) if findings.is_empty() => {
+            let gofile = &read.gofile;
             let mains: Vec<&str> =
                 gofile.main.iter().chain(gofile.targets.iter().map(|t| &t.main)).map(|m| m.value.as_str()).collect();
-            println!("{name}: ok (module {}, main {})", gofile.module.value, mains.join(", "));
+            println!("{}: ok (module {}, main {})", read.name, gofile.module.value, mains.join(", "));
             ExitCode::SUCCESS
         }
-        Err(diagnostic) => {
-            eprintln!("{}", diagnostic.render(&name, &text));
+        Ok((read, findings)) => {
+            for finding in &findings {
+                let file = match &finding.file {
+                    gofront::lint::File::Gofile => read.name.clone(),
+                    gofront::lint::File::Context(path) => path.clone(),
+                };
+                eprintln!(
+                    "{file}:{}: {}: {} ({})",
+                    finding.lines.first,
+                    finding.rule.name,
+                    finding.detail,
+                    finding.rule.url()
+                );
+            }
+            ExitCode::FAILURE
+        }
+        Err(message) => {
+            eprintln!("{message}");
             ExitCode::FAILURE
         }
     }
 }
 
 fn eject(context: &Path, file: &Path, output: Option<&Path>) -> ExitCode {
-    let path = context.join(file);
-    let name = path.display().to_string();
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) => {
-            eprintln!("{name}: cannot read: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let files = match local_module_files(context) {
-        Ok(files) => files,
-        Err(err) => {
-            eprintln!("{}: cannot read the context: {err}", context.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    // The plan is made for linux/amd64; the Dockerfile takes the platform from --platform.
-    let platform = gofront::platform::Platform::parse("linux/amd64");
-    let result = gofront::gofile::parse(&text).and_then(|gofile| match platform {
-        Some(platform) => gofront::eject::eject(&name, &gofile, &files, platform),
-        None => Err(gofront::diagnostic::Diagnostic::new("no platform to plan for")),
-    });
-    let dockerfile = match result {
+    let dockerfile = match local(async { gofront::local::read(context, file).await?.eject() }) {
         Ok(dockerfile) => dockerfile,
-        Err(diagnostic) => {
-            eprintln!("{}", diagnostic.render(&name, &text));
+        Err(message) => {
+            eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
@@ -122,36 +124,6 @@ fn eject(context: &Path, file: &Path, output: Option<&Path>) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
-}
-
-/// What the frontend learns from BuildKit, read from a local directory instead: every file's
-/// path, go.mod and go.work texts, and symbolic links. `.git` is skipped.
-fn local_module_files(context: &Path) -> std::io::Result<gofront::plan::ContextFiles> {
-    let mut files = gofront::plan::ContextFiles::default();
-    let mut pending = vec![String::new()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(context.join(&dir))? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                if name != ".git" {
-                    pending.push(path);
-                }
-            } else if kind.is_symlink() {
-                let target = std::fs::read_link(entry.path())?.to_string_lossy().into_owned();
-                files.links.insert(path.clone(), target);
-                files.paths.insert(path);
-            } else {
-                if name == "go.mod" || name == "go.work" {
-                    files.texts.insert(path.clone(), std::fs::read_to_string(entry.path())?);
-                }
-                files.paths.insert(path);
-            }
-        }
-    }
-    Ok(files)
 }
 
 fn serve() -> ExitCode {
@@ -177,7 +149,7 @@ fn serve() -> ExitCode {
             }
         };
         // Kept to report a failed start through Return, so the user sees it as the build's error.
-        let mut spare = client.clone();
+        let spare = client.clone();
         let mut frontend = match gofront::gateway::run::Frontend::start(client, env).await {
             Ok(frontend) => frontend,
             Err(err) => {
@@ -186,7 +158,7 @@ fn serve() -> ExitCode {
                     result: None,
                     error: Some(err.into_status()),
                 };
-                return if spare.r#return(request).await.is_ok() { 0 } else { 1 };
+                return if gofront::gateway::client::Client::finish(&spare, request).await.is_ok() { 0 } else { 1 };
             }
         };
         let outcome = frontend.build().await;

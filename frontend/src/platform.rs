@@ -82,6 +82,16 @@ impl Platform {
     }
 }
 
+/// The Dockerfile build args that name the target platform.
+pub const TARGET_ARGS: &[&str] = &["TARGETOS", "TARGETARCH", "TARGETVARIANT"];
+
+/// [`Platform::go_env`] in POSIX shell, from [`TARGET_ARGS`]: for a Dockerfile that cross-compiles
+/// to whatever `--platform` it is built for.
+pub const TARGET_GO_ENV_SHELL: &str =
+    "export GOOS=\"$TARGETOS\" GOARCH=\"$TARGETARCH\" && case \"$TARGETARCH/$TARGETVARIANT\" in \
+arm/v*) export GOARM=\"${TARGETVARIANT#v}\" ;; amd64/v*) export GOAMD64=\"$TARGETVARIANT\" ;; \
+arm64/v*) export GOARM64=\"$TARGETVARIANT\" ;; esac";
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.os, self.architecture)?;

@@ -4,9 +4,10 @@ use gofront::gofile;
 use gofront::gomod;
 use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
-use gofront::plan::stages::{self, ContextSource, ResolvedImage};
-use gofront::plan::{self, BuildOptions, Layout, Network};
+use gofront::plan::steps::{self, PackageManager};
+use gofront::plan::{self, BuildOptions, BuildPlan, Layout, Network};
 use gofront::platform::Platform;
+use gofront::program::llb::{Printer, ResolvedImage, Settings};
 use prost::Message;
 
 const GOFILE: &str = "# syntax=gofront:test\nmodule = \"example.com/shop\"\nmain = \"./cmd/shop\"\nldflags = \"-X main.version=${VERSION}\"\nports = [8080]\n";
@@ -20,6 +21,8 @@ fn root_layout() -> Layout {
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
         vendor_dir: None,
+        gosum: None,
+        modules_txt: None,
     }
 }
 
@@ -28,8 +31,34 @@ fn builder() -> ResolvedImage {
     ResolvedImage {
         reference: "docker.io/library/golang:1.22-alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
         config: ImageConfig::from_json(config).expect("config"),
-        package_manager: None,
     }
+}
+
+/// A plan's program as LLB, as the gateway prints it: the selected target, the resolved
+/// builder (and base), the client's settings; with its image config.
+fn print_plan(
+    plan: &BuildPlan,
+    base: Option<ResolvedImage>,
+    packages: Option<PackageManager>,
+    settings: Settings,
+    source: Option<gofront::proto::pb::SourceInfo>,
+) -> (gofront::proto::pb::Definition, ImageConfig) {
+    let program = steps::program(plan, packages);
+    let mut settings = Settings {
+        session: "session-id".into(),
+        excludes: vec!["bin".into()],
+        resolve_mode: Some("local".into()),
+        ..settings
+    };
+    settings.images.insert(plan.builder.reference.clone(), builder());
+    if let (plan::Base::Image(choice), Some(base)) = (&plan.base, base) {
+        settings.images.insert(choice.reference.clone(), base);
+    }
+    let output = program.output(plan.target.output()).expect("output");
+    let mut printer = Printer::new(&program, &settings);
+    let result = printer.print(&[&output.tree]).expect("print").pop().expect("result");
+    let config = printer.config(output).expect("config");
+    (printer.finish().definition(&result, source), config)
 }
 
 fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, ImageConfig) {
@@ -43,17 +72,16 @@ fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, I
         ..Default::default()
     };
     options.build_args.insert("VERSION".into(), "1.2.3".into());
-    let layout = root_layout();
-    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
-    let context = ContextSource {
-        session: "session-id".into(),
-        excludes: vec!["bin".into()],
-        resolve_mode: Some("local".into()),
-    };
-    let emitted = stages::emit(&plan, &context, &builder(), None);
+    let plan = plan::plan(&gofile, &root_layout(), &options).expect("plan");
     let source =
         gofront::proto::pb::SourceInfo { filename: "Gofile".into(), data: gofile_text.into(), ..Default::default() };
-    (emitted.graph.definition(&emitted.result, Some(source)), emitted.config)
+    let settings = Settings { build_args: options.build_args.clone(), ..Default::default() };
+    print_plan(&plan, None, None, settings, Some(source))
+}
+
+/// The LLB of a default build of `gofile` (no settings of the client's).
+fn describe_plan(plan: &BuildPlan) -> String {
+    describe(&print_plan(plan, None, None, Settings::default(), None).0)
 }
 
 #[test]
@@ -63,12 +91,13 @@ fn llb_for_a_single_platform() {
     insta::assert_json_snapshot!("shop_linux_amd64_config", config);
 }
 
+/// The same inputs give the same bytes in every process: the definition's digest is committed,
+/// so a map iterated in another order, here or in another run, fails the test.
 #[test]
 fn same_inputs_give_identical_bytes() {
-    let first = emit("linux/arm64", GOFILE).0.encode_to_vec();
-    for _ in 0..5 {
-        assert_eq!(emit("linux/arm64", GOFILE).0.encode_to_vec(), first, "LLB differs between runs");
-    }
+    let bytes = emit("linux/arm64", GOFILE).0.encode_to_vec();
+    insta::assert_snapshot!("shop_linux_arm64_digest", gofront::llb::digest(&bytes));
+    assert_eq!(emit("linux/arm64", GOFILE).0.encode_to_vec(), bytes, "LLB differs between runs");
 }
 
 #[test]
@@ -146,8 +175,7 @@ fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
         ..Default::default()
     };
     let plan = plan::plan(&gofile, &layout, &options).expect("plan");
-    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
-    let text = describe(&emitted.graph.definition(&emitted.result, None));
+    let text = describe_plan(&plan);
     assert!(!text.contains("[gofront] go mod download"), "{text}");
     let vendor = op_block(&text, "[gofront] load vendor/");
     assert!(vendor.contains("local.includepattern=[\"vendor/**\"]"), "{vendor}");
@@ -173,8 +201,7 @@ fn dependency_layers_follow_the_cache_import_or_the_build_arg() {
             options.build_args.insert(plan::DEPENDENCY_LAYERS_ARG.into(), value.into());
         }
         let plan = plan::plan(&gofile, &root_layout(), &options)?;
-        let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
-        Ok::<String, gofront::diagnostic::Diagnostic>(describe(&emitted.graph.definition(&emitted.result, None)))
+        Ok::<String, gofront::diagnostic::Diagnostic>(describe_plan(&plan))
     };
     let layered = |text: &str| text.contains("[gofront] compile dependencies");
     let local = text_for(false, None).expect("plan");
@@ -228,10 +255,10 @@ fn alpine_packages_are_installed_with_apk_on_the_target_platform() {
             br#"{"os":"linux","architecture":"arm64","config":{"Env":["PATH=/usr/bin:/bin"]}}"#,
         )
         .expect("config"),
-        package_manager: stages::PackageManager::from_os_release("NAME=\"Alpine Linux\"\nID=alpine\n"),
     };
-    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), Some(&base));
-    let text = describe(&emitted.graph.definition(&emitted.result, None));
+    let manager = PackageManager::from_os_release("NAME=\"Alpine Linux\"\nID=alpine\n");
+    let (definition, config) = print_plan(&plan, Some(base), manager, Settings::default(), None);
+    let text = describe(&definition);
     let install = text.split("\n#").find(|b| b.contains("[gofront] install curl tzdata")).expect("install op");
     assert!(install.contains("exec [\"apk\", \"add\", \"--no-cache\", \"curl\", \"tzdata\"]"), "{install}");
     assert!(install.contains("[linux/arm64]"), "{install}");
@@ -241,17 +268,17 @@ fn alpine_packages_are_installed_with_apk_on_the_target_platform() {
     // The binaries reach the base in one copy of a staged tree: that copy stamps /app itself.
     let image = text.split("\n#").find(|b| b.contains("[gofront] image /app/shop")).expect("image op");
     assert!(image.contains("copy / -> / mode=keep ts=0"), "{image}");
-    assert_eq!(emitted.config.architecture, "arm64");
+    assert_eq!(config.architecture, "arm64");
 }
 
 #[test]
 fn debian_os_release_means_apt() {
-    let apt = stages::PackageManager::from_os_release("PRETTY_NAME=\"Debian GNU/Linux 12\"\nID=debian\n");
-    assert_eq!(apt, Some(stages::PackageManager::Apt));
-    let ubuntu = stages::PackageManager::from_os_release("ID=ubuntu\nID_LIKE=debian\n");
-    assert_eq!(ubuntu, Some(stages::PackageManager::Apt));
-    assert_eq!(stages::PackageManager::from_os_release("ID=fedora\n"), None);
-    let cmd = stages::PackageManager::Apt.install(&["jq".into()]);
+    let apt = PackageManager::from_os_release("PRETTY_NAME=\"Debian GNU/Linux 12\"\nID=debian\n");
+    assert_eq!(apt, Some(PackageManager::Apt));
+    let ubuntu = PackageManager::from_os_release("ID=ubuntu\nID_LIKE=debian\n");
+    assert_eq!(ubuntu, Some(PackageManager::Apt));
+    assert_eq!(PackageManager::from_os_release("ID=fedora\n"), None);
+    let cmd = PackageManager::Apt.install(&["jq".into()]);
     assert!(cmd[2].contains("apt-get install -y -qq --no-install-recommends jq"), "{cmd:?}");
 }
 
@@ -268,8 +295,9 @@ fn proxies_and_extra_hosts_reach_the_go_steps() {
     };
     options.build_args.insert("https_proxy".into(), "http://proxy.corp:3128".into());
     let plan = plan::plan(&gofile, &layout, &options).expect("plan");
-    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), None);
-    let definition = emitted.graph.definition(&emitted.result, None);
+    let proxy = gofront::proto::pb::ProxyEnv { https_proxy: "http://proxy.corp:3128".into(), ..Default::default() };
+    let settings = Settings { hosts: options.extra_hosts.clone(), proxy: Some(proxy), ..Default::default() };
+    let definition = print_plan(&plan, None, None, settings, None).0;
     let mut go_steps = 0;
     for bytes in &definition.def {
         let op = gofront::proto::pb::Op::decode(bytes.as_slice()).expect("op");
@@ -302,10 +330,9 @@ fn the_base_image_config_survives() {
                 "ArgsEscaped":true,"Labels":{"base":"yes"}}}"#,
         )
         .expect("config"),
-        package_manager: None,
     };
-    let emitted = stages::emit(&plan, &ContextSource::default(), &builder(), Some(&base));
-    let config = serde_json::to_value(&emitted.config).expect("json");
+    let config = print_plan(&plan, Some(base), None, Settings::default(), None).1;
+    let config = serde_json::to_value(&config).expect("json");
     let run = &config["config"];
     assert_eq!(run["StopSignal"], "SIGQUIT", "{config}");
     assert_eq!(run["Volumes"], serde_json::json!({ "/data": {} }), "{config}");

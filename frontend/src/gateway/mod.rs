@@ -8,3 +8,6 @@ pub mod options;
 pub mod run;
 pub mod subrequest;
 pub mod warnings;
+
+#[cfg(test)]
+mod tests;

@@ -145,6 +145,7 @@ impl Options {
                 frontend_version: Some(crate::VERSION.to_string()),
                 target_platform: None,
                 build_platform: Platform::default(),
+                deferred_args: false,
             },
             platforms,
             worker_platforms: env.worker_platforms.clone(),

@@ -1,26 +1,30 @@
-//! One frontend invocation: read the inputs, plan, emit LLB, solve, return.
+//! One frontend invocation: read the inputs, plan, print the program as LLB, solve, return. It
+//! talks to BuildKit through [`Client`], so the whole flow runs in unit tests against a fake.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures_util::future::{join_all, try_join_all};
 
 use super::caps::Caps;
-use super::client::Bridge;
+use super::client::{self, Client};
 use super::env::FrontendEnv;
 use super::error::FrontendError;
 use super::options::Options;
 use super::subrequest;
 use crate::diagnostic::Diagnostic;
 use crate::image::ImageConfig;
+use crate::inputs::{self, Entry, Kind, ReadError, Tree};
 use crate::llb::{self, Graph, Local};
-use crate::plan::stages::{self, ContextSource, PackageManager, ResolvedImage};
+use crate::plan::steps::{self, PackageManager};
 use crate::plan::{self, Base, BuildPlan, ContextFiles, ImageChoice};
 use crate::platform::Platform;
+use crate::program::llb::{Printer, ResolvedImage, Settings};
+use crate::program::{Program, Tree as ProgramTree};
 use crate::proto::moby::buildkit::v1::frontend as gw;
 use crate::proto::pb;
-use futures_util::future::{join_all, try_join_all};
+use crate::{dockerignore, gofile, lint, reference};
 use prost::Message;
-use std::time::Instant;
-
-use crate::{dockerignore, gofile, gosource, lint, reference};
 
 /// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
 const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
@@ -53,13 +57,58 @@ struct Inputs {
     file: BuildFile,
     gofile: gofile::Gofile,
     layout: plan::Layout,
-    context: ContextSource,
+    /// .dockerignore patterns, for every context transfer.
+    excludes: Vec<String>,
     /// The module metadata files read from the context (none for a `version` build).
     files: ContextFiles,
 }
 
-pub struct Frontend {
-    client: Bridge,
+/// A solved result's files, read through the gateway.
+struct RefTree<'a, C> {
+    client: &'a C,
+    reference: String,
+}
+
+/// BuildKit answers a missing path with an error whose text says so.
+fn read_error(path: &str, status: tonic::Status) -> ReadError {
+    let message = status.message();
+    if status.code() == tonic::Code::NotFound || message.contains("no such file") || message.contains("not found") {
+        ReadError::Missing(path.to_string())
+    } else {
+        ReadError::Failed { path: path.to_string(), reason: message.to_string() }
+    }
+}
+
+impl<C: Client> Tree for RefTree<'_, C> {
+    async fn list(&self, dir: &str, pattern: &str) -> Result<Vec<Entry>, ReadError> {
+        // Go's os.FileMode bits, which is what Stat.mode carries.
+        const DIR_BIT: u32 = 1 << 31;
+        const SYMLINK_BIT: u32 = 1 << 27;
+        let shown = if dir.is_empty() { "." } else { dir };
+        let entries = self.client.read_dir(&self.reference, shown, pattern).await.map_err(|s| read_error(shown, s))?;
+        Ok(entries
+            .into_iter()
+            .map(|stat| Entry {
+                name: stat.path.rsplit('/').next().unwrap_or(&stat.path).to_string(),
+                kind: if stat.mode & DIR_BIT != 0 {
+                    Kind::Dir
+                } else if stat.mode & SYMLINK_BIT != 0 {
+                    Kind::Link(stat.linkname)
+                } else {
+                    Kind::File
+                },
+            })
+            .collect())
+    }
+
+    async fn read(&self, path: &str, limit: Option<u64>) -> Result<Vec<u8>, ReadError> {
+        let range = limit.map(|l| (0, l as i64));
+        self.client.read_file(&self.reference, path, range).await.map_err(|s| read_error(path, s))
+    }
+}
+
+pub struct Frontend<C> {
+    client: C,
     env: FrontendEnv,
     /// The frontend options, read once at start.
     options: Options,
@@ -67,9 +116,9 @@ pub struct Frontend {
     llb_caps: Caps,
 }
 
-impl Frontend {
-    pub async fn start(mut client: Bridge, env: FrontendEnv) -> Result<Frontend, FrontendError> {
-        let pong = client.ping(gw::PingRequest {}).await.map_err(FrontendError::engine("ping BuildKit"))?.into_inner();
+impl<C: Client> Frontend<C> {
+    pub async fn start(client: C, env: FrontendEnv) -> Result<Frontend<C>, FrontendError> {
+        let pong = client.ping().await.map_err(FrontendError::engine("ping BuildKit"))?;
         let mut frontend = Frontend {
             client,
             env,
@@ -90,7 +139,8 @@ impl Frontend {
         Ok(frontend)
     }
 
-    pub async fn finish(mut self, outcome: Result<gw::Result, FrontendError>) -> Result<(), tonic::Status> {
+    /// Returns the outcome to BuildKit (the build's result, or its error).
+    pub async fn finish(self, outcome: Result<gw::Result, FrontendError>) -> Result<(), tonic::Status> {
         let request = match outcome {
             Ok(result) => gw::ReturnRequest { result: Some(result), error: None },
             Err(err) => {
@@ -98,29 +148,25 @@ impl Frontend {
                 gw::ReturnRequest { result: None, error: Some(err.into_status()) }
             }
         };
-        self.client.r#return(request).await.map(|_| ())
+        self.client.finish(request).await
     }
 
     fn plain(&self, message: impl Into<String>) -> FrontendError {
-        FrontendError::Input { diagnostic: Diagnostic::new(message), filename: self.filename(), text: String::new() }
+        FrontendError::Input {
+            diagnostic: Diagnostic::new(message),
+            filename: self.options.filename.clone(),
+            text: String::new(),
+        }
     }
 
-    fn filename(&self) -> String {
-        self.options.filename.clone()
-    }
-
-    fn opts(&self) -> &Options {
-        &self.options
-    }
-
-    /// The whole invocation: inputs → plans (one per platform) → LLB → solve → result.
+    /// The whole invocation: inputs → plans (one per platform) → programs → LLB → solve → result.
     pub async fn build(&mut self) -> Result<gw::Result, FrontendError> {
         if let Some(cap) = self.gateway_caps.missing(REQUIRED_GATEWAY_CAPS.iter().copied()) {
             return Err(self.plain(format!(
                 "this BuildKit lacks the gateway capability `{cap}` that gofront needs; use Docker Engine 26.1 (BuildKit 0.13) or newer"
             )));
         }
-        if let Some(request) = self.opts().request.clone() {
+        if let Some(request) = self.options.request.clone() {
             if request == subrequest::LINT {
                 return self.lint().await;
             }
@@ -133,12 +179,12 @@ impl Frontend {
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // Independent questions to the engine, asked at once.
         let (checked, builder) = tokio::join!(
-            self.check_main_packages(first, &inputs.context, &inputs.file),
-            self.resolve(&first.builder, &first.build_platform, &inputs.file),
+            self.check_context(first, &inputs),
+            self.resolve(&first.builder, &first.build_platform, &inputs.file)
         );
         checked?;
         let builder = builder?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the main packages, resolved the builder");
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
         // The lint rules' findings show as build warnings, found and sent while the build runs:
         // they never stop it or delay it. An engine without the Warn call builds without them.
         let warnings = async {
@@ -147,11 +193,11 @@ impl Frontend {
             }
             let findings = self.findings(&inputs, first, Some(&builder), None).await;
             let sources = self.sources(&inputs);
-            join_all(findings.iter().map(|finding| {
-                let request = super::warnings::request(finding, &inputs.file.digest, &sources);
-                let mut client = self.client.clone();
-                async move { client.warn(request).await }
-            }))
+            join_all(
+                findings
+                    .iter()
+                    .map(|finding| self.client.warn(super::warnings::request(finding, &inputs.file.digest, &sources))),
+            )
             .await;
         };
         let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
@@ -168,9 +214,7 @@ impl Frontend {
         let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await.ok();
         let cgo_off = !inputs.gofile.cgo.as_ref().is_some_and(|c| c.value);
         let survey = match &builder {
-            Some(builder) if cgo_off && first.published.is_none() => {
-                self.cgo_survey(first, &inputs.context, builder).await
-            }
+            Some(builder) if cgo_off && first.published.is_none() => self.cgo_survey(first, &inputs, builder).await,
             _ => None,
         };
         let findings = self.findings(&inputs, first, builder.as_ref(), survey.as_deref()).await;
@@ -206,46 +250,63 @@ impl Frontend {
         };
         let builder_go =
             builder.and_then(|b| b.config.env_pairs().into_iter().find(|(k, _)| k == "GOLANG_VERSION")).map(|(_, v)| v);
-        let texts = &inputs.files.texts;
-        let module_file = |name: &str| plan::layout::file_in(&inputs.layout.module_dir, name);
-        let gomod_path = module_file("go.mod");
-        let modules_txt = inputs.layout.vendor_dir.as_ref().map(|dir| plan::layout::file_in(dir, "modules.txt"));
-        let build_args = &self.opts().build.build_args;
+        let build_args = &self.options.build.build_args;
         let credentials = match builder {
             Some(builder) if plan.downloads() && lint::fetches_directly(build_args) => {
-                self.probe_credentials(plan, builder).await
+                self.probe_credentials(plan, inputs, builder).await
             }
             _ => None,
         };
-        lint::check(&lint::Input {
-            gofile: Some(&inputs.gofile),
-            gomod: texts.get(&gomod_path).map(|text| (gomod_path.as_str(), text.as_str())),
-            gosum: texts.get(&module_file("go.sum")).map(String::as_str),
-            modules_txt: modules_txt.as_ref().and_then(|path| texts.get(path)).map(String::as_str),
-            build_args: Some(build_args),
+        let engine = lint::EngineFacts {
             builder_go: builder_go.as_deref(),
             base_user: base_user.as_deref(),
             credentials,
             cgo_packages,
-        })
+        };
+        let facts = plan::lint_facts(&inputs.gofile, &inputs.layout, build_args);
+        let mut findings = plan.findings.clone();
+        findings.extend(lint::from_engine(&facts, &engine));
+        findings
+    }
+
+    /// Runs a probe program (a lint rule's look at the build) and reads one file of its result.
+    async fn probe(
+        &self,
+        program: &Program,
+        tree: &ProgramTree,
+        inputs: &Inputs,
+        images: &[(&ImageChoice, &ResolvedImage)],
+        file: &str,
+        what: &str,
+    ) -> Option<String> {
+        let settings = self.settings(inputs, images);
+        let mut printer = Printer::new(program, &settings);
+        let output = printer.print(&[tree]).ok()?.pop()?;
+        let reference = self.solve(printer.finish().definition(&output, None), what, true).await.ok()?;
+        let data = self.client.read_file(&reference, file, None).await.ok()?;
+        Some(String::from_utf8_lossy(&data).into_owned())
     }
 
     /// `--check`'s list of imported packages with cgo files. A failure (say, a module that cannot
     /// be downloaded) leaves the rule to the known-module list; the build will report it anyway.
-    async fn cgo_survey(&self, plan: &BuildPlan, context: &ContextSource, builder: &ResolvedImage) -> Option<String> {
-        let (graph, list) = stages::cgo_survey(plan, context, builder);
-        let definition = graph.definition(&list, None);
-        let reference = self.solve(definition, "list packages with cgo files", true).await.ok()?;
-        self.read_text(&reference, "packages").await
+    async fn cgo_survey(&self, plan: &BuildPlan, inputs: &Inputs, builder: &ResolvedImage) -> Option<String> {
+        let (program, tree) = steps::cgo_survey(plan);
+        self.probe(&program, &tree, inputs, &[(&plan.builder, builder)], "packages", "list packages with cgo files")
+            .await
     }
 
     /// Which credentials for private modules the Go steps would get; None when the probe cannot
     /// run (the rule then stays quiet rather than guess).
-    async fn probe_credentials(&self, plan: &BuildPlan, builder: &ResolvedImage) -> Option<lint::Credentials> {
-        let (graph, found) = stages::credentials_probe(plan, builder, self.opts().resolve_mode.as_deref());
-        let definition = graph.definition(&found, None);
-        let reference = self.solve(definition, "look for private module credentials", true).await.ok()?;
-        let text = self.read_text(&reference, stages::CREDENTIALS_FOUND).await?;
+    async fn probe_credentials(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+    ) -> Option<lint::Credentials> {
+        let (program, tree) = steps::credentials_probe(plan);
+        let what = "look for private module credentials";
+        let text =
+            self.probe(&program, &tree, inputs, &[(&plan.builder, builder)], steps::CREDENTIALS_FOUND, what).await?;
         Some(lint::Credentials {
             netrc: text.lines().any(|l| l == "netrc"),
             ssh_agent: text.lines().any(|l| l == "ssh"),
@@ -260,7 +321,7 @@ impl Frontend {
             let file = self.read_build_file().await?;
             Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
         };
-        match subrequest::answer(request, gofile.as_ref(), &self.opts().build.build_args) {
+        match subrequest::answer(request, gofile.as_ref(), &self.options.build.build_args) {
             Some(metadata) => Ok(gw::Result { result: None, metadata, attestations: BTreeMap::new() }),
             None => Err(FrontendError::Unsupported { request: request.to_string() }),
         }
@@ -279,28 +340,46 @@ impl Frontend {
         let (layout, files) = if gofile.version.is_some() {
             (plan::layout::published(&gofile), ContextFiles::default())
         } else {
-            let files = self.read_module_files(&excludes).await?;
+            let local = self.context_local("gofront-module-files", steps::module_file_patterns(), &excludes);
+            let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
+            let tree = RefTree { client: &self.client, reference };
+            let files = inputs::module_files(&tree).await.map_err(|e| self.unreadable(&file, e))?;
             (plan::layout::locate(&gofile, &files).map_err(|d| file.error(d))?, files)
         };
-        let context = ContextSource {
+        Ok(Inputs { file, gofile, layout, excludes, files })
+    }
+
+    /// A context file that could not be read: what failed, on the Gofile's `module` line.
+    fn unreadable(&self, file: &BuildFile, error: ReadError) -> FrontendError {
+        file.error(
+            Diagnostic::new(format!("cannot read the build context: {error}")).hint(
+                "check the file's permissions and size; a file the build does not need can go into .dockerignore",
+            ),
+        )
+    }
+
+    fn context_local(&self, shared_key: &str, include: Vec<String>, excludes: &[String]) -> Local {
+        Local {
+            name: "context".into(),
             session: self.env.session_id.clone(),
-            excludes,
-            resolve_mode: self.opts().resolve_mode.clone(),
-        };
-        Ok(Inputs { file, gofile, layout, context, files })
+            shared_key: shared_key.into(),
+            include,
+            exclude: excludes.to_vec(),
+            ..Default::default()
+        }
     }
 
     async fn read_context_ignore(&self) -> Result<Option<String>, FrontendError> {
-        let source = stages::ignore_file_source(&self.env.session_id);
-        let (reference, _) = self.solve_local(source, "[gofront] load .dockerignore").await?;
-        Ok(self.read_text(&reference, ".dockerignore").await)
-    }
-
-    /// The module metadata of the context: go.mod, go.work… and where they are.
-    async fn read_module_files(&self, excludes: &[String]) -> Result<ContextFiles, FrontendError> {
-        let source = stages::module_files_source(&self.env.session_id, excludes);
-        let (reference, _) = self.solve_local(source, "[gofront] load go.mod").await?;
-        self.module_files(&reference).await
+        let local = Local {
+            name: "context".into(),
+            session: self.env.session_id.clone(),
+            shared_key: "context-.dockerignore".into(),
+            follow: vec![".dockerignore".into()],
+            differ_none: true,
+            ..Default::default()
+        };
+        let (reference, _) = self.solve_local(local, "[gofront] load .dockerignore").await?;
+        self.read_text(&reference, ".dockerignore").await
     }
 
     /// One plan per target platform; checks (test, vet) run once, natively.
@@ -311,8 +390,8 @@ impl Frontend {
             architecture: "amd64".into(),
             variant: String::new(),
         });
-        let options = self.opts().build_options(build_platform.clone());
-        let targets = self.opts().platforms.clone();
+        let options = self.options.build_options(build_platform.clone());
+        let targets = self.options.platforms.clone();
         let targets = if targets.is_empty() { vec![build_platform] } else { targets };
         let mut plans = Vec::new();
         for target in targets {
@@ -325,7 +404,31 @@ impl Frontend {
         Ok(plans)
     }
 
-    /// Emits and solves each platform's graph; one `ref`, or `refs` with `refs.platforms`.
+    /// What the build needs besides the program.
+    fn settings(&self, inputs: &Inputs, images: &[(&ImageChoice, &ResolvedImage)]) -> Settings {
+        let args = &self.options.build.build_args;
+        let get = |name: &str| {
+            args.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default()
+        };
+        let proxy = pb::ProxyEnv {
+            http_proxy: get("HTTP_PROXY"),
+            https_proxy: get("HTTPS_PROXY"),
+            ftp_proxy: get("FTP_PROXY"),
+            no_proxy: get("NO_PROXY"),
+            all_proxy: get("ALL_PROXY"),
+        };
+        Settings {
+            build_args: args.clone(),
+            images: images.iter().map(|(choice, resolved)| (choice.reference.clone(), (*resolved).clone())).collect(),
+            session: self.env.session_id.clone(),
+            excludes: inputs.excludes.clone(),
+            resolve_mode: self.options.resolve_mode.clone(),
+            hosts: self.options.build.extra_hosts.clone(),
+            proxy: (proxy != pb::ProxyEnv::default()).then_some(proxy),
+        }
+    }
+
+    /// Prints and solves each platform's program; one `ref`, or `refs` with `refs.platforms`.
     async fn solve_plans(
         &self,
         plans: &[BuildPlan],
@@ -339,7 +442,7 @@ impl Frontend {
             language: "toml".into(),
             definition: None,
         };
-        let multi = plans.len() > 1 || self.opts().multi_platform;
+        let multi = plans.len() > 1 || self.options.multi_platform;
         // Every platform's graph is solved at once; BuildKit shares what they have in common.
         let solved =
             try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
@@ -358,7 +461,6 @@ impl Frontend {
             platforms_json.push(serde_json::json!({ "ID": key, "Platform": plan.platform }));
             refs.insert(key, gw::Ref { id, def: None });
         }
-
         // Written for one platform too, as the Dockerfile frontend does: exporters and attestation
         // steps read the platform of each result from it.
         let mapping = serde_json::json!({ "Platforms": platforms_json });
@@ -371,7 +473,7 @@ impl Frontend {
         Ok(gw::Result { result: Some(gw::result::Result::Ref(reference)), metadata, attestations })
     }
 
-    /// One platform: its base, its graph, its solve; returns the result's id and its image config.
+    /// One platform: its base, its program, its solve; returns the result's id and its image config.
     async fn solve_plan(
         &self,
         plan: &BuildPlan,
@@ -380,38 +482,51 @@ impl Frontend {
         source_info: &pb::SourceInfo,
     ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
         let file = &inputs.file;
-        let base = match &plan.base {
+        let (base, packages) = match &plan.base {
             Base::Image(choice) => {
-                let mut base = self.resolve(choice, &plan.platform, file).await?;
-                if !plan.packages.is_empty() {
-                    base.package_manager = Some(self.package_manager(&base, plan, &inputs.gofile, file).await?);
-                }
-                Some(base)
+                let base = self.resolve(choice, &plan.platform, file).await?;
+                let packages = match plan.packages.is_empty() {
+                    true => None,
+                    false => Some(self.package_manager(&base, plan, &inputs.gofile, file).await?),
+                };
+                (Some((choice, base)), packages)
             }
-            Base::Scratch => None,
+            Base::Scratch => (None, None),
         };
-        let emitted = stages::emit(plan, &inputs.context, builder, base.as_ref());
-        let config = serde_json::to_vec(&emitted.config)
-            .map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
-        let evaluate = emitted.evaluate;
-        let mut graph = emitted.graph;
-        if self.opts().no_cache {
+        let program = steps::program(plan, packages);
+        let output = program
+            .output(plan.target.output())
+            .ok_or_else(|| self.plain(format!("no output {:?}", plan.target.output())))?;
+        let mut images = vec![(&plan.builder, builder)];
+        images.extend(base.as_ref().map(|(choice, resolved)| (*choice, resolved)));
+        let settings = self.settings(inputs, &images);
+        let bug = |e: crate::program::llb::Unresolved| self.plain(format!("gofront could not print its build: {e}"));
+        let mut printer = Printer::new(&program, &settings);
+        let result = printer.print(&[&output.tree]).map_err(bug)?.pop().ok_or_else(|| self.plain("no result"))?;
+        let config = printer.config(output).map_err(bug)?;
+        let config =
+            serde_json::to_vec(&config).map_err(|e| self.plain(format!("cannot encode the image config: {e}")))?;
+        let mut graph = printer.finish();
+        if self.options.no_cache {
             graph.ignore_cache();
         }
         self.check_llb_caps(&graph)?;
         // `--sbom`: gofront's own SBOM from the binaries' build info, for images (BuildKit then
-        // runs no scanner). Its step goes on a copy of the graph, so the build's own definition
-        // is the same with or without it.
-        let sbom_definition = match (&emitted.binaries, self.opts().sbom, &plan.target) {
-            (Some(binaries), true, plan::Target::Image(_)) => {
-                let mut sbom_graph = graph.clone();
-                let step = stages::sbom_step(&mut sbom_graph, plan, &emitted.builder, binaries);
-                Some(sbom_graph.definition(&step, Some(source_info.clone())))
+        // runs no scanner). Its step is printed apart, so the build's own definition is the same
+        // with or without it.
+        let sbom_definition = match (self.options.sbom, &plan.target, program.output("binary")) {
+            (true, plan::Target::Image(_), Some(binaries)) => {
+                let mut with_sbom = program.clone();
+                let tree =
+                    steps::sbom(&mut with_sbom, &binaries.tree).ok_or_else(|| self.plain("no builder for the SBOM"))?;
+                let mut printer = Printer::new(&with_sbom, &settings);
+                let step = printer.print(&[&tree]).map_err(bug)?.pop().ok_or_else(|| self.plain("no SBOM step"))?;
+                Some(printer.finish().definition(&step, Some(source_info.clone())))
             }
             _ => None,
         };
-        let definition = graph.definition(&emitted.result, Some(source_info.clone()));
-        let (id, sbom) = tokio::join!(self.solve(definition, "solve the build", evaluate), async {
+        let definition = graph.definition(&result, Some(source_info.clone()));
+        let (id, sbom) = tokio::join!(self.solve(definition, "solve the build", output.evaluate), async {
             match sbom_definition {
                 Some(definition) => self.sbom(plan, definition).await.map(Some),
                 None => Ok(None),
@@ -424,7 +539,7 @@ impl Frontend {
     /// result of its own: the attestation points at that file.
     async fn sbom(&self, plan: &BuildPlan, definition: pb::Definition) -> Result<gw::Attestation, FrontendError> {
         let info_ref = self.solve(definition, "read the binaries' build info", true).await?;
-        let info = self.read_file(&info_ref, "buildinfo.txt").await.map_err(|status| {
+        let info = self.client.read_file(&info_ref, "buildinfo.txt", None).await.map_err(|status| {
             self.plain(format!("cannot read the binaries' build info for the SBOM: {}", status.message()))
         })?;
         let binaries = crate::sbom::parse(&String::from_utf8_lossy(&info));
@@ -451,61 +566,10 @@ impl Frontend {
         })
     }
 
-    /// Lists the module metadata transfer and reads its go.mod and go.work files: one directory
-    /// level at a time, every directory of a level (and every file read) at once.
-    async fn module_files(&self, reference: &str) -> Result<ContextFiles, FrontendError> {
-        // Go's os.FileMode bits, which is what Stat.mode carries.
-        const DIR_BIT: u32 = 1 << 31;
-        const SYMLINK_BIT: u32 = 1 << 27;
-        let mut files = ContextFiles::default();
-        let mut level = vec![String::new()];
-        while !level.is_empty() {
-            let listings = try_join_all(level.iter().map(|dir| async move {
-                let request = gw::ReadDirRequest {
-                    r#ref: reference.to_string(),
-                    dir_path: if dir.is_empty() { ".".into() } else { dir.clone() },
-                    include_pattern: String::new(),
-                };
-                let response = self.client.clone().read_dir(request).await;
-                response.map(|r| r.into_inner().entries).map_err(FrontendError::engine("list go.mod files"))
-            }))
-            .await?;
-            let mut next = Vec::new();
-            let mut wanted = Vec::new();
-            for (dir, entries) in level.iter().zip(listings) {
-                for entry in entries {
-                    let name = entry.path.rsplit('/').next().unwrap_or(&entry.path).to_string();
-                    let path = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
-                    if entry.mode & DIR_BIT != 0 {
-                        next.push(path);
-                    } else if entry.mode & SYMLINK_BIT != 0 {
-                        files.links.insert(path.clone(), entry.linkname.clone());
-                        files.paths.insert(path);
-                    } else {
-                        // go.sum and vendor/modules.txt too: the lint rules compare them with go.mod.
-                        let modules_txt = name == "modules.txt" && dir.rsplit('/').next() == Some("vendor");
-                        if name == "go.mod" || name == "go.work" || name == "go.sum" || modules_txt {
-                            wanted.push(path.clone());
-                        }
-                        files.paths.insert(path);
-                    }
-                }
-            }
-            let texts = join_all(wanted.iter().map(|path| self.read_text(reference, path))).await;
-            for (path, text) in wanted.into_iter().zip(texts) {
-                if let Some(text) = text {
-                    files.texts.insert(path, text);
-                }
-            }
-            level = next;
-        }
-        Ok(files)
-    }
-
     /// Reads the Gofile from the client: the `dockerfile` input when BuildKit forwarded one, else the local.
     async fn read_build_file(&self) -> Result<BuildFile, FrontendError> {
-        let name = self.filename();
-        let local_name = self.opts().dockerfile_key.clone();
+        let name = self.options.filename.clone();
+        let local_name = self.options.dockerfile_key.clone();
         let local = Local {
             name: local_name.clone(),
             session: self.env.session_id.clone(),
@@ -517,7 +581,8 @@ impl Frontend {
         let (reference, digest) =
             self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
         let ignore_name = format!("{name}.dockerignore");
-        let (data, ignore) = tokio::join!(self.read_file(&reference, &name), self.read_text(&reference, &ignore_name));
+        let (data, ignore) =
+            tokio::join!(self.client.read_file(&reference, &name, None), self.read_text(&reference, &ignore_name));
         let data = data.map_err(|status| {
             self.plain(format!("cannot read the Gofile {name:?} from the client: {}", status.message()))
         })?;
@@ -546,7 +611,7 @@ impl Frontend {
                 text,
             }
         })?;
-        Ok(BuildFile { name, text, digest, ignore })
+        Ok(BuildFile { name, text, digest, ignore: ignore? })
     }
 
     /// Transfers a local source; returns the result's id and the digest of the op that loaded it.
@@ -559,12 +624,6 @@ impl Frontend {
     }
 
     async fn solve(&self, definition: pb::Definition, what: &str, evaluate: bool) -> Result<String, FrontendError> {
-        let cache_imports = self
-            .opts()
-            .cache_imports
-            .iter()
-            .map(|i| gw::CacheOptionsEntry { r#type: i.kind.clone(), attrs: i.attrs.clone() })
-            .collect();
         let size = definition.encoded_len();
         if size > MAX_REQUEST {
             return Err(self.plain(format!(
@@ -572,30 +631,23 @@ impl Frontend {
                  make the Gofile smaller (large `env`/`labels`?)"
             )));
         }
-        let request = gw::SolveRequest {
-            definition: Some(definition),
-            allow_result_return: true,
-            allow_result_array_ref: true,
-            cache_imports,
-            evaluate,
-            ..Default::default()
-        };
-        let response = self.client.clone().solve(request).await.map_err(FrontendError::engine(what))?.into_inner();
-        match response.result.and_then(|r| r.result) {
-            Some(gw::result::Result::Ref(reference)) => Ok(reference.id),
-            Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
-            _ => Ok(response.r#ref),
+        let imports: Vec<gw::CacheOptionsEntry> = self
+            .options
+            .cache_imports
+            .iter()
+            .map(|i| gw::CacheOptionsEntry { r#type: i.kind.clone(), attrs: i.attrs.clone() })
+            .collect();
+        let request = client::solve_request(definition, evaluate, &imports);
+        self.client.solve(request).await.map_err(FrontendError::engine(what))
+    }
+
+    /// A small text file of a result: None when it does not exist, an error when it cannot be read.
+    async fn read_text(&self, reference: &str, path: &str) -> Result<Option<String>, FrontendError> {
+        match self.client.read_file(reference, path, None).await.map_err(|s| read_error(path, s)) {
+            Ok(data) => Ok(Some(String::from_utf8_lossy(&data).into_owned())),
+            Err(ReadError::Missing(_)) => Ok(None),
+            Err(other) => Err(self.plain(other.to_string())),
         }
-    }
-
-    async fn read_file(&self, reference: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
-        let request = gw::ReadFileRequest { r#ref: reference.to_string(), file_path: path.to_string(), range: None };
-        Ok(self.client.clone().read_file(request).await?.into_inner().data)
-    }
-
-    /// A file's text, or None when it does not exist.
-    async fn read_text(&self, reference: &str, path: &str) -> Option<String> {
-        self.read_file(reference, path).await.ok().map(|data| String::from_utf8_lossy(&data).into_owned())
     }
 
     async fn resolve(
@@ -607,13 +659,13 @@ impl Frontend {
         let request = gw::ResolveImageConfigRequest {
             r#ref: choice.reference.clone(),
             platform: Some(platform.wire()),
-            resolve_mode: self.opts().resolve_mode.clone().unwrap_or_default(),
+            resolve_mode: self.options.resolve_mode.clone().unwrap_or_default(),
             log_name: format!("[gofront] resolve {} for {platform}", reference::familiar(&choice.reference)),
             session_id: self.env.session_id.clone(),
             ..Default::default()
         };
-        let response = match self.client.clone().resolve_image_config(request).await {
-            Ok(response) => response.into_inner(),
+        let response = match self.client.resolve(request).await {
+            Ok(response) => response,
             Err(status) => {
                 let mut diagnostic = Diagnostic::new(format!(
                     "cannot get the image {} ({}): {}",
@@ -634,7 +686,7 @@ impl Frontend {
             file.error(Diagnostic::new(format!("the image {} has an unreadable config: {e}", choice.reference)))
         })?;
         let resolved = if response.r#ref.is_empty() { choice.reference.clone() } else { response.r#ref.clone() };
-        Ok(ResolvedImage { reference: reference::pin(&resolved, &response.digest), config, package_manager: None })
+        Ok(ResolvedImage { reference: reference::pin(&resolved, &response.digest), config })
     }
 
     /// Looks into the base image's /etc/os-release to pick apt-get or apk for `packages`.
@@ -646,13 +698,13 @@ impl Frontend {
         file: &BuildFile,
     ) -> Result<PackageManager, FrontendError> {
         let mut graph = Graph::new();
-        let (op, caps) = llb::image_source(&base.reference, self.opts().resolve_mode.as_deref());
+        let (op, caps) = llb::image_source(&base.reference, self.options.resolve_mode.as_deref());
         let name = format!("[gofront] inspect {} ({})", reference::familiar(&base.reference), plan.platform);
         let root = graph.source(op, Some(plan.platform.wire()), &name, &caps);
         let id = self.solve(graph.definition(&root, None), &name, false).await?;
-        let release = match self.read_text(&id, "etc/os-release").await {
+        let release = match self.read_text(&id, "etc/os-release").await? {
             Some(text) => text,
-            None => self.read_text(&id, "usr/lib/os-release").await.unwrap_or_default(),
+            None => self.read_text(&id, "usr/lib/os-release").await?.unwrap_or_default(),
         };
         let span = gofile.packages.first().map_or(gofile.whole.clone(), |p| p.span.clone());
         PackageManager::from_os_release(&release).ok_or_else(|| {
@@ -667,90 +719,17 @@ impl Frontend {
         })
     }
 
-    /// Each `main` must name a directory of the context holding a `package main`; say so before compiling.
-    async fn check_main_packages(
-        &self,
-        plan: &BuildPlan,
-        context: &ContextSource,
-        file: &BuildFile,
-    ) -> Result<(), FrontendError> {
+    /// What the context must hold before compiling: each main package, and `files` that stay in it.
+    async fn check_context(&self, plan: &BuildPlan, inputs: &Inputs) -> Result<(), FrontendError> {
         if plan.published.is_some() {
-            // The source arrives from GOPROXY during the build; `go build` names a missing package.
             return Ok(());
         }
-        let (reference, _) = self.solve_local(stages::context_source(context), "[gofront] load build context").await?;
-        try_join_all(plan.binaries.iter().map(|binary| self.check_main_package(&reference, plan, binary, file)))
-            .await?;
-        Ok(())
-    }
-
-    async fn check_main_package(
-        &self,
-        reference: &str,
-        plan: &BuildPlan,
-        binary: &plan::Binary,
-        file: &BuildFile,
-    ) -> Result<(), FrontendError> {
-        let package = binary.package.trim_start_matches("./").trim_start_matches('.');
-        let dir =
-            [plan.module_dir.as_str(), package].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("/");
-        let dir = if dir.is_empty() { ".".to_string() } else { dir };
-        let request =
-            gw::ReadDirRequest { r#ref: reference.to_string(), dir_path: dir.clone(), include_pattern: "*.go".into() };
-        let main_span = binary.span.clone();
-        let entries = match self.client.clone().read_dir(request).await {
-            Ok(response) => response.into_inner().entries,
-            Err(_) => {
-                return Err(file.error(
-                    Diagnostic::new(format!("`main` is {:?}, but the build context has no directory {dir:?}", binary.package))
-                        .at(main_span)
-                        .hint("point `main` at the directory of your `package main`, e.g. \"./cmd/server\" (check .dockerignore too)"),
-                ))
-            }
-        };
-        let go_files: Vec<String> = entries
-            .iter()
-            .map(|e| e.path.rsplit('/').next().unwrap_or(&e.path).to_string())
-            .filter(|name| name.ends_with(".go") && !name.ends_with("_test.go"))
-            .collect();
-        if go_files.is_empty() {
-            return Err(file.error(
-                Diagnostic::new(format!("`main` is {:?}, but {dir:?} holds no Go files", binary.package))
-                    .at(main_span)
-                    .hint("point `main` at the directory of your `package main`"),
-            ));
-        }
-        // Every file's head at once; one `package main` is enough.
-        let heads = join_all(go_files.iter().map(|name| {
-            let path = if dir == "." { name.clone() } else { format!("{dir}/{name}") };
-            let request = gw::ReadFileRequest {
-                r#ref: reference.to_string(),
-                file_path: path,
-                range: Some(gw::FileRange { offset: 0, length: 64 << 10 }),
-            };
-            async move { self.client.clone().read_file(request).await.ok().map(|r| r.into_inner().data) }
-        }))
-        .await;
-        let mut names = Vec::new();
-        for head in heads.into_iter().flatten() {
-            if let Some(package) = gosource::package_name(&String::from_utf8_lossy(&head)) {
-                if package == "main" {
-                    return Ok(());
-                }
-                names.push(package);
-            }
-        }
-        names.sort();
-        names.dedup();
-        Err(file.error(
-            Diagnostic::new(format!(
-                "`main` is {:?}, which is package {}, not a main package",
-                binary.package,
-                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ))
-            .at(main_span)
-            .hint("point `main` at the directory whose files say `package main` and have func main()"),
-        ))
+        let local = self.context_local("context", Vec::new(), &inputs.excludes);
+        let (reference, _) = self.solve_local(local, "[gofront] load build context").await?;
+        let tree = RefTree { client: &self.client, reference };
+        let (mains, files) =
+            tokio::join!(inputs::check_main_packages(&tree, plan), inputs::check_files(&tree, &inputs.gofile));
+        mains.and(files).map_err(|d| inputs.file.error(d))
     }
 
     fn check_llb_caps(&self, graph: &Graph) -> Result<(), FrontendError> {

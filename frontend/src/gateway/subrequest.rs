@@ -127,9 +127,9 @@ fn targets(gofile: &Gofile) -> (Value, String) {
         let default = !has_image && i == 0;
         rows.push((table.name.value.clone(), default, format!("runtime image of {}", table.main.value)));
     }
-    rows.push(("binary".into(), false, "only the binaries, for --output type=local".into()));
-    rows.push(("test".into(), false, "go test ./...".into()));
-    rows.push(("vet".into(), false, "go vet ./...".into()));
+    for builtin in crate::targets::BUILTIN.iter().filter(|b| b.kind != crate::targets::Kind::Image) {
+        rows.push((builtin.name.into(), false, builtin.description.into()));
+    }
     let list: Vec<Value> = rows
         .iter()
         .map(|(name, default, description)| json!({ "name": name, "default": default, "description": description }))
@@ -164,10 +164,11 @@ fn outline(gofile: &Gofile, build_args: &BTreeMap<String, String>) -> (Value, St
         "\nSSH                DESCRIPTION\n{SSH_AGENT_ID:<18} optional SSH agent for git fetches\n"
     ));
     // The persistent cache mounts, so CI cache tools (cache-dance and the like) can find them.
-    let ids = crate::plan::CacheIds::for_args(build_args);
+    let ns = build_args.get("BUILDKIT_CACHE_MOUNT_NS").filter(|ns| !ns.is_empty()).map(|ns| format!("{ns}/"));
+    let namespaced = |id: &str| format!("{}{id}", ns.as_deref().unwrap_or(""));
+    let (modules, build) = (namespaced(crate::plan::MODULE_CACHE_ID), namespaced(crate::plan::BUILD_CACHE_ID));
     text.push_str(&format!(
-        "\nCACHE MOUNT        DESCRIPTION\n{:<18} module downloads (a file:// proxy in front of GOPROXY)\n{:<18} Go build cache\n",
-        ids.modules, ids.build
+        "\nCACHE MOUNT        DESCRIPTION\n{modules:<18} module downloads (a file:// proxy in front of GOPROXY)\n{build:<18} Go build cache\n"
     ));
     let value = json!({
         "name": "image",
@@ -175,7 +176,7 @@ fn outline(gofile: &Gofile, build_args: &BTreeMap<String, String>) -> (Value, St
         "args": json_args,
         "secrets": [{ "name": NETRC_SECRET, "required": false }],
         "ssh": [{ "name": SSH_AGENT_ID, "required": false }],
-        "cache": [{ "ID": ids.modules }, { "ID": ids.build }],
+        "cache": [{ "ID": modules }, { "ID": build }],
     });
     (value, text)
 }

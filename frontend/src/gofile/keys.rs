@@ -29,10 +29,23 @@ pub struct Key {
     pub in_targets: bool,
     /// A regular expression a string value must match, for editors (the parser checks more).
     pub pattern: Option<&'static str>,
+    /// The value it has when not written, as TOML: what RedundantDefault compares with.
+    pub default: Option<&'static str>,
 }
 
 const fn key(name: &'static str, kind: Kind, in_targets: bool, description: &'static str) -> Key {
-    Key { name, kind, description, in_targets, pattern: None }
+    Key { name, kind, description, in_targets, pattern: None, default: None }
+}
+
+/// A key with a default value.
+const fn defaulted(
+    name: &'static str,
+    kind: Kind,
+    in_targets: bool,
+    default: &'static str,
+    description: &'static str,
+) -> Key {
+    Key { name, kind, description, in_targets, pattern: None, default: Some(default) }
 }
 
 /// Every key of format v1, top level first in the order the README lists them.
@@ -64,21 +77,27 @@ pub const KEYS: &[Key] = &[
         )
     },
     key("builder", Kind::String, false, "An explicit builder image."),
-    key("base", Kind::String, false, "Runtime base: scratch, distroless, alpine, debian, or an image reference."),
+    defaulted(
+        "base",
+        Kind::String,
+        false,
+        "\"scratch\"",
+        "Runtime base: scratch, distroless, alpine, debian, or an image reference.",
+    ),
     key("name", Kind::String, true, "Binary name for a single `main`; it goes to /app/<name>."),
-    key("cgo", Kind::Bool, false, "Build with cgo (a glibc builder and runtime)."),
-    key("tags", Kind::StringList, false, "Go build tags."),
-    key("ldflags", Kind::String, false, "Linker flags after -s -w; ${NAME} reads --build-arg NAME."),
-    key("env", Kind::StringTable, true, "Runtime environment."),
-    key("build_env", Kind::StringTable, false, "Extra environment for go build and go test."),
-    key("ports", Kind::Ports, true, "Exposed ports: numbers or \"number/protocol\"."),
-    key("user", Kind::String, false, "nonroot (65532:65532), root, or a numeric uid[:gid]."),
-    key("workdir", Kind::String, false, "Runtime working directory (absolute)."),
-    key("args", Kind::StringList, true, "Image Cmd: arguments to the binary."),
-    key("labels", Kind::StringTable, true, "Image labels."),
-    key("files", Kind::Files, false, "Context files copied into the image: [{ from, to }]."),
+    defaulted("cgo", Kind::Bool, false, "false", "Build with cgo (a glibc builder and runtime)."),
+    defaulted("tags", Kind::StringList, false, "[]", "Go build tags."),
+    defaulted("ldflags", Kind::String, false, "\"\"", "Linker flags after -s -w; ${NAME} reads --build-arg NAME."),
+    defaulted("env", Kind::StringTable, true, "{}", "Runtime environment."),
+    defaulted("build_env", Kind::StringTable, false, "{}", "Extra environment for go build and go test."),
+    defaulted("ports", Kind::Ports, true, "[]", "Exposed ports: numbers or \"number/protocol\"."),
+    defaulted("user", Kind::String, false, "\"nonroot\"", "nonroot (65532:65532), root, or a numeric uid[:gid]."),
+    defaulted("workdir", Kind::String, false, "\"/app\"", "Runtime working directory (absolute)."),
+    defaulted("args", Kind::StringList, true, "[]", "Image Cmd: arguments to the binary."),
+    defaulted("labels", Kind::StringTable, true, "{}", "Image labels."),
+    defaulted("files", Kind::Files, false, "[]", "Context files copied into the image: [{ from, to }]."),
     key("healthcheck", Kind::Healthcheck, true, "cmd, interval, timeout, start_period, retries."),
-    key("packages", Kind::StringList, false, "OS packages installed on the base with its package manager."),
+    defaulted("packages", Kind::StringList, false, "[]", "OS packages installed on the base with its package manager."),
     key("targets", Kind::Targets, false, "More images of the module, built with --target NAME."),
 ];
 
@@ -133,7 +152,7 @@ fn value_schema(key: &Key) -> Value {
                 KEYS.iter().filter(|k| k.in_targets).map(|k| (k.name.to_string(), value_schema(k))).collect();
             json!({
                 "type": "object",
-                "propertyNames": { "pattern": "^[A-Za-z0-9_-]+$", "not": { "enum": crate::plan::BUILTIN_TARGETS } },
+                "propertyNames": { "pattern": "^[A-Za-z0-9_-]+$", "not": { "enum": crate::targets::builtin_names() } },
                 "additionalProperties": {
                     "type": "object",
                     "required": ["main"],

@@ -42,10 +42,22 @@ pub struct Gofile {
     pub packages: Vec<Located<String>>,
     /// `[targets.NAME]` images, in the order written.
     pub targets: Vec<TargetTable>,
+    /// The top-level keys as written: name, span, and the value when it is a plain literal
+    /// (`false`, `"nonroot"`, `[]`, `{}`) that can be compared with the key's default.
+    pub written: Vec<Written>,
     /// Span of the whole document, for errors that belong to no single key.
     pub whole: Range<usize>,
     /// The text it was parsed from, to turn spans into lines.
     pub source: String,
+}
+
+/// A top-level key as it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub key: String,
+    pub span: Range<usize>,
+    /// `false`, `"text"`, `[]` or `{}`; empty for anything else.
+    pub literal: String,
 }
 
 /// One `[targets.NAME]` table: another binary of the module as its own image (`--target NAME`).
@@ -105,8 +117,17 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
     let table = doc.into_inner();
 
     let mut fields = Fields::default();
+    let mut written = Vec::new();
     for (key, value) in table.iter() {
         fields.take(key.get_ref(), key.span(), value)?;
+        let literal = match value.get_ref() {
+            DeValue::Boolean(b) => b.to_string(),
+            DeValue::String(s) => format!("{s:?}"),
+            DeValue::Array(a) if a.is_empty() => "[]".into(),
+            DeValue::Table(t) if t.is_empty() => "{}".into(),
+            _ => String::new(),
+        };
+        written.push(Written { key: key.get_ref().to_string(), span: key.span().start..value.span().end, literal });
     }
     let module = fields.module.ok_or_else(|| missing("module", "module = \"github.com/you/app\""))?;
     if fields.main.is_empty() && fields.targets.is_empty() {
@@ -149,6 +170,7 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
         files: fields.files,
         packages: fields.packages,
         targets: fields.targets,
+        written,
         whole,
         source: text.to_string(),
     })
@@ -347,7 +369,7 @@ fn targets(value: &Value<'_>) -> Result<Vec<TargetTable>, Diagnostic> {
         let target_name = Located::new(name.get_ref().to_string(), name.span());
         let valid = target_name.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             && !target_name.value.is_empty();
-        if !valid || crate::plan::BUILTIN_TARGETS.contains(&target_name.value.as_str()) {
+        if !valid || crate::targets::builtin(&target_name.value).is_some() {
             return Err(Diagnostic::new(format!("{:?} cannot name a target", target_name.value))
                 .at(target_name.span)
                 .hint("use letters, digits, '-' and '_', and none of image, binary, test, vet"));

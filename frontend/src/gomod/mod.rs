@@ -1,16 +1,30 @@
-//! Reading go.mod: the module path, the Go version it asks for, and its local replace targets.
+//! Reading go.mod and go.work: the module path, the Go version it asks for, its requirements and
+//! its local replace targets, each with its line. The one reader of these files: the plan and the
+//! lint rules both read what it returns.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GoMod {
     pub module: String,
-    /// The `go` directive, e.g. "1.22" or "1.22.3".
-    pub go: Option<String>,
-    /// The `toolchain` directive without its "go" prefix, e.g. "1.23.1".
-    pub toolchain: Option<String>,
+    /// The line of the `module` directive (1-based).
+    pub module_line: usize,
+    /// The `go` directive, e.g. "1.22" or "1.22.3", and its line.
+    pub go: Option<(String, usize)>,
+    /// The `toolchain` directive without its "go" prefix, e.g. "1.23.1", and its line.
+    pub toolchain: Option<(String, usize)>,
+    /// `require` entries: module path, version, line.
+    pub requires: Vec<Require>,
     /// Directories of `replace … => ./dir` targets, relative to the module root.
     pub local_replaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Require {
+    pub path: String,
+    pub version: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,24 +44,53 @@ impl std::error::Error for GoModError {}
 impl GoMod {
     /// The Go minor version to build with: toolchain first, then the go line ("1.22").
     pub fn go_minor(&self) -> Option<String> {
-        self.toolchain.as_deref().or(self.go.as_deref()).and_then(minor_version)
+        let wanted = self.toolchain.as_ref().or(self.go.as_ref())?;
+        GoVersion::parse(&wanted.0).map(|v| v.minor_release())
+    }
+}
+
+/// A Go release, `1.22`, `1.22.3` or `go1.21rc2`: major, minor and patch (0 when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl GoVersion {
+    pub fn parse(version: &str) -> Option<GoVersion> {
+        let version = version.strip_prefix("go").unwrap_or(version);
+        let mut parts = version.splitn(3, '.');
+        let major = parts.next().filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()))?;
+        let minor_raw = parts.next()?;
+        let minor: String = minor_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let suffix = &minor_raw[minor.len()..];
+        let suffix_ok = suffix.is_empty() || suffix.starts_with("rc") || suffix.starts_with("beta");
+        let patch = match parts.next() {
+            None => 0,
+            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => p.parse().ok()?,
+            Some(_) => return None,
+        };
+        if minor.is_empty() || !suffix_ok {
+            return None;
+        }
+        Some(GoVersion { major: major.parse().ok()?, minor: minor.parse().ok()?, patch })
+    }
+
+    /// "1.22": what picks a builder image.
+    pub fn minor_release(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// Ordered by major and minor alone.
+    pub fn cmp_minor(&self, other: &GoVersion) -> Ordering {
+        (self.major, self.minor).cmp(&(other.major, other.minor))
     }
 }
 
 /// "1.22.3" → "1.22"; "1.22rc1" → "1.22"; anything else → None.
 pub fn minor_version(version: &str) -> Option<String> {
-    let version = version.strip_prefix("go").unwrap_or(version);
-    let mut parts = version.splitn(3, '.');
-    let major = parts.next()?;
-    let minor_raw = parts.next()?;
-    let minor: String = minor_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let suffix = &minor_raw[minor.len()..];
-    let suffix_ok = suffix.is_empty() || suffix.starts_with("rc") || suffix.starts_with("beta");
-    let rest_ok = parts.next().is_none_or(|patch| !patch.is_empty() && patch.chars().all(|c| c.is_ascii_digit()));
-    if major.is_empty() || !major.chars().all(|c| c.is_ascii_digit()) || minor.is_empty() || !suffix_ok || !rest_ok {
-        return None;
-    }
-    Some(format!("{major}.{minor}"))
+    GoVersion::parse(version).map(|v| v.minor_release())
 }
 
 /// Parses the parts of go.mod gofront needs; other directives are skipped.
@@ -65,6 +108,8 @@ pub fn parse(text: &str) -> Result<GoMod, GoModError> {
                 block = None;
             } else if verb == "replace" {
                 take_replace(&mut gomod, line);
+            } else if verb == "require" {
+                take_require(&mut gomod, line, line_no);
             }
             continue;
         }
@@ -75,10 +120,11 @@ pub fn parse(text: &str) -> Result<GoMod, GoModError> {
             continue;
         }
         match verb {
-            "module" => gomod.module = unquote(rest).to_string(),
-            "go" => gomod.go = Some(rest.to_string()),
-            "toolchain" => gomod.toolchain = Some(rest.trim_start_matches("go").to_string()),
+            "module" => (gomod.module, gomod.module_line) = (unquote(rest).to_string(), line_no),
+            "go" => gomod.go = Some((rest.to_string(), line_no)),
+            "toolchain" => gomod.toolchain = Some((rest.trim_start_matches("go").to_string(), line_no)),
             "replace" => take_replace(&mut gomod, rest),
+            "require" => take_require(&mut gomod, rest, line_no),
             _ => {}
         }
         if verb == "module" && gomod.module.is_empty() {
@@ -91,6 +137,12 @@ pub fn parse(text: &str) -> Result<GoMod, GoModError> {
     gomod.local_replaces.sort();
     gomod.local_replaces.dedup();
     Ok(gomod)
+}
+
+fn take_require(gomod: &mut GoMod, spec: &str, line: usize) {
+    if let [path, version, ..] = spec.split_whitespace().collect::<Vec<_>>().as_slice() {
+        gomod.requires.push(Require { path: unquote(path).to_string(), version: version.to_string(), line });
+    }
 }
 
 fn strip_comment(line: &str) -> &str {
@@ -121,8 +173,10 @@ mod tests {
         )
         .expect("valid go.mod");
         assert_eq!(gomod.module, "example.com/shop");
-        assert_eq!(gomod.go.as_deref(), Some("1.22.3"));
-        assert_eq!(gomod.toolchain.as_deref(), Some("1.23.4"));
+        assert_eq!(gomod.go, Some(("1.22.3".to_string(), 4)));
+        assert_eq!(gomod.toolchain, Some(("1.23.4".to_string(), 5)));
+        assert_eq!(gomod.module_line, 2);
+        assert_eq!(gomod.requires, [Require { path: "example.com/greet".into(), version: "v1.0.0".into(), line: 8 }]);
         assert_eq!(gomod.go_minor().as_deref(), Some("1.23"));
         assert_eq!(gomod.local_replaces, vec!["../lib".to_string(), "./third_party/x".to_string()]);
     }

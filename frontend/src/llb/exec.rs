@@ -90,6 +90,11 @@ pub struct ExecOutputs {
 }
 
 impl ExecOutputs {
+    /// The one output of a source or file op, as its root.
+    pub fn single(output: Output) -> Self {
+        ExecOutputs { digest: output.digest.clone(), by_dest: BTreeMap::from([("/".to_string(), output)]) }
+    }
+
     pub fn at(&self, dest: &str) -> Option<Output> {
         self.by_dest.get(dest).cloned()
     }

@@ -33,6 +33,9 @@ pub struct Layout {
     pub module_files: Vec<String>,
     /// The vendor/ directory `-mod=vendor` builds from (the module's or the workspace's), if any.
     pub vendor_dir: Option<String>,
+    /// The module's go.sum and the vendor tree's modules.txt, as the build sees them.
+    pub gosum: Option<String>,
+    pub modules_txt: Option<String>,
 }
 
 /// `a/b` + `../c` → `a/c`; None when it climbs out of the context.
@@ -76,10 +79,12 @@ fn ignored(path: &str) -> bool {
 pub fn published(gofile: &Gofile) -> Layout {
     Layout {
         module_dir: String::new(),
-        gomod: GoMod { module: gofile.module.value.clone(), go: None, toolchain: None, local_replaces: Vec::new() },
+        gomod: GoMod { module: gofile.module.value.clone(), ..Default::default() },
         workspace: None,
         module_files: Vec::new(),
         vendor_dir: None,
+        gosum: None,
+        modules_txt: None,
     }
 }
 
@@ -176,7 +181,17 @@ pub fn locate(gofile: &Gofile, files: &ContextFiles) -> Result<Layout, Diagnosti
         .chain(workspace.as_deref())
         .map(|dir| file_in(dir, "vendor"))
         .find(|vendor| files.has(&format!("{vendor}/modules.txt")));
-    Ok(Layout { module_dir, gomod, workspace, module_files: wanted.into_iter().collect(), vendor_dir })
+    let gosum = files.texts.get(&file_in(&module_dir, "go.sum")).cloned();
+    let modules_txt = vendor_dir.as_ref().and_then(|dir| files.texts.get(&file_in(dir, "modules.txt"))).cloned();
+    Ok(Layout {
+        module_dir,
+        gomod,
+        workspace,
+        module_files: wanted.into_iter().collect(),
+        vendor_dir,
+        gosum,
+        modules_txt,
+    })
 }
 
 fn outside(gofile: &Gofile, file: &str, target: &str) -> Diagnostic {

@@ -2,41 +2,49 @@
 //!
 //! Values come from build args. `VERSION` falls back to "dev", `REVISION` and `SOURCE` to buildx's
 //! git info (then "unknown"); `${NAME:-fallback}` gives any name a fallback. Any other name without
-//! a value is an error: a silently empty `-X` flag is worse than a failed build.
+//! a value is an error: a silently empty `-X` flag is worse than a failed build. The variables
+//! stay build args in the plan: the LLB printer fills them in, eject keeps them `ARG`s.
 
 use super::BuildOptions;
 use crate::diagnostic::Diagnostic;
 use crate::gofile::Gofile;
+use crate::program::Value;
 
-pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<String, Diagnostic> {
+/// `ldflags` with each `${NAME}` as the build arg's value (the printers resolve or keep it);
+/// None when there is nothing but blanks. A variable with no value and no fallback is an error,
+/// unless the args are read later (`gofront eject`).
+pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<Option<Value>, Diagnostic> {
     let Some(ldflags) = &gofile.ldflags else {
-        return Ok(String::new());
+        return Ok(None);
     };
-    let mut out = String::new();
-    for piece in scan(gofile)? {
+    let pieces = scan(gofile)?;
+    let last = pieces.len().saturating_sub(1);
+    let mut parts = Vec::new();
+    for (index, piece) in pieces.into_iter().enumerate() {
         match piece {
-            Piece::Text(text) => out.push_str(text),
-            Piece::Variable { name, fallback } => {
-                let value = options
-                    .build_args
-                    .get(name)
-                    .cloned()
-                    .or_else(|| fallback.map(str::to_string))
-                    .or_else(|| builtin(name, options));
-                match value {
-                    Some(value) => out.push_str(&value),
-                    None => {
-                        return Err(Diagnostic::new(format!(
-                            "`ldflags` uses ${{{name}}}, but no value was given for it"
-                        ))
-                        .at(ldflags.span.clone())
-                        .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")))
-                    }
+            Piece::Text(text) => {
+                let text = if index == 0 { text.trim_start() } else { text };
+                let text = if index == last { text.trim_end() } else { text };
+                if !text.is_empty() {
+                    parts.push(Value::text(text));
                 }
+            }
+            Piece::Variable { name, fallback } => {
+                let fallback = fallback.map(str::to_string).or_else(|| builtin(name, options));
+                if fallback.is_none() && !options.deferred_args && !options.build_args.contains_key(name) {
+                    return Err(Diagnostic::new(format!("`ldflags` uses ${{{name}}}, but no value was given for it"))
+                        .at(ldflags.span.clone())
+                        .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")));
+                }
+                parts.push(Value::Arg { name: name.to_string(), fallback });
             }
         }
     }
-    Ok(out)
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Value::Concat(parts)),
+    })
 }
 
 /// The build args `ldflags` reads, with their `:-` fallbacks, in order of first use.

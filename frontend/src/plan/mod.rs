@@ -1,22 +1,25 @@
 //! Options + Gofile + go.mod → [`BuildPlan`]: every decision about the build, made without I/O.
 //!
-//! `stages` turns a plan (plus the resolved image configs) into LLB.
+//! [`steps`] writes the plan as a [`crate::program::Program`]: the whole build, step by step.
 
-pub mod config;
 pub mod layout;
 pub mod ldflags;
 pub mod scripts;
-pub mod stages;
+pub mod steps;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
 use crate::gofile::span::{line_col, LineCol};
-use crate::gofile::Gofile;
-use crate::gomod::{self, GoMod};
+use crate::gofile::{FileCopy, Gofile};
+use crate::gomod::{self, GoMod, GoVersion};
+use crate::lint;
 use crate::platform::Platform;
+pub use crate::program::Network;
+use crate::program::{Env, ImageSpec, Value};
 use crate::reference;
+use crate::targets;
 pub use layout::{ContextFiles, Layout};
 
 /// Where the Go module caches live in the builder; set explicitly so Go never misses the mounts.
@@ -28,6 +31,9 @@ pub const OUT: &str = "/out";
 /// The persistent module cache (a cache mount): a `file://` GOPROXY in front of the network, so a
 /// go.mod change downloads only the modules that are new.
 pub const MODULE_PROXY_CACHE: &str = "/gofront/modcache";
+/// The ids of the persistent caches (BUILDKIT_CACHE_MOUNT_NS prefixes them).
+pub const MODULE_CACHE_ID: &str = "gofront-gomodcache";
+pub const BUILD_CACHE_ID: &str = "gofront-gocache";
 /// The sorted list of packages the binaries import from outside the main module(s), std included.
 pub const DEPENDENCY_LIST: &str = "/gofront/list";
 /// The precompiled dependencies: Go build cache entries for exactly the listed packages.
@@ -49,8 +55,10 @@ pub const GO_PATH: &str = "/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const NONROOT: u32 = 65532;
 
-/// Build args that configure Go's module fetching; they reach both Go steps.
-const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
+/// Build args that configure Go's module fetching; they reach every Go step.
+pub const GO_NETWORK_ARGS: &[&str] = &["GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GOINSECURE"];
+/// Proxy build args (buildx forwards the client's), passed as proxy settings, not environment.
+pub const PROXY_ARGS: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
 
 /// What the client asked for, already pulled out of BuildKit's frontend options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,12 +74,15 @@ pub struct BuildOptions {
     pub vcs_source: Option<String>,
     pub target: Option<String>,
     pub network: Network,
-    /// `--add-host` entries for the Go steps: (host, ip).
+    /// `--add-host` entries for the steps with a network: (host, ip).
     pub extra_hosts: Vec<(String, String)>,
     /// The client imports a build cache (`--cache-from`): a CI runner, most likely.
     pub cache_imported: bool,
     /// The running gofront's version, written to [`FRONTEND_VERSION_LABEL`]; none in unit tests.
     pub frontend_version: Option<String>,
+    /// Plan for a Dockerfile (`gofront eject`): build args are read when it is built, so an
+    /// `ldflags` variable without a value is not an error yet.
+    pub deferred_args: bool,
 }
 
 /// Every build arg gofront reads, with what it does: the outline lists them, and the lint rule
@@ -101,49 +112,49 @@ pub const BUILD_ARGS: &[(&str, &str)] = &[
 /// checked from the image alone.
 pub const FRONTEND_VERSION_LABEL: &str = "dev.gofront.frontend.version";
 
-/// The network the Go steps get: `docker buildx build --network=…`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Network {
-    #[default]
-    Sandbox,
-    Host,
-    None,
-}
-
-/// What the build produces: `--target`.
+/// What the build produces: `--target` (see [`crate::targets`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A runtime image: the Gofile's top-level one, or a `[targets.NAME]` table's.
     Image(Option<String>),
-    /// Only the binaries on an empty filesystem, for `--output type=local`.
     Binary,
-    /// `go test ./...`; the build fails when a test fails.
     Test,
-    /// `go vet ./...`.
     Vet,
 }
-
-pub const BUILTIN_TARGETS: &[&str] = &["image", "binary", "test", "vet"];
 
 impl Target {
     fn parse(name: Option<&str>, gofile: &Gofile) -> Result<Target, Diagnostic> {
         let first_table = || gofile.targets.first().map(|t| t.name.value.clone());
-        match name.unwrap_or("") {
-            "" | "image" if gofile.main.is_empty() => Ok(Target::Image(first_table())),
-            "" | "image" => Ok(Target::Image(None)),
-            "binary" => Ok(Target::Binary),
-            "test" => Ok(Target::Test),
-            "vet" => Ok(Target::Vet),
-            table if gofile.targets.iter().any(|t| t.name.value == table) => Ok(Target::Image(Some(table.to_string()))),
-            other => {
-                let mut valid: Vec<&str> = BUILTIN_TARGETS.to_vec();
-                valid.extend(gofile.targets.iter().map(|t| t.name.value.as_str()));
-                let mut hint = format!("the valid targets are: {}", valid.join(", "));
-                if let Some(near) = crate::gofile::did_you_mean(other, &valid) {
-                    hint = format!("did you mean `{near}`? {hint}");
-                }
-                Err(Diagnostic::new(format!("unknown target {other:?}")).hint(hint))
-            }
+        let name = name.filter(|n| !n.is_empty()).unwrap_or("image");
+        if let Some(builtin) = targets::builtin(name) {
+            return Ok(match builtin.kind {
+                targets::Kind::Image if gofile.main.is_empty() => Target::Image(first_table()),
+                targets::Kind::Image => Target::Image(None),
+                targets::Kind::Binary => Target::Binary,
+                targets::Kind::Test => Target::Test,
+                targets::Kind::Vet => Target::Vet,
+            });
+        }
+        if gofile.targets.iter().any(|t| t.name.value == name) {
+            return Ok(Target::Image(Some(name.to_string())));
+        }
+        let mut valid = targets::builtin_names();
+        valid.extend(gofile.targets.iter().map(|t| t.name.value.as_str()));
+        let mut hint = format!("the valid targets are: {}", valid.join(", "));
+        if let Some(near) = crate::gofile::did_you_mean(name, &valid) {
+            hint = format!("did you mean `{near}`? {hint}");
+        }
+        Err(Diagnostic::new(format!("unknown target {name:?}")).hint(hint))
+    }
+
+    /// The program output this target selects.
+    pub fn output(&self) -> &str {
+        match self {
+            Target::Image(None) => "image",
+            Target::Image(Some(name)) => name,
+            Target::Binary => "binary",
+            Target::Test => "test",
+            Target::Vet => "vet",
         }
     }
 }
@@ -157,35 +168,6 @@ pub struct Binary {
     pub file: String,
     /// Where `main` names it in the Gofile.
     pub span: Range<usize>,
-}
-
-/// Proxy build args (buildx forwards the client's HTTP_PROXY and friends), any case.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Proxy {
-    pub http: String,
-    pub https: String,
-    pub ftp: String,
-    pub no_proxy: String,
-    pub all: String,
-}
-
-impl Proxy {
-    pub fn from_build_args(args: &BTreeMap<String, String>) -> Proxy {
-        let get = |name: &str| {
-            args.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default()
-        };
-        Proxy {
-            http: get("HTTP_PROXY"),
-            https: get("HTTPS_PROXY"),
-            ftp: get("FTP_PROXY"),
-            no_proxy: get("NO_PROXY"),
-            all: get("ALL_PROXY"),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Proxy::default()
-    }
 }
 
 /// An image gofront pulls, and why that one.
@@ -205,18 +187,15 @@ pub enum Base {
     Image(ImageChoice),
 }
 
-/// The runtime image settings, before merging with a base image's config.
+/// One runtime image of the Gofile: the default one, or a `[targets.NAME]` table's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Runtime {
-    pub user: String,
-    pub workdir: String,
-    pub env: Vec<(String, String)>,
-    pub entrypoint: Vec<String>,
-    pub cmd: Vec<String>,
-    pub ports: Vec<String>,
-    pub labels: BTreeMap<String, String>,
-    pub healthcheck: Option<crate::gofile::Healthcheck>,
-    pub files: Vec<crate::gofile::FileCopy>,
+pub struct ImagePlan {
+    /// Its target name: `image`, or the table's.
+    pub target: String,
+    /// Its binaries: (file in /out, name in /app); the first is the entrypoint.
+    pub binaries: Vec<(String, String)>,
+    pub spec: ImageSpec,
+    pub files: Vec<FileCopy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,8 +206,8 @@ pub struct BuildPlan {
     pub module_dir: String,
     /// Every main package of the Gofile, compiled together by one `go build`.
     pub binaries: Vec<Binary>,
-    /// The selected image's binaries: (file in /out, name in /app); the first is the entrypoint.
-    pub image_binaries: Vec<(String, String)>,
+    /// Every image of the Gofile; the selected one is [`BuildPlan::image`].
+    pub images: Vec<ImagePlan>,
     pub go_version: String,
     pub builder: ImageChoice,
     pub base: Base,
@@ -241,26 +220,18 @@ pub struct BuildPlan {
     /// The client's `--network`: the package install step's, and the Go steps' unless vendored
     /// (see [`BuildPlan::go_network`]).
     pub network: Network,
-    /// `--add-host` entries for every step that runs.
-    pub extra_hosts: Vec<(String, String)>,
-    /// HTTP(S)_PROXY, NO_PROXY, … build args, passed as proxy settings rather than environment.
-    pub proxy: Proxy,
-    /// Environment of both Go steps (cache dirs, toolchain, proxies).
-    pub go_env: Vec<(String, String)>,
-    /// GOOS, GOARCH (and GOARM, …) of the target platform: the compile step's alone.
-    pub target_env: Vec<(String, String)>,
+    /// Environment of every Go step (cache dirs, toolchain, module fetching).
+    pub go_env: Vec<Env>,
     /// CGO_ENABLED and the Gofile's `build_env`: every step that compiles or checks.
     pub build_env: Vec<(String, String)>,
     /// The flags that change how packages compile (`-trimpath`, `-tags`): the build and the
     /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
     pub compile_flags: Vec<String>,
-    /// `-ldflags` of the build: `-s -w` and the Gofile's, expanded.
-    pub ldflags: String,
+    /// `-ldflags` of the build: `-s -w` and the Gofile's, with its build args.
+    pub ldflags: Value,
     /// Compile the dependencies into a layer of their own, which `--cache-to` exports (see
     /// [`dependency_layers`]).
     pub dependency_layers: bool,
-    pub cache_ids: CacheIds,
-    pub runtime: Runtime,
     /// OS packages to install on the base image.
     pub packages: Vec<String>,
     /// SOURCE_DATE_EPOCH, when given.
@@ -269,12 +240,40 @@ pub struct BuildPlan {
     pub spans: Spans,
     /// A `version` build: the module comes from GOPROXY, not from the context.
     pub published: Option<Published>,
+    /// What the lint rules found while planning.
+    pub findings: Vec<lint::Finding>,
+}
+
+/// What the lint rules read, as the build reads it.
+pub fn lint_facts<'a>(
+    gofile: &'a Gofile,
+    layout: &'a Layout,
+    build_args: &'a BTreeMap<String, String>,
+) -> lint::Facts<'a> {
+    lint::Facts {
+        gofile,
+        gomod: &layout.gomod,
+        gomod_path: layout::file_in(&layout.module_dir, "go.mod"),
+        gosum: layout.gosum.as_deref(),
+        modules_txt: layout.modules_txt.as_deref(),
+        build_args,
+        cgo: gofile.cgo.as_ref().is_some_and(|c| c.value),
+    }
 }
 
 impl BuildPlan {
+    /// The selected image (for other targets, the default one).
+    pub fn image(&self) -> Option<&ImagePlan> {
+        let name = match &self.target {
+            Target::Image(Some(name)) => name.as_str(),
+            _ => "image",
+        };
+        self.images.iter().find(|i| i.target == name).or(self.images.first())
+    }
+
     /// The entrypoint binary's name in /app.
     pub fn entrypoint(&self) -> &str {
-        self.image_binaries.first().map_or("", |(_, name)| name.as_str())
+        self.image().and_then(|i| i.binaries.first()).map_or("", |(_, name)| name.as_str())
     }
 
     /// Network of the Go steps: none for a vendored module, which downloads nothing.
@@ -287,41 +286,32 @@ impl BuildPlan {
     }
 
     /// Environment of the compile step (and the dependency steps): the target's, then the build's.
-    pub fn compile_env(&self) -> Vec<(String, String)> {
-        self.target_env.iter().chain(&self.build_env).cloned().collect()
+    pub fn compile_env(&self) -> Vec<Env> {
+        std::iter::once(Env::TargetPlatform)
+            .chain(self.build_env.iter().map(|(k, v)| Env::Set(k.clone(), Value::text(v))))
+            .collect()
     }
 
     /// `go build` of every main package at once; one binary is written under its final name,
     /// several go into /out/ under Go's own names. `-v` lists the packages the step really
     /// compiles: on a warm or seeded cache, only the module's own.
-    pub fn build_command(&self) -> Vec<String> {
-        let mut command = vec!["go".to_string(), "build".into(), "-v".into()];
-        command.extend(self.compile_flags.iter().cloned());
+    pub fn build_command(&self) -> Vec<Value> {
+        let mut command: Vec<Value> = vec!["go".into(), "build".into(), "-v".into()];
+        command.extend(self.compile_flags.iter().map(Value::text));
         command.push("-buildvcs=false".into());
-        command.push(format!("-ldflags={}", self.ldflags));
+        command.push(Value::Concat(vec!["-ldflags=".into(), self.ldflags.clone()]));
         let output = match self.binaries.as_slice() {
             [one] => format!("{OUT}/{}", one.file),
             _ => format!("{OUT}/"),
         };
-        command.extend(["-o".to_string(), output]);
-        command.extend(self.binaries.iter().map(|b| b.package.clone()));
+        command.extend(["-o".into(), output.into()]);
+        command.extend(self.binaries.iter().map(|b| Value::text(&b.package)));
         command
-    }
-
-    /// `go test ./...` or `go vet ./...` for those targets; none for the others. They run on the
-    /// build platform with [`BuildPlan::build_env`].
-    pub fn check_command(&self) -> Option<Vec<String>> {
-        let verb = match self.target {
-            Target::Test => "test",
-            Target::Vet => "vet",
-            _ => return None,
-        };
-        Some(["go", verb, "./..."].map(String::from).to_vec())
     }
 
     /// The main package of the selected image (its first binary), for progress names.
     pub fn package(&self) -> &str {
-        let file = self.image_binaries.first().map(|(file, _)| file.as_str());
+        let file = self.image().and_then(|i| i.binaries.first()).map(|(file, _)| file.as_str());
         self.binaries.iter().find(|b| Some(b.file.as_str()) == file).map_or("", |b| b.package.as_str())
     }
 
@@ -362,20 +352,6 @@ pub fn escape_module_path(path: &str) -> String {
         }
     }
     out
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CacheIds {
-    pub modules: String,
-    pub build: String,
-}
-
-impl CacheIds {
-    /// The cache mount ids, under BUILDKIT_CACHE_MOUNT_NS when it is set.
-    pub fn for_args(build_args: &BTreeMap<String, String>) -> CacheIds {
-        let ns = build_args.get("BUILDKIT_CACHE_MOUNT_NS").map(|ns| format!("{ns}/")).unwrap_or_default();
-        CacheIds { modules: format!("{ns}gofront-gomodcache"), build: format!("{ns}gofront-gocache") }
-    }
 }
 
 /// Gofile lines, as (first, last) 1-based line numbers, that a stage comes from.
@@ -464,39 +440,32 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
             }
         }
     }
-    let image_binaries = image_binaries(gofile, &target, &binaries);
-    let entrypoint = image_binaries.first().map(|(_, name)| name.clone()).unwrap_or_default();
 
     let mut go_env = vec![
-        ("GOCACHE".to_string(), GOCACHE.to_string()),
-        ("GOMODCACHE".into(), GOMODCACHE.into()),
-        ("GOTOOLCHAIN".into(), "local".into()),
-        ("GOFLAGS".into(), goflags(layout.vendor_dir.is_some(), options)),
-        ("NETRC".into(), NETRC_PATH.into()),
-        ("SSH_AUTH_SOCK".into(), SSH_AGENT_SOCK.into()),
+        Env::Set("GOCACHE".to_string(), GOCACHE.into()),
+        Env::Set("GOMODCACHE".into(), GOMODCACHE.into()),
+        Env::Set("GOTOOLCHAIN".into(), "local".into()),
+        Env::Set("GOFLAGS".into(), goflags(layout.vendor_dir.is_some(), options)),
+        Env::Set("NETRC".into(), NETRC_PATH.into()),
+        Env::Set("SSH_AUTH_SOCK".into(), SSH_AGENT_SOCK.into()),
     ];
-    for name in GO_NETWORK_ARGS {
-        if let Some(value) = options.build_args.get(*name) {
-            go_env.push(((*name).to_string(), value.clone()));
-        }
-    }
+    go_env.extend(GO_NETWORK_ARGS.iter().map(|name| Env::FromArg(name.to_string())));
 
-    let target_env = platform.go_env().map_err(|e| {
+    platform.go_env().map_err(|e| {
         Diagnostic::new(format!("cannot build for {platform}: {e}"))
             .hint("pick a platform Go supports, e.g. linux/arm64")
     })?;
     let mut build_env = vec![("CGO_ENABLED".to_string(), if cgo { "1" } else { "0" }.to_string())];
     build_env.extend(gofile.build_env.iter().map(|(name, value)| (name.clone(), value.value.clone())));
 
-    let ldflags = ldflags::expand(gofile, options)?;
     let mut compile_flags = vec!["-trimpath".to_string()];
     if !gofile.tags.is_empty() {
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         compile_flags.push(format!("-tags={}", tags.join(",")));
     }
-    let ldflags = match ldflags.trim() {
-        "" => "-s -w".to_string(),
-        own => format!("-s -w {own}"),
+    let ldflags = match ldflags::expand(gofile, options)? {
+        Some(own) => Value::Concat(vec!["-s -w ".into(), own]),
+        None => "-s -w".into(),
     };
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
@@ -507,8 +476,6 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         None => None,
     };
 
-    let cache_ids = CacheIds::for_args(&options.build_args);
-
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
     let mut spans =
         Spans { module: vec![at(&gofile.module.span)], build: binaries.iter().map(|b| at(&b.span)).collect() };
@@ -517,42 +484,30 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
     Ok(BuildPlan {
-        target: target.clone(),
+        images: images(gofile, &binaries, &base, options),
+        target,
         module: gofile.module.value.clone(),
         module_dir: layout.module_dir.clone(),
         binaries,
-        image_binaries: image_binaries.clone(),
         go_version,
         builder,
-        base: base.clone(),
+        base,
         platform,
         build_platform: options.build_platform.clone(),
         module_files: layout.module_files.clone(),
         vendor_dir: layout.vendor_dir.clone(),
         network: options.network,
-        extra_hosts: options.extra_hosts.clone(),
-        proxy: Proxy::from_build_args(&options.build_args),
         go_env,
-        target_env,
         build_env,
         compile_flags,
         ldflags,
         // The CI layers list the packages in the context's source; a `version` build has none.
         dependency_layers: dependency_layers(options)? && published.is_none(),
-        cache_ids,
-        runtime: {
-            let mut runtime = runtime(gofile, &target, &entrypoint, &base, options);
-            // `--target binary` is the binaries on an empty filesystem: run from the root.
-            if target == Target::Binary {
-                runtime.entrypoint = vec![format!("/{entrypoint}")];
-                runtime.workdir = "/".into();
-            }
-            runtime
-        },
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
         epoch,
         spans,
         published,
+        findings: lint::planned(&lint_facts(gofile, layout, &options.build_args)),
     })
 }
 
@@ -586,28 +541,21 @@ fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<
             Diagnostic::new(format!("--build-arg GO_VERSION={arg:?} is not a Go version")).hint("e.g. GO_VERSION=1.24")
         });
     }
-    let from_gofile = gofile.go.as_ref().and_then(|g| gomod::minor_version(&g.value).map(|v| (v, g.span.clone())));
-    let required = gomod.go.as_deref().and_then(gomod::minor_version);
+    let from_gofile = gofile.go.as_ref().and_then(|g| GoVersion::parse(&g.value).map(|v| (v, g.span.clone())));
+    let required = gomod.go.as_ref().and_then(|(v, _)| GoVersion::parse(v));
     if let (Some((chosen, span)), Some(required)) = (&from_gofile, &required) {
-        if version_less(chosen, required) {
+        if chosen.cmp_minor(required).is_lt() {
+            let (chosen, required) = (chosen.minor_release(), required.minor_release());
             return Err(Diagnostic::new(format!("`go` is {chosen}, but go.mod requires go {required} or newer"))
                 .at(span.clone())
                 .hint(format!("set go = \"{required}\" or remove the line to follow go.mod")));
         }
     }
-    from_gofile.map(|(v, _)| v).or_else(|| gomod.go_minor()).ok_or_else(|| {
+    from_gofile.map(|(v, _)| v.minor_release()).or_else(|| gomod.go_minor()).ok_or_else(|| {
         Diagnostic::new("go.mod has no `go` line, so gofront cannot pick a Go version")
             .at(gofile.module.span.clone())
             .hint("add `go = \"1.24\"` to the Gofile or a `go 1.24` line to go.mod")
     })
-}
-
-fn version_less(a: &str, b: &str) -> bool {
-    let parse = |v: &str| -> (u32, u32) {
-        let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
-        (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
-    };
-    parse(a) < parse(b)
 }
 
 /// Finds a named context for `names` (platform-specific first); returns the image it points at.
@@ -706,12 +654,14 @@ fn checked_reference(key: &str, value: &str, span: &Range<usize>) -> Result<(), 
     })
 }
 
-fn goflags(vendored: bool, options: &BuildOptions) -> String {
-    let mut flags = vec![if vendored { "-mod=vendor" } else { "-mod=readonly" }.to_string()];
-    if let Some(extra) = options.build_args.get("GOFLAGS") {
-        flags.extend(extra.split_whitespace().map(str::to_string));
+/// `-mod=readonly` (or vendor), then the GOFLAGS build arg.
+fn goflags(vendored: bool, options: &BuildOptions) -> Value {
+    let mode = if vendored { "-mod=vendor" } else { "-mod=readonly" };
+    match options.build_args.get("GOFLAGS").map(|f| f.trim()) {
+        Some("") => mode.into(),
+        None if !options.deferred_args => mode.into(),
+        _ => Value::Concat(vec![format!("{mode} ").into(), Value::Arg { name: "GOFLAGS".into(), fallback: None }]),
     }
-    flags.join(" ")
 }
 
 /// The name `go build` gives a main package's binary: its last path element, skipping `/vN`.
@@ -754,41 +704,37 @@ fn binaries(gofile: &Gofile) -> Result<Vec<Binary>, Diagnostic> {
     Ok(out)
 }
 
-fn image_binaries(gofile: &Gofile, target: &Target, binaries: &[Binary]) -> Vec<(String, String)> {
+/// The images of the Gofile: the default one (top-level `main`), then each `[targets.NAME]`.
+fn images(gofile: &Gofile, binaries: &[Binary], base: &Base, options: &BuildOptions) -> Vec<ImagePlan> {
     let file_of = |package: &str| {
         let package = package.trim_end_matches('/');
         binaries.iter().find(|b| b.package == package).map(|b| b.file.clone()).unwrap_or_default()
     };
-    let table = match target {
-        Target::Image(Some(name)) => gofile.targets.iter().find(|t| &t.name.value == name),
-        _ => None,
-    };
-    match table {
-        Some(t) => {
-            let file = file_of(&t.main.value);
-            let name = t.binary.as_ref().map_or_else(|| file.clone(), |n| n.value.clone());
-            vec![(file, name)]
-        }
-        None => gofile
-            .main
-            .iter()
-            .map(|m| {
-                let file = file_of(&m.value);
-                let name = match (&gofile.name, gofile.main.len()) {
-                    (Some(n), 1) => n.value.clone(),
-                    _ => file.clone(),
-                };
-                (file, name)
-            })
-            .collect(),
+    let mut images = Vec::new();
+    if !gofile.main.is_empty() {
+        let named = |file: String| match (&gofile.name, gofile.main.len()) {
+            (Some(n), 1) => (file, n.value.clone()),
+            _ => (file.clone(), file),
+        };
+        let binaries = gofile.main.iter().map(|m| named(file_of(&m.value))).collect();
+        images.push(image_plan(gofile, None, binaries, base, options));
     }
+    for table in &gofile.targets {
+        let file = file_of(&table.main.value);
+        let name = table.binary.as_ref().map_or_else(|| file.clone(), |n| n.value.clone());
+        images.push(image_plan(gofile, Some(table), vec![(file, name)], base, options));
+    }
+    images
 }
 
-fn runtime(gofile: &Gofile, target: &Target, binary: &str, base: &Base, options: &BuildOptions) -> Runtime {
-    let table = match target {
-        Target::Image(Some(name)) => gofile.targets.iter().find(|t| &t.name.value == name),
-        _ => None,
-    };
+fn image_plan(
+    gofile: &Gofile,
+    table: Option<&crate::gofile::TargetTable>,
+    binaries: Vec<(String, String)>,
+    base: &Base,
+    options: &BuildOptions,
+) -> ImagePlan {
+    let entrypoint = binaries.first().map(|(_, name)| name.clone()).unwrap_or_default();
     let user = match gofile.user.as_ref().map(|u| u.value.as_str()) {
         None | Some("nonroot") => format!("{NONROOT}:{NONROOT}"),
         Some("root") => "0:0".into(),
@@ -805,40 +751,45 @@ fn runtime(gofile: &Gofile, target: &Target, binary: &str, base: &Base, options:
         env.push((name.clone(), value.value.clone()));
     }
 
-    let mut labels = BTreeMap::new();
-    let arg = |name: &str| options.build_args.get(name).filter(|v| !v.is_empty()).cloned();
-    if let Some(source) = arg("SOURCE").or_else(|| options.vcs_source.clone()) {
-        labels.insert("org.opencontainers.image.source".to_string(), source);
-    }
-    if let Some(revision) = arg("REVISION").or_else(|| options.vcs_revision.clone()) {
-        labels.insert("org.opencontainers.image.revision".to_string(), revision);
-    }
-    if let Some(version) = arg("VERSION") {
-        labels.insert("org.opencontainers.image.version".to_string(), version);
-    }
-    labels.insert("org.opencontainers.image.title".to_string(), binary.to_string());
+    // Empty values are left out: a label without its build arg is not written.
+    let arg = |name: &str, fallback: &Option<String>| Value::Arg { name: name.into(), fallback: fallback.clone() };
+    let mut labels: BTreeMap<String, Value> = BTreeMap::new();
+    labels.insert("org.opencontainers.image.source".into(), arg("SOURCE", &options.vcs_source));
+    labels.insert("org.opencontainers.image.revision".into(), arg("REVISION", &options.vcs_revision));
+    labels.insert("org.opencontainers.image.version".into(), arg("VERSION", &None));
+    labels.insert("org.opencontainers.image.title".into(), entrypoint.clone().into());
     if let Some(version) = &options.frontend_version {
-        labels.insert(FRONTEND_VERSION_LABEL.to_string(), version.clone());
+        labels.insert(FRONTEND_VERSION_LABEL.to_string(), version.clone().into());
     }
     for (k, v) in gofile.labels.iter().chain(table.iter().flat_map(|t| t.labels.iter())) {
-        labels.insert(k.clone(), v.value.clone());
+        labels.insert(k.clone(), v.value.clone().into());
     }
     for (k, v) in &options.labels {
-        labels.insert(k.clone(), v.clone());
+        labels.insert(k.clone(), v.clone().into());
     }
 
-    Runtime {
-        user,
-        workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
-        env,
-        entrypoint: vec![format!("{APP_DIR}/{binary}")],
-        cmd: table.and_then(|t| t.args.as_ref()).unwrap_or(&gofile.args).iter().map(|a| a.value.clone()).collect(),
-        ports: table.and_then(|t| t.ports.as_ref()).unwrap_or(&gofile.ports).iter().map(|p| p.value.key()).collect(),
-        labels,
-        healthcheck: table
-            .and_then(|t| t.healthcheck.as_ref())
-            .or(gofile.healthcheck.as_ref())
-            .map(|h| h.value.clone()),
+    ImagePlan {
+        target: table.map_or_else(|| "image".to_string(), |t| t.name.value.clone()),
+        spec: ImageSpec {
+            user,
+            workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),
+            env,
+            entrypoint: vec![format!("{APP_DIR}/{entrypoint}")],
+            cmd: table.and_then(|t| t.args.as_ref()).unwrap_or(&gofile.args).iter().map(|a| a.value.clone()).collect(),
+            ports: table
+                .and_then(|t| t.ports.as_ref())
+                .unwrap_or(&gofile.ports)
+                .iter()
+                .map(|p| p.value.key())
+                .collect(),
+            labels: labels.into_iter().collect(),
+            healthcheck: table
+                .and_then(|t| t.healthcheck.as_ref())
+                .or(gofile.healthcheck.as_ref())
+                .map(|h| h.value.clone()),
+            history: Vec::new(),
+        },
+        binaries,
         files: gofile.files.iter().map(|f| f.value.clone()).collect(),
     }
 }

@@ -1,6 +1,24 @@
 use super::*;
 use crate::gofile;
 
+/// A value as the LLB printer resolves it, for these build args.
+fn resolve(value: &Value, args: &BTreeMap<String, String>) -> String {
+    match value {
+        Value::Literal(text) => text.clone(),
+        Value::Arg { name, fallback } => args.get(name).or(fallback.as_ref()).cloned().unwrap_or_default(),
+        Value::ImageEnv { fallback, .. } => fallback.clone(),
+        Value::Concat(parts) => parts.iter().map(|p| resolve(p, args)).collect(),
+    }
+}
+
+fn command_with(plan: &BuildPlan, args: &BTreeMap<String, String>) -> Vec<String> {
+    plan.build_command().iter().map(|v| resolve(v, args)).collect()
+}
+
+fn command(plan: &BuildPlan) -> Vec<String> {
+    command_with(plan, &BTreeMap::new())
+}
+
 fn gomod(text: &str) -> GoMod {
     gomod::parse(text).expect("go.mod")
 }
@@ -21,6 +39,8 @@ fn layout_of(gomod_text: &str, has_vendor: bool) -> Layout {
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
         vendor_dir: has_vendor.then(|| "vendor".to_string()),
+        gosum: None,
+        modules_txt: None,
     }
 }
 
@@ -35,16 +55,17 @@ fn defaults_follow_go_mod() {
     assert_eq!(p.module_files, ["go.mod", "go.sum"]);
     assert!(p.downloads());
     assert_eq!(
-        p.build_command(),
+        command(&p),
         ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
     );
     assert_eq!(p.compile_flags, ["-trimpath"]);
-    assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=readonly".into())));
-    assert!(p.go_env.contains(&("GOTOOLCHAIN".into(), "local".into())));
-    assert!(p.compile_env().contains(&("CGO_ENABLED".into(), "0".into())));
-    assert_eq!(p.runtime.user, "65532:65532");
-    assert_eq!(p.runtime.entrypoint, ["/app/shop"]);
-    assert_eq!(p.runtime.workdir, "/app");
+    assert!(p.go_env.contains(&Env::Set("GOFLAGS".into(), "-mod=readonly".into())));
+    assert!(p.go_env.contains(&Env::Set("GOTOOLCHAIN".into(), "local".into())));
+    assert!(p.build_env.contains(&("CGO_ENABLED".into(), "0".into())));
+    let spec = &p.image().expect("image").spec;
+    assert_eq!(spec.user, "65532:65532");
+    assert_eq!(spec.entrypoint, ["/app/shop"]);
+    assert_eq!(spec.workdir, "/app");
 }
 
 #[test]
@@ -76,7 +97,7 @@ fn named_contexts_replace_images() {
     o.named_contexts.insert("builder".into(), "docker-image://gofront-test/golang:1.27".into());
     let p = plan_of(SHOP, &o).expect("plan");
     assert_eq!(p.builder.reference, "docker.io/gofront-test/golang:1.27");
-    assert!(p.builder.origin.contains("`builder`"));
+    assert_eq!(p.builder.origin, "the build context `builder`");
 
     let mut o = options();
     o.named_contexts.insert("golang:1.22-alpine".into(), "docker-image://mirror/golang:1.22".into());
@@ -99,8 +120,8 @@ fn ldflags_interpolation() {
     let text =
         format!("{SHOP}ldflags = \"-X main.version=${{VERSION}} -X main.rev=${{REVISION}} -X main.x=${{X:-none}}\"\n");
     let p = plan_of(&text, &options()).expect("plan");
-    assert!(p
-        .build_command()
+    let args = BTreeMap::new();
+    assert!(command_with(&p, &args)
         .contains(&"-ldflags=-s -w -X main.version=dev -X main.rev=unknown -X main.x=none".to_string()));
 
     let mut o = options();
@@ -108,11 +129,14 @@ fn ldflags_interpolation() {
     o.build_args.insert("X".into(), "y".into());
     o.vcs_revision = Some("abc123".into());
     let p = plan_of(&text, &o).expect("plan");
-    assert!(p
-        .build_command()
+    assert!(command_with(&p, &o.build_args)
         .contains(&"-ldflags=-s -w -X main.version=1.2.3 -X main.rev=abc123 -X main.x=y".to_string()));
-    assert_eq!(p.runtime.labels.get("org.opencontainers.image.version").map(String::as_str), Some("1.2.3"));
-    assert_eq!(p.runtime.labels.get("org.opencontainers.image.revision").map(String::as_str), Some("abc123"));
+    let label = |name: &str| {
+        let labels = &p.image().expect("image").spec.labels;
+        labels.iter().find(|(k, _)| k == name).map(|(_, v)| resolve(v, &o.build_args))
+    };
+    assert_eq!(label("org.opencontainers.image.version").as_deref(), Some("1.2.3"));
+    assert_eq!(label("org.opencontainers.image.revision").as_deref(), Some("abc123"));
 
     let err = plan_of(&format!("{SHOP}ldflags = \"-X main.k=${{API_KEY}}\"\n"), &options()).expect_err("unset");
     assert!(err.message.contains("uses ${API_KEY}, but no value was given"), "{}", err.message);
@@ -128,7 +152,7 @@ fn vendored_modules_build_offline() {
     assert!(!p.downloads());
     assert_eq!(p.go_network(), Network::None);
     assert_eq!(p.network, Network::Host, "the package step keeps the client's network");
-    assert!(p.go_env.contains(&("GOFLAGS".into(), "-mod=vendor".into())));
+    assert!(p.go_env.contains(&Env::Set("GOFLAGS".into(), "-mod=vendor".into())));
 }
 
 #[test]
@@ -138,11 +162,13 @@ fn cross_compilation_environment() {
     let p = plan_of(SHOP, &o).expect("plan");
     assert_eq!(p.build_platform.to_string(), "linux/amd64");
     assert_eq!(p.platform.to_string(), "linux/arm/v7");
+    let target = p.platform.go_env().expect("go env");
     for pair in [("GOOS", "linux"), ("GOARCH", "arm"), ("GOARM", "7")] {
-        assert!(p.compile_env().contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {:?}", p.compile_env());
+        assert!(target.contains(&(pair.0.into(), pair.1.into())), "{pair:?} in {target:?}");
     }
+    assert!(p.compile_env().contains(&Env::TargetPlatform));
     // The dependency step is platform-independent, so all platforms share it.
-    assert!(!p.go_env.iter().any(|(k, _)| k == "GOARCH"));
+    assert!(!p.go_env.contains(&Env::TargetPlatform));
 }
 
 #[test]
@@ -164,11 +190,13 @@ fn bases_users_and_labels() {
         format!("{SHOP}base = \"distroless\"\nuser = \"root\"\nlabels = {{ team = \"gofile\", tier = \"web\" }}\n");
     let p = plan_of(&text, &o).expect("plan");
     assert!(matches!(p.base, Base::Image(ref c) if c.reference == "gcr.io/distroless/static-debian12:nonroot"));
-    assert_eq!(p.runtime.user, "0:0");
-    assert_eq!(p.runtime.labels["team"], "from-cli");
-    assert_eq!(p.runtime.labels["tier"], "web");
+    let spec = &p.image().expect("image").spec;
+    assert_eq!(spec.user, "0:0");
+    let label = |name: &str| spec.labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(label("team"), Some("from-cli".into()));
+    assert_eq!(label("tier"), Some("web".into()));
     // A base image brings its own PATH; only scratch gets gofront's.
-    assert!(!p.runtime.env.iter().any(|(k, _)| k == "PATH"));
+    assert!(!spec.env.iter().any(|(k, _)| k == "PATH"));
 }
 
 #[test]
@@ -188,7 +216,7 @@ fn cgo_uses_a_glibc_builder_and_base_and_refuses_to_cross_compile() {
     let p = plan_of(&text, &options()).expect("plan");
     assert_eq!(p.builder.reference, "docker.io/library/golang:1.22-bookworm");
     assert!(matches!(p.base, Base::Image(ref c) if c.reference == "gcr.io/distroless/base-debian12:nonroot"));
-    assert!(p.compile_env().contains(&("CGO_ENABLED".into(), "1".into())));
+    assert!(p.build_env.contains(&("CGO_ENABLED".into(), "1".into())));
 
     let mut arm = options();
     arm.target_platform = Platform::parse("linux/arm64");
@@ -215,24 +243,26 @@ fn several_binaries_compile_in_one_go_build() {
     let p = plan_of(text, &options()).expect("plan");
     let packages: Vec<&str> = p.binaries.iter().map(|b| b.package.as_str()).collect();
     assert_eq!(packages, ["./cmd/api", "./cmd/worker", "./tools/migrate"]);
-    assert!(p.build_command().ends_with(&[
+    assert!(command(&p).ends_with(&[
         "-o".to_string(),
         "/out/".into(),
         "./cmd/api".into(),
         "./cmd/worker".into(),
         "./tools/migrate".into()
     ]));
-    assert_eq!(p.image_binaries, [("api".to_string(), "api".to_string()), ("worker".into(), "worker".into())]);
-    assert_eq!(p.runtime.entrypoint, ["/app/api"]);
+    let image = p.image().expect("image");
+    assert_eq!(image.binaries, [("api".to_string(), "api".to_string()), ("worker".into(), "worker".into())]);
+    assert_eq!(image.spec.entrypoint, ["/app/api"]);
 
     let mut o = options();
     o.target = Some("migrate".into());
     let p = plan_of(text, &o).expect("plan");
     assert_eq!(p.target, Target::Image(Some("migrate".into())));
-    assert_eq!(p.image_binaries, [("migrate".to_string(), "db-migrate".to_string())]);
-    assert_eq!(p.runtime.entrypoint, ["/app/db-migrate"]);
-    assert_eq!(p.runtime.cmd, ["up"]);
-    assert!(p.runtime.env.contains(&("MODE".into(), "migrate".into())));
+    let image = p.image().expect("image");
+    assert_eq!(image.binaries, [("migrate".to_string(), "db-migrate".to_string())]);
+    assert_eq!(image.spec.entrypoint, ["/app/db-migrate"]);
+    assert_eq!(image.spec.cmd, ["up"]);
+    assert!(image.spec.env.contains(&("MODE".into(), "migrate".into())));
     // The compile step is the same whichever image is picked, so it is shared in the cache.
     assert_eq!(p.build_command(), plan_of(text, &options()).expect("plan").build_command());
 
@@ -258,13 +288,13 @@ fn non_linux_platforms_build_binaries_only() {
 
     o.target = Some("binary".into());
     let p = plan_of(SHOP, &o).expect("a windows binary");
-    assert!(p.build_command().contains(&"/out/shop.exe".to_string()), "{:?}", p.build_command());
-    assert!(p.compile_env().contains(&("GOOS".into(), "windows".into())));
+    assert!(command(&p).contains(&"/out/shop.exe".to_string()), "{:?}", command(&p));
+    assert!(p.platform.go_env().expect("env").contains(&("GOOS".into(), "windows".into())));
 
     o.target_platform = crate::platform::Platform::parse("macos/arm64");
     let p = plan_of(SHOP, &o).expect("a darwin binary");
-    assert!(p.compile_env().contains(&("GOOS".into(), "darwin".into())), "{:?}", p.compile_env());
-    assert!(p.build_command().contains(&"/out/shop".to_string()));
+    assert!(p.platform.go_env().expect("env").contains(&("GOOS".into(), "darwin".into())));
+    assert!(command(&p).contains(&"/out/shop".to_string()));
 }
 
 #[test]

@@ -1,0 +1,329 @@
+//! The request flow without an engine: a fake client answers from a directory (the client's
+//! build context), resolves every image to a fixed config, and records what the frontend asked.
+//! The end-to-end tests drive the real thing; these pin the flow down where it is cheap.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::rc::Rc;
+
+use prost::Message;
+use tonic::Status;
+
+use super::client::Client;
+use super::env::FrontendEnv;
+use super::run::Frontend;
+use crate::inputs::{Kind, LocalTree, Tree};
+use crate::proto::fsutil::types::Stat;
+use crate::proto::moby::buildkit::v1::apicaps::ApiCap;
+use crate::proto::moby::buildkit::v1::frontend as gw;
+use crate::proto::pb;
+
+#[derive(Default)]
+struct Recorded {
+    /// Every solve, in order.
+    solves: Vec<gw::SolveRequest>,
+    /// Results that are transfers of the context: their files.
+    trees: BTreeMap<String, LocalTree>,
+    warnings: Vec<gw::WarnRequest>,
+    returned: Option<gw::ReturnRequest>,
+}
+
+#[derive(Clone)]
+struct Fake {
+    context: std::path::PathBuf,
+    gateway_caps: Vec<&'static str>,
+    recorded: Rc<RefCell<Recorded>>,
+}
+
+const GATEWAY_CAPS: &[&str] =
+    &["solve.base", "return", "readfile", "readdir", "resolveimage", "proto.refarray", "gateway.warnings"];
+
+fn cap(id: &str) -> ApiCap {
+    ApiCap { id: id.to_string(), enabled: true, ..Default::default() }
+}
+
+impl Fake {
+    fn new(context: &Path) -> Fake {
+        Fake { context: context.to_path_buf(), gateway_caps: GATEWAY_CAPS.to_vec(), recorded: Rc::default() }
+    }
+
+    fn tree(&self, reference: &str) -> Result<LocalTree, Status> {
+        let trees = &self.recorded.borrow().trees;
+        let tree = trees.get(reference).ok_or_else(|| Status::not_found(format!("no such file in {reference}")))?;
+        Ok(LocalTree { root: tree.root.clone(), excludes: tree.excludes.clone(), include: tree.include.clone() })
+    }
+
+    /// The progress names of every op of every solve.
+    fn names(&self) -> Vec<String> {
+        let recorded = self.recorded.borrow();
+        let metadata = recorded.solves.iter().filter_map(|s| s.definition.as_ref()).flat_map(|d| d.metadata.values());
+        metadata.filter_map(|m| m.description.get("llb.customname").cloned()).collect()
+    }
+}
+
+/// A JSON list from a local source's attribute.
+fn patterns(attrs: &BTreeMap<String, String>, key: &str) -> Vec<String> {
+    attrs.get(key).and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
+}
+
+impl Client for Fake {
+    async fn ping(&self) -> Result<gw::PongResponse, Status> {
+        let llb = ["source.image", "source.local", "exec.meta.base", "exec.mount.bind", "file.base"];
+        Ok(gw::PongResponse {
+            frontend_api_caps: self.gateway_caps.iter().map(|c| cap(c)).collect(),
+            // Every cap the graph names: gofront must list only caps the engine announced.
+            llb_caps: llb.iter().map(|c| cap(c)).chain(ALL_LLB_CAPS.iter().map(|c| cap(c))).collect(),
+            workers: Vec::new(),
+        })
+    }
+
+    async fn solve(&self, request: gw::SolveRequest) -> Result<String, Status> {
+        let mut recorded = self.recorded.borrow_mut();
+        let id = format!("ref-{}", recorded.solves.len());
+        // A definition whose result is a local source: that part of the client's files.
+        let source = request.definition.as_ref().and_then(|d| {
+            let ops: Vec<pb::Op> = d.def.iter().filter_map(|b| pb::Op::decode(b.as_slice()).ok()).collect();
+            let result = ops.last()?.inputs.first()?.digest.clone();
+            ops.into_iter().find(|op| crate::llb::digest(&op.encode_to_vec()) == result).and_then(|op| match op.op {
+                Some(pb::op::Op::Source(source)) if source.identifier.starts_with("local://") => Some(source),
+                _ => None,
+            })
+        });
+        if let Some(source) = source {
+            let mut include = patterns(&source.attrs, "local.includepattern");
+            include.extend(patterns(&source.attrs, "local.followpaths"));
+            let excludes = patterns(&source.attrs, "local.excludepatterns");
+            recorded.trees.insert(id.clone(), LocalTree { root: self.context.clone(), excludes, include });
+        }
+        recorded.solves.push(request);
+        Ok(id)
+    }
+
+    async fn read_file(&self, reference: &str, path: &str, range: Option<(i64, i64)>) -> Result<Vec<u8>, Status> {
+        let limit = range.map(|(_, length)| length as u64);
+        self.tree(reference)?.read(path, limit).await.map_err(|e| Status::not_found(e.to_string()))
+    }
+
+    async fn read_dir(&self, reference: &str, dir: &str, pattern: &str) -> Result<Vec<Stat>, Status> {
+        let dir = if dir == "." { "" } else { dir };
+        let entries = self.tree(reference)?.list(dir, pattern).await.map_err(|e| Status::not_found(e.to_string()))?;
+        Ok(entries
+            .into_iter()
+            .map(|entry| {
+                let (mode, linkname) = match entry.kind {
+                    Kind::Dir => ((1 << 31) | 0o755, String::new()),
+                    Kind::Link(target) => ((1 << 27) | 0o777, target),
+                    Kind::File => (0o644, String::new()),
+                };
+                Stat { path: entry.name, mode, linkname, ..Default::default() }
+            })
+            .collect())
+    }
+
+    async fn resolve(&self, request: gw::ResolveImageConfigRequest) -> Result<gw::ResolveImageConfigResponse, Status> {
+        let platform = request.platform.unwrap_or_default();
+        let config = serde_json::json!({
+            "architecture": platform.architecture,
+            "os": platform.os,
+            "config": { "Env": ["PATH=/usr/local/go/bin:/usr/bin:/bin", "GOLANG_VERSION=1.27.3"] },
+        });
+        Ok(gw::ResolveImageConfigResponse {
+            r#ref: request.r#ref,
+            digest: String::new(),
+            config: config.to_string().into_bytes(),
+        })
+    }
+
+    async fn warn(&self, request: gw::WarnRequest) -> Result<(), Status> {
+        self.recorded.borrow_mut().warnings.push(request);
+        Ok(())
+    }
+
+    async fn finish(&self, request: gw::ReturnRequest) -> Result<(), Status> {
+        self.recorded.borrow_mut().returned = Some(request);
+        Ok(())
+    }
+}
+
+const ALL_LLB_CAPS: &[&str] = &[
+    "constraints",
+    "platform",
+    "meta.description",
+    "meta.ignorecache",
+    "exec.meta.network",
+    "exec.meta.proxyenv",
+    "exec.mount.cache",
+    "exec.mount.cache.sharing",
+    "exec.mount.selector",
+    "exec.mount.bind.readwrite-nooutput",
+    "exec.mount.tmpfs",
+    "exec.mount.secret",
+    "exec.mount.ssh",
+    "source.image.resolvemode",
+    "source.local.sessionid",
+    "source.local.sharedkeyhint",
+    "source.local.includepatterns",
+    "source.local.excludepatterns",
+    "source.local.followpaths",
+];
+
+/// The shop app: a Gofile (with `extra` lines), go.mod, go.sum and its main package.
+fn shop(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("Gofile", &format!("# syntax=gofront\nmodule = \"example.com/shop\"\nmain = \"./cmd/shop\"\n{extra}"));
+    write("go.mod", "module example.com/shop\n\ngo 1.22\n\nrequire example.com/greet v1.0.0\n");
+    write("go.sum", "example.com/greet v1.0.0 h1:a=\nexample.com/greet v1.0.0/go.mod h1:b=\n");
+    write("cmd/shop/main.go", "package main\n\nfunc main() {}\n");
+    dir
+}
+
+/// Runs one frontend invocation with these options (`key=value`) against the fake.
+fn invoke(fake: &Fake, opts: &[&str]) -> gw::ReturnRequest {
+    let mut vars: Vec<(String, String)> =
+        opts.iter().enumerate().map(|(i, o)| (format!("BUILDKIT_FRONTEND_OPT_{i}"), o.to_string())).collect();
+    vars.push(("BUILDKIT_WORKERS".into(), r#"[{"platforms":[{"os":"linux","architecture":"amd64"}]}]"#.into()));
+    let env = FrontendEnv::from_vars(vars);
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    runtime.block_on(async {
+        match Frontend::start(fake.clone(), env).await {
+            Ok(mut frontend) => {
+                let outcome = frontend.build().await;
+                frontend.finish(outcome).await.expect("return");
+            }
+            Err(err) => {
+                fake.finish(gw::ReturnRequest { result: None, error: Some(err.into_status()) }).await.expect("return")
+            }
+        }
+    });
+    let returned = fake.recorded.borrow_mut().returned.take();
+    returned.expect("the frontend returned nothing")
+}
+
+fn result(returned: &gw::ReturnRequest) -> &gw::Result {
+    match (&returned.result, &returned.error) {
+        (Some(result), _) => result,
+        (None, error) => panic!("the build failed: {error:?}"),
+    }
+}
+
+fn json(metadata: &BTreeMap<String, Vec<u8>>, key: &str) -> serde_json::Value {
+    serde_json::from_slice(metadata.get(key).unwrap_or_else(|| panic!("no {key} in {:?}", metadata.keys())))
+        .expect("json")
+}
+
+#[test]
+fn a_build_returns_the_image_and_its_config() {
+    let dir = shop("ports = [8080]\n");
+    let fake = Fake::new(dir.path());
+    let returned = invoke(&fake, &["filename=Gofile", "build-arg:VERSION=1.2.3"]);
+    let result = result(&returned);
+    let Some(gw::result::Result::Ref(reference)) = &result.result else { panic!("no single ref: {result:?}") };
+    assert!(reference.id.starts_with("ref-"), "{reference:?}");
+    let config = json(&result.metadata, "containerimage.config");
+    assert_eq!(config["config"]["Entrypoint"], serde_json::json!(["/app/shop"]));
+    assert_eq!(config["config"]["Labels"]["org.opencontainers.image.version"], "1.2.3");
+    assert!(config["config"]["ExposedPorts"]["8080/tcp"].is_object(), "{config}");
+    let names = fake.names();
+    for step in
+        ["[gofront] go mod download", "[gofront] go build ./cmd/shop (linux/amd64)", "[gofront] load build context"]
+    {
+        assert!(names.iter().any(|n| n == step), "no step {step:?} in {names:?}");
+    }
+    // The build graph carries the Gofile, so a failed step can show its lines.
+    let recorded = fake.recorded.borrow();
+    let build = recorded.solves.last().and_then(|s| s.definition.as_ref()).expect("build definition");
+    assert_eq!(build.source.as_ref().map(|s| s.infos[0].filename.as_str()), Some("Gofile"));
+}
+
+#[test]
+fn several_platforms_return_refs_with_their_platforms_and_configs() {
+    let dir = shop("");
+    let fake = Fake::new(dir.path());
+    let returned = invoke(&fake, &["platform=linux/amd64,linux/arm64"]);
+    let result = result(&returned);
+    let Some(gw::result::Result::Refs(refs)) = &result.result else { panic!("no refs: {result:?}") };
+    assert_eq!(refs.refs.keys().collect::<Vec<_>>(), ["linux/amd64", "linux/arm64"]);
+    let mapping = json(&result.metadata, "refs.platforms");
+    assert_eq!(mapping["Platforms"][1]["ID"], "linux/arm64");
+    assert_eq!(mapping["Platforms"][1]["Platform"]["architecture"], "arm64");
+    assert_eq!(json(&result.metadata, "containerimage.config/linux/arm64")["architecture"], "arm64");
+}
+
+#[test]
+fn check_answers_with_the_lint_findings() {
+    let dir = shop("cgo = false\n");
+    let fake = Fake::new(dir.path());
+    let returned = invoke(&fake, &["requestid=frontend.lint", "build-arg:VERSON=1"]);
+    let result = result(&returned);
+    let answer = json(&result.metadata, "result.json");
+    let rules: Vec<&str> =
+        answer["warnings"].as_array().expect("warnings").iter().filter_map(|w| w["ruleName"].as_str()).collect();
+    assert_eq!(rules, ["RedundantDefault", "UnusedBuildArg"]);
+    assert_eq!(result.metadata["result.statuscode"], b"1");
+    // A normal build sends the same findings as warnings.
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &["build-arg:VERSON=1"]);
+    let short: Vec<String> =
+        fake.recorded.borrow().warnings.iter().map(|w| String::from_utf8_lossy(&w.short).into_owned()).collect();
+    assert_eq!(short.len(), 2, "{short:?}");
+    assert!(short.iter().any(|s| s.starts_with("RedundantDefault: `cgo = false` is the default")), "{short:?}");
+}
+
+fn result_of_build(fake: &Fake, opts: &[&str]) {
+    let returned = invoke(fake, opts);
+    result(&returned);
+}
+
+#[test]
+fn outline_and_targets_answer_from_the_gofile() {
+    let dir = shop("[targets.worker]\nmain = \"./cmd/shop\"\nname = \"worker\"\n");
+    let fake = Fake::new(dir.path());
+    let targets = json(&result(&invoke(&fake, &["requestid=frontend.targets"])).metadata, "result.json");
+    let names: Vec<&str> =
+        targets["targets"].as_array().expect("targets").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["image", "worker", "binary", "test", "vet"]);
+    let outline = json(&result(&invoke(&fake, &["requestid=frontend.outline"])).metadata, "result.json");
+    assert_eq!(outline["secrets"][0]["name"], "netrc");
+    // Neither request builds anything.
+    assert!(!fake.names().iter().any(|n| n.contains("go build")), "{:?}", fake.names());
+}
+
+#[test]
+fn a_gofile_error_returns_its_place() {
+    let dir = shop("mian = \"./cmd/shop\"\n");
+    let fake = Fake::new(dir.path());
+    let returned = invoke(&fake, &[]);
+    let error = returned.error.expect("an error");
+    assert!(error.message.contains("Gofile:4:1: unknown key `mian`"), "{}", error.message);
+    let detail: serde_json::Value = serde_json::from_slice(&error.details[0].value).expect("source detail");
+    assert_eq!(detail["ranges"][0]["start"]["line"], 4);
+}
+
+#[test]
+fn an_engine_without_a_needed_capability_is_refused_by_name() {
+    let dir = shop("");
+    let mut fake = Fake::new(dir.path());
+    fake.gateway_caps.retain(|c| *c != "readdir");
+    let error = invoke(&fake, &[]).error.expect("an error");
+    assert!(error.message.contains("lacks the gateway capability `readdir`"), "{}", error.message);
+    assert!(fake.recorded.borrow().solves.is_empty(), "it solved before refusing");
+}
+
+/// `.dockerignore` reaches the module-file transfer: an ignored stale vendor/ is not vendored.
+#[test]
+fn dockerignore_applies_to_what_the_plan_reads() {
+    let dir = shop("");
+    std::fs::create_dir_all(dir.path().join("vendor")).expect("mkdir");
+    std::fs::write(dir.path().join("vendor/modules.txt"), "# example.com/old v0.1.0\n").expect("write");
+    std::fs::write(dir.path().join(".dockerignore"), "vendor\n").expect("write");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    let names = fake.names();
+    assert!(names.iter().any(|n| n == "[gofront] go mod download"), "vendored instead of downloading: {names:?}");
+}

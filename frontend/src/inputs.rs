@@ -1,0 +1,268 @@
+//! Reading the build context, once for every caller: the module files, the main packages and
+//! the `files` entries, over a [`Tree`]: a BuildKit transfer (the gateway) or a local directory
+//! ([`LocalTree`]: `gofront check`, `gofront eject`, unit tests). Both apply `.dockerignore` the
+//! way BuildKit does and read the same files, so the local commands agree with the build.
+
+use std::path::{Path, PathBuf};
+
+use futures_util::future::{join_all, try_join_all};
+
+use crate::diagnostic::Diagnostic;
+use crate::gofile::Gofile;
+use crate::plan::{layout, BuildPlan, ContextFiles};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    File,
+    /// A symbolic link, with its target.
+    Link(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// Why a file could not be read; "missing" is told apart from every other failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0} does not exist")]
+    Missing(String),
+    #[error("{path} is {size} bytes, over the {limit} bytes gofront reads of it")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error("cannot read {path}: {reason}")]
+    Failed { path: String, reason: String },
+}
+
+/// A file tree gofront reads before it plans.
+#[allow(async_fn_in_trait)] // single-threaded runtime: the futures need not be Send
+pub trait Tree {
+    /// The direct children of `dir` ("" is the root) whose names match `pattern` (a glob; "" for all).
+    async fn list(&self, dir: &str, pattern: &str) -> Result<Vec<Entry>, ReadError>;
+    /// The first `limit` bytes of a regular file (all of it when `limit` is None).
+    async fn read(&self, path: &str, limit: Option<u64>) -> Result<Vec<u8>, ReadError>;
+}
+
+fn child(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The context's module metadata, one directory level at a time (every directory of a level and
+/// every file read at once): every path, symbolic links, and the texts of go.mod, go.work, go.sum
+/// and vendor/modules.txt.
+pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
+    let mut files = ContextFiles::default();
+    let mut level = vec![String::new()];
+    while !level.is_empty() {
+        let listings = try_join_all(level.iter().map(|dir| tree.list(dir, ""))).await?;
+        let mut next = Vec::new();
+        let mut wanted = Vec::new();
+        for (dir, entries) in level.iter().zip(listings) {
+            for entry in entries {
+                let path = child(dir, &entry.name);
+                match entry.kind {
+                    Kind::Dir => next.push(path),
+                    Kind::Link(target) => {
+                        files.links.insert(path.clone(), target);
+                        files.paths.insert(path);
+                    }
+                    Kind::File => {
+                        // go.sum and vendor/modules.txt too: the lint rules compare them with go.mod.
+                        let name = entry.name.as_str();
+                        let modules_txt = name == "modules.txt" && dir.rsplit('/').next() == Some("vendor");
+                        if matches!(name, "go.mod" | "go.work" | "go.sum") || modules_txt {
+                            wanted.push(path.clone());
+                        }
+                        files.paths.insert(path);
+                    }
+                }
+            }
+        }
+        let texts = join_all(wanted.iter().map(|path| tree.read(path, None))).await;
+        for (path, text) in wanted.into_iter().zip(texts) {
+            match text {
+                Ok(data) => {
+                    files.texts.insert(path, String::from_utf8_lossy(&data).into_owned());
+                }
+                // Listed, then gone: as if it had not been there.
+                Err(ReadError::Missing(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        level = next;
+    }
+    Ok(files)
+}
+
+/// Each `main` must name a directory of the context holding a `package main`; said before compiling.
+pub async fn check_main_packages(tree: &impl Tree, plan: &BuildPlan) -> Result<(), Diagnostic> {
+    if plan.published.is_some() {
+        // The source arrives from GOPROXY during the build; `go build` names a missing package.
+        return Ok(());
+    }
+    try_join_all(plan.binaries.iter().map(|binary| check_main_package(tree, plan, binary))).await?;
+    Ok(())
+}
+
+async fn check_main_package(
+    tree: &impl Tree,
+    plan: &BuildPlan,
+    binary: &crate::plan::Binary,
+) -> Result<(), Diagnostic> {
+    let package = binary.package.trim_start_matches("./").trim_start_matches('.');
+    let dir = layout::join(&plan.module_dir, package).unwrap_or_default();
+    let shown = if dir.is_empty() { "." } else { dir.as_str() };
+    let span = binary.span.clone();
+    let entries = tree.list(&dir, "*.go").await.map_err(|_| {
+        Diagnostic::new(format!("`main` is {:?}, but the build context has no directory {shown:?}", binary.package))
+            .at(span.clone())
+            .hint(
+                "point `main` at the directory of your `package main`, e.g. \"./cmd/server\" (check .dockerignore too)",
+            )
+    })?;
+    let go_files: Vec<String> = entries
+        .into_iter()
+        .filter(|e| e.kind != Kind::Dir && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
+        .map(|e| child(&dir, &e.name))
+        .collect();
+    if go_files.is_empty() {
+        return Err(Diagnostic::new(format!("`main` is {:?}, but {shown:?} holds no Go files", binary.package))
+            .at(span)
+            .hint("point `main` at the directory of your `package main`"));
+    }
+    // Every file's head at once; one `package main` is enough.
+    let heads = join_all(go_files.iter().map(|path| tree.read(path, Some(64 << 10)))).await;
+    let mut names = Vec::new();
+    for head in heads.into_iter().flatten() {
+        if let Some(package) = crate::gosource::package_name(&String::from_utf8_lossy(&head)) {
+            if package == "main" {
+                return Ok(());
+            }
+            names.push(package);
+        }
+    }
+    names.sort();
+    names.dedup();
+    Err(Diagnostic::new(format!(
+        "`main` is {:?}, which is package {}, not a main package",
+        binary.package,
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    ))
+    .at(span)
+    .hint("point `main` at the directory whose files say `package main` and have func main()"))
+}
+
+/// A `files` entry whose path goes through a symbolic link that leaves the context would copy
+/// nothing (BuildKit resolves links inside the context): refused at its line.
+pub async fn check_files(tree: &impl Tree, gofile: &Gofile) -> Result<(), Diagnostic> {
+    for entry in &gofile.files {
+        let from = entry.value.from.trim_start_matches("./");
+        let mut dir = String::new();
+        // The path up to its first wildcard is what can be a link.
+        for name in from.split('/').filter(|p| !p.is_empty()).take_while(|p| !p.contains(['*', '?', '['])) {
+            let Ok(entries) = tree.list(&dir, "").await else { break };
+            let Some(found) = entries.into_iter().find(|e| e.name == name) else { break };
+            let path = child(&dir, name);
+            if let Kind::Link(target) = &found.kind {
+                let inside = !target.starts_with('/') && layout::join(&dir, target).is_some();
+                if !inside {
+                    return Err(Diagnostic::new(format!(
+                        "`files` copies {:?}, but {path} is a symbolic link to {target:?}, outside the build context",
+                        entry.value.from
+                    ))
+                    .at(entry.span.clone())
+                    .hint("a build sees only the context: copy the file into the context, or point `from` at a file inside it"));
+                }
+            }
+            dir = path;
+        }
+    }
+    Ok(())
+}
+
+/// A local directory as BuildKit would transfer it: `.dockerignore` (the excludes) applied, and
+/// optionally only the paths that match `include` patterns.
+pub struct LocalTree {
+    pub root: PathBuf,
+    pub excludes: Vec<String>,
+    pub include: Vec<String>,
+}
+
+impl LocalTree {
+    fn visible(&self, path: &str, is_dir: bool) -> bool {
+        if crate::dockerignore::excluded(&self.excludes, path) {
+            return false;
+        }
+        is_dir || self.include.is_empty() || self.include.iter().any(|p| crate::dockerignore::matches(p, path))
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        if rel.is_empty() || rel == "." {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        }
+    }
+}
+
+fn failed(path: &str, err: std::io::Error) -> ReadError {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => ReadError::Missing(path.to_string()),
+        _ => ReadError::Failed { path: path.to_string(), reason: err.to_string() },
+    }
+}
+
+impl Tree for LocalTree {
+    async fn list(&self, dir: &str, pattern: &str) -> Result<Vec<Entry>, ReadError> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.path(dir)).map_err(|e| failed(dir, e))? {
+            let entry = entry.map_err(|e| failed(dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = child(dir, &name);
+            let kind = match entry.file_type().map_err(|e| failed(&path, e))? {
+                t if t.is_dir() => Kind::Dir,
+                t if t.is_symlink() => Kind::Link(
+                    std::fs::read_link(entry.path()).map_err(|e| failed(&path, e))?.to_string_lossy().into_owned(),
+                ),
+                _ => Kind::File,
+            };
+            let pattern_ok = pattern.is_empty() || crate::dockerignore::matches(pattern, &name);
+            if pattern_ok && self.visible(&path, kind == Kind::Dir) {
+                out.push(Entry { name, kind });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn read(&self, path: &str, limit: Option<u64>) -> Result<Vec<u8>, ReadError> {
+        if !self.visible(path, false) {
+            return Err(ReadError::Missing(path.to_string()));
+        }
+        let mut data = std::fs::read(self.path(path)).map_err(|e| failed(path, e))?;
+        if let Some(limit) = limit {
+            data.truncate(limit as usize);
+        }
+        Ok(data)
+    }
+}
+
+/// The `.dockerignore` patterns for a build file at `file` in the context `root`: the file's own
+/// `<name>.dockerignore` beside it wins over the context's, as BuildKit does.
+pub fn local_excludes(root: &Path, file: &Path) -> Result<Vec<String>, ReadError> {
+    let own = PathBuf::from(format!("{}.dockerignore", file.display()));
+    for candidate in [own, root.join(".dockerignore")] {
+        match std::fs::read_to_string(&candidate) {
+            Ok(text) => return Ok(crate::dockerignore::patterns(&text)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(failed(&candidate.display().to_string(), err)),
+        }
+    }
+    Ok(Vec::new())
+}

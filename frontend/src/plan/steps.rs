@@ -1,0 +1,584 @@
+//! The whole build, step by step: a [`BuildPlan`] written as a [`Program`].
+//!
+//! ```text
+//! module files (go.mod, go.sum, go.work…) ─ go mod download         → module layer
+//! context + module layer                  ─ go list -deps           → package list (per platform)
+//! module files + module layer + list      ─ go build <deps>         → build cache layer (per platform)
+//! context + module layer + cache layer    ─ go build -trimpath …    → /out
+//! runtime root (scratch + CA + zoneinfo + passwd/group + /tmp, or a base image)
+//!    └─ image: root + /app/<name> (+ files) + image config
+//! ```
+//!
+//! The module and build cache layers are ordinary layers: they travel in `--cache-to` exports,
+//! so a fresh CI runner gets them from the imported cache. The dependency compile mounts the
+//! package list read-only, so BuildKit keys it by the list's content: a source change re-runs the
+//! (cheap) listing, and an unchanged list is a cache hit. The persistent cache mounts (modules,
+//! build cache) stay in front of all of this for local incremental speed.
+
+use super::{
+    scripts, Base, BuildPlan, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DEPENDENCY_CACHE,
+    DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, MODULE_CACHE_ID, MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET,
+    NONROOT, OUT, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+};
+use crate::program::{
+    ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
+};
+
+/// How `packages` are installed on the base: read from its /etc/os-release by the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageManager {
+    Apt,
+    Apk,
+    /// Whichever the base has, found by the step itself (a Dockerfile, which cannot look first).
+    Either,
+}
+
+impl PackageManager {
+    /// From /etc/os-release: `ID` or `ID_LIKE` naming a Debian or Alpine family.
+    pub fn from_os_release(text: &str) -> Option<PackageManager> {
+        let ids: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ID=").or_else(|| l.strip_prefix("ID_LIKE=")))
+            .flat_map(|v| v.trim_matches('"').split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        if ids.iter().any(|id| id == "alpine") {
+            Some(PackageManager::Apk)
+        } else if ids.iter().any(|id| id == "debian" || id == "ubuntu") {
+            Some(PackageManager::Apt)
+        } else {
+            None
+        }
+    }
+
+    /// The install command, cleaning up indexes so they do not land in the layer.
+    pub fn install(self, packages: &[String]) -> Vec<String> {
+        let packages = packages.join(" ");
+        let apt = format!(
+            "set -eu; apt-get update -qq; apt-get install -y -qq --no-install-recommends {packages}; \
+             apt-get clean; rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin"
+        );
+        let script = match self {
+            PackageManager::Apk => {
+                return format!("apk add --no-cache {packages}").split(' ').map(str::to_string).collect()
+            }
+            PackageManager::Apt => apt,
+            PackageManager::Either => {
+                format!("if command -v apk >/dev/null; then apk add --no-cache {packages}; else {apt}; fi")
+            }
+        };
+        vec!["/bin/sh".into(), "-c".into(), script]
+    }
+}
+
+/// The include patterns of the small transfer gofront reads module metadata from: every go.mod,
+/// go.sum, go.work, go.work.sum and vendor/modules.txt of the context.
+pub fn module_file_patterns() -> Vec<String> {
+    ["go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt"]
+        .iter()
+        .flat_map(|name| [name.to_string(), format!("**/{name}")])
+        .collect()
+}
+
+/// The build of a plan: every target's output. `packages` says how the base installs the plan's
+/// packages (None when it has none).
+pub fn program(plan: &BuildPlan, packages: Option<PackageManager>) -> Program {
+    let mut steps = Steps::start(plan);
+    let outputs = steps.outputs(packages);
+    let mut program = steps.program;
+    program.outputs = outputs;
+    program.default_target = plan.images.first().map_or_else(|| "image".to_string(), |i| i.target.clone());
+    program
+}
+
+/// A plan being written down: the program so far and the steps every Go step uses.
+struct Steps<'a> {
+    plan: &'a BuildPlan,
+    program: Program,
+    builder: StepId,
+    context: StepId,
+    scripts: StepId,
+    module_files: Option<StepId>,
+    modules: Option<Tree>,
+}
+
+impl<'a> Steps<'a> {
+    /// The builder, the context, the scripts, the module files and the module layer.
+    fn start(plan: &'a BuildPlan) -> Steps<'a> {
+        let mut program = Program {
+            platform: plan.platform.clone(),
+            build_platform: plan.build_platform.clone(),
+            epoch: plan.epoch,
+            ..Default::default()
+        };
+        let builder = program.add(
+            "builder",
+            "[gofront] builder",
+            Vec::new(),
+            Op::Image { reference: plan.builder.reference.clone(), side: Side::Build },
+        );
+        program.shell = Some(builder);
+        let context = program.add(
+            "context",
+            "[gofront] load build context",
+            Vec::new(),
+            Op::Context(ContextView { include: Vec::new(), shared_key: "context".into() }),
+        );
+        let actions = scripts::all()
+            .into_iter()
+            .map(|(name, text)| FileAction::Mkfile { path: format!("/{name}"), mode: 0o755, data: text.into_bytes() })
+            .collect();
+        let scripts = program.add("scripts", "[gofront] step scripts", Vec::new(), Op::Files { base: None, actions });
+        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None };
+        if plan.published.is_none() {
+            steps.module_files = Some(steps.module_files());
+        }
+        steps.modules = match (&plan.published, steps.module_files) {
+            (Some(published), _) => Some(steps.fetch(&published.reference)),
+            (None, Some(files)) if plan.downloads() => Some(steps.download(files)),
+            _ => None,
+        };
+        steps
+    }
+
+    /// go.mod, go.sum, go.work… (and a vendor/ tree) alone: what the dependency steps may see, so
+    /// that only a change to them re-runs those steps.
+    fn module_files(&mut self) -> StepId {
+        let plan = self.plan;
+        let view = ContextView { include: module_file_patterns(), shared_key: "gofront-module-files".into() };
+        let source =
+            self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));
+        let copy = |from: StepId, path: &str, contents: bool| FileAction::Copy {
+            from: Tree::root(from),
+            src: format!("/{path}").into(),
+            dest: format!("/{path}"),
+            mode: None,
+            owner: None,
+            contents,
+            wildcard: false,
+        };
+        let mut actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(source, f, false)).collect();
+        if let Some(vendor) = &plan.vendor_dir {
+            let view = ContextView { include: vec![format!("{vendor}/**")], shared_key: "gofront-vendor".into() };
+            let tree = self.program.add("vendor", "[gofront] load vendor/", Vec::new(), Op::Context(view));
+            actions.push(copy(tree, vendor, true));
+        }
+        self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions })
+    }
+
+    /// Mounts every Go step has: the persistent caches, the scripts, credentials, the module layer.
+    fn mounts(&self, modules: Option<&Tree>) -> Vec<Mount> {
+        let mount = |dest: &str, kind: MountKind| Mount { dest: dest.to_string(), kind };
+        let mut mounts = vec![
+            mount(MODULE_PROXY_CACHE, MountKind::Cache { id: MODULE_CACHE_ID.into() }),
+            mount(GOCACHE, MountKind::Cache { id: BUILD_CACHE_ID.into() }),
+            mount(scripts::SCRIPTS, MountKind::Input { from: Tree::root(self.scripts), scratch: false }),
+            mount("/tmp", MountKind::Tmpfs),
+            mount(NETRC_PATH, MountKind::Secret { id: NETRC_SECRET.into() }),
+            mount(SSH_AGENT_SOCK, MountKind::Ssh { id: SSH_AGENT_ID.into() }),
+        ];
+        if let Some(modules) = modules {
+            // Writable for Go's lock files; what it writes is thrown away.
+            mounts.push(mount(GOMODCACHE, MountKind::Input { from: modules.clone(), scratch: true }));
+        }
+        mounts
+    }
+
+    /// A Go command in the builder, run by one of the [`scripts`].
+    fn go_run(&self, script: &str, args: Vec<Value>, env: Vec<Env>, mounts: Vec<Mount>) -> Run {
+        let plan = self.plan;
+        let cwd = match (&plan.published, plan.module_dir.as_str()) {
+            (Some(published), _) => published.dir.clone(),
+            (None, "") => SRC.to_string(),
+            (None, dir) => format!("{SRC}/{dir}"),
+        };
+        let mut argv: Vec<Value> = scripts::command(script, Vec::new()).into_iter().map(Value::from).collect();
+        argv.extend(args);
+        Run {
+            root: Tree::root(self.builder),
+            argv,
+            env: plan.go_env.iter().cloned().chain(env).collect(),
+            cwd,
+            user: String::new(),
+            // Kept even with a warm module layer: a module the layer lacks can still be fetched.
+            network: plan.go_network(),
+            mounts,
+            side: Side::Build,
+            always: false,
+        }
+    }
+
+    fn add_run(&mut self, id: &str, name: impl Into<String>, spans: &[LineSpan], run: Run) -> StepId {
+        self.program.add(id, name, spans.to_vec(), Op::Run(run))
+    }
+
+    /// `go mod download` on the module files alone, into a layer of its own: the module layer.
+    fn download(&mut self, module_files: StepId) -> Tree {
+        let mut mounts = self.mounts(None);
+        mounts.push(Mount {
+            dest: SRC.into(),
+            kind: MountKind::Input { from: Tree::root(module_files), scratch: false },
+        });
+        mounts.push(Mount { dest: GOMODCACHE.into(), kind: MountKind::Output });
+        // -x shows every fetch from the network; what the module cache already had comes from file://.
+        let args = ["go", "mod", "download", "-x"].map(Value::from).into();
+        let run = self.go_run("download", args, Vec::new(), mounts);
+        let step = self.add_run("modules", "[gofront] go mod download", &self.plan.spans.module.clone(), run);
+        Tree::at(step, GOMODCACHE)
+    }
+
+    /// A `version` build's module layer: the published module and what its go.mod requires,
+    /// fetched and verified with no source from the context.
+    fn fetch(&mut self, reference: &str) -> Tree {
+        let mut mounts = self.mounts(None);
+        mounts.push(Mount { dest: GOMODCACHE.into(), kind: MountKind::Output });
+        let args = ["go", "mod", "download", "-x", "-json", reference].map(Value::from).into();
+        let mut run = self.go_run("fetch", args, Vec::new(), mounts);
+        // Not the module's directory: Go creates it, and must not find it there already.
+        run.cwd = "/".into();
+        let name = format!("[gofront] go mod download {reference}");
+        let step = self.add_run("modules", name, &self.plan.spans.module.clone(), run);
+        Tree::at(step, GOMODCACHE)
+    }
+
+    /// A Go command over the whole (read-only) context; what it leaves in `output` is its tree.
+    fn over_context(
+        &mut self,
+        id: &str,
+        name: String,
+        run_of: impl FnOnce(&Self, Vec<Mount>) -> Run,
+        output: &str,
+        extra: Vec<Mount>,
+    ) -> Tree {
+        let mut mounts = self.mounts(self.modules.as_ref());
+        mounts.push(Mount {
+            dest: SRC.into(),
+            kind: MountKind::Input { from: Tree::root(self.context), scratch: false },
+        });
+        mounts.push(Mount { dest: output.into(), kind: MountKind::Output });
+        mounts.extend(extra);
+        let run = run_of(self, mounts);
+        let step = self.add_run(id, name, &self.plan.spans.build.clone(), run);
+        Tree::at(step, output)
+    }
+
+    /// Every target's output.
+    fn outputs(&mut self, packages: Option<PackageManager>) -> Vec<Output> {
+        let plan = self.plan;
+        let platform = plan.platform.clone();
+        let precompiled = self.module_files.filter(|_| plan.dependency_layers).map(|files| self.precompile(files));
+        let compile_env = plan.compile_env();
+        let extra: Vec<Mount> = precompiled
+            .map(|from| Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Input { from, scratch: false } })
+            .into_iter()
+            .collect();
+        let name = format!("[gofront] go build {} ({platform})", plan.package());
+        let binaries = self.over_context(
+            "build",
+            name,
+            |s, mounts| s.go_run("compile", plan.build_command(), compile_env, mounts),
+            OUT,
+            extra,
+        );
+        // The other targets run with the default image's settings; the binaries from the root.
+        let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
+        let first = plan.images.first().and_then(|i| i.binaries.first()).map_or("", |(_, name)| name.as_str());
+        let bare = ImageSpec { entrypoint: vec![format!("/{first}")], workdir: "/".into(), ..default.clone() };
+        let mut outputs =
+            vec![Output { target: "binary".into(), tree: binaries.clone(), image: bare, evaluate: false }];
+        if plan.published.is_none() {
+            for verb in ["test", "vet"] {
+                let env = plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect();
+                let args = ["go", verb, "./..."].map(Value::from).into();
+                let tree = self.over_context(
+                    verb,
+                    format!("[gofront] go {verb} ./..."),
+                    |s, m| s.go_run("check", args, env, m),
+                    OUT,
+                    Vec::new(),
+                );
+                outputs.push(Output { target: verb.into(), tree, image: default.clone(), evaluate: true });
+            }
+        }
+
+        let root_owner = Some((0, 0));
+        let (root, root_history) = match &plan.base {
+            Base::Image(choice) => {
+                let base = self.program.add(
+                    "base",
+                    "[gofront] base",
+                    Vec::new(),
+                    Op::Image { reference: choice.reference.clone(), side: Side::Target },
+                );
+                match packages.filter(|_| !plan.packages.is_empty()) {
+                    Some(manager) => {
+                        (self.install(base, manager), vec![format!("install {}", plan.packages.join(" "))])
+                    }
+                    None => (Tree::root(base), Vec::new()),
+                }
+            }
+            Base::Scratch => {
+                (self.scratch_root(), vec!["runtime root: CA certificates, zoneinfo, passwd/group, /tmp".to_string()])
+            }
+        };
+        for image in &plan.images {
+            let target = image.target.as_str();
+            let actions = image
+                .binaries
+                .iter()
+                .map(|(file, name)| FileAction::Copy {
+                    from: binaries.clone(),
+                    src: format!("/{file}").into(),
+                    dest: format!("{APP_DIR}/{name}"),
+                    mode: Some(0o755),
+                    owner: root_owner,
+                    contents: false,
+                    wildcard: false,
+                })
+                .collect();
+            let staged = self.program.add(
+                &format!("{target}-binaries"),
+                "[gofront] binaries, staged",
+                Vec::new(),
+                Op::Files { base: None, actions },
+            );
+            let entrypoint = image.spec.entrypoint.first().cloned().unwrap_or_default();
+            let mut tree = self.settle(
+                &format!("{target}-with-binaries"),
+                format!("[gofront] image {entrypoint} ({platform})"),
+                Some(&root),
+                staged,
+            );
+            let names: Vec<&str> = image.binaries.iter().map(|(_, n)| n.as_str()).collect();
+            let mut history = root_history.clone();
+            history.push(format!("COPY {} into {APP_DIR} (go build)", names.join(", ")));
+            if !image.files.is_empty() {
+                let actions = image
+                    .files
+                    .iter()
+                    .map(|file| FileAction::Copy {
+                        from: Tree::root(self.context),
+                        src: format!("/{}", file.from.trim_start_matches("./")).into(),
+                        dest: file.to.clone(),
+                        mode: None,
+                        owner: root_owner,
+                        contents: true,
+                        wildcard: true,
+                    })
+                    .collect();
+                let staged = self.program.add(
+                    &format!("{target}-files"),
+                    "[gofront] files, staged",
+                    Vec::new(),
+                    Op::Files { base: None, actions },
+                );
+                history.push("COPY files".into());
+                tree = self.settle(&format!("{target}-with-files"), "[gofront] copy files".into(), Some(&tree), staged);
+            }
+            let spec = ImageSpec { history, ..image.spec.clone() };
+            outputs.push(Output { target: target.to_string(), tree, image: spec, evaluate: false });
+        }
+        outputs
+    }
+
+    /// The packages the binaries import from outside the main module(s) for the target platform,
+    /// then their compile with the final build's flags and environment into a build cache layer.
+    /// It sees only the module files, the module layer and the list, all keyed by content, so it
+    /// re-runs only when the dependency set or the build settings change.
+    fn precompile(&mut self, module_files: StepId) -> Tree {
+        let plan = self.plan;
+        let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", scripts::LIST_TEMPLATE].map(Value::from).into();
+        args.extend(plan.compile_flags.iter().map(Value::text));
+        args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
+        let env = plan.compile_env();
+        let name = format!("[gofront] list dependencies ({})", plan.platform);
+        let list =
+            self.over_context("dependencies", name, |s, m| s.go_run("list", args, env, m), DEPENDENCY_LIST, Vec::new());
+
+        let mut mounts = self.mounts(self.modules.as_ref());
+        let input = |from: Tree| MountKind::Input { from, scratch: false };
+        mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(module_files)) });
+        mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: input(list) });
+        mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
+        let mut args: Vec<Value> = vec!["go".into(), "build".into()];
+        args.extend(plan.compile_flags.iter().map(Value::text));
+        let run = self.go_run("precompile", args, plan.compile_env(), mounts);
+        let name = format!("[gofront] compile dependencies ({})", plan.platform);
+        let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
+        Tree::at(step, DEPENDENCY_CACHE)
+    }
+
+    /// Runs the base's package manager on the base itself, for the target platform.
+    fn install(&mut self, base: StepId, manager: PackageManager) -> Tree {
+        let plan = self.plan;
+        let run = Run {
+            root: Tree::root(base),
+            argv: manager.install(&plan.packages).into_iter().map(Value::from).collect(),
+            env: vec![Env::Set("PATH".into(), Value::ImageEnv { name: "PATH".into(), fallback: DEFAULT_PATH.into() })],
+            cwd: "/".into(),
+            user: "0:0".into(),
+            network: plan.network,
+            mounts: Vec::new(),
+            side: Side::Target,
+            always: false,
+        };
+        let name = format!("[gofront] install {} ({})", plan.packages.join(" "), plan.platform);
+        Tree::root(self.add_run("packages", name, &[], run))
+    }
+
+    /// gofront's minimal root: made with file ops only, identical for every app, so it is cached and shared.
+    fn scratch_root(&mut self) -> Tree {
+        let passwd = format!(
+            "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:{NONROOT}:{NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n"
+        );
+        let group = format!("root:x:0:\nnonroot:x:{NONROOT}:\n");
+        let mkdir =
+            |path: &str, mode: i32, owner: Option<(u32, u32)>| FileAction::Mkdir { path: path.into(), mode, owner };
+        // mkdir masks modes with 0777 and the daemon's umask; a copy sets them exactly, sticky bit included.
+        let empty = self.program.add(
+            "empty-dir",
+            "[gofront] empty directory",
+            Vec::new(),
+            Op::Files { base: None, actions: vec![mkdir("/d", 0o755, None)] },
+        );
+        let copy = |from: StepId, src: Value, dest: &str, mode: i32| FileAction::Copy {
+            from: Tree::root(from),
+            src,
+            dest: dest.into(),
+            mode: Some(mode),
+            owner: None,
+            contents: false,
+            wildcard: false,
+        };
+        let zoneinfo = Value::Concat(vec![
+            Value::ImageEnv { name: "GOROOT".into(), fallback: "/usr/local/go".into() },
+            "/lib/time/zoneinfo.zip".into(),
+        ]);
+        let actions = vec![
+            mkdir("/etc/ssl/certs", 0o755, None),
+            mkdir("/usr/share", 0o755, None),
+            mkdir("/home", 0o755, None),
+            mkdir("/home/nonroot", 0o700, Some((NONROOT, NONROOT))),
+            mkdir(APP_DIR, 0o755, None),
+            FileAction::Mkfile { path: "/etc/passwd".into(), mode: 0o644, data: passwd.into_bytes() },
+            FileAction::Mkfile { path: "/etc/group".into(), mode: 0o644, data: group.into_bytes() },
+            copy(empty, "/d".into(), "/tmp", 0o1777),
+            copy(self.builder, CA_BUNDLE.into(), CA_BUNDLE, 0o644),
+            copy(self.builder, zoneinfo, ZONEINFO, 0o644),
+        ];
+        let staged = self.program.add(
+            "runtime-root-files",
+            "[gofront] runtime root, staged",
+            Vec::new(),
+            Op::Files { base: None, actions },
+        );
+        let name = "[gofront] runtime root: CA certificates, zoneinfo, nonroot user, /tmp";
+        self.settle("runtime-root", name.into(), None, staged)
+    }
+
+    /// Copies a staged tree onto `base` in one copy. Every directory an action adds to takes the
+    /// build's clock as its mtime, and a later mkdir cannot reset it; a copy stamps each directory
+    /// it writes after its contents, so the layer is the same bytes on every build (same
+    /// SOURCE_DATE_EPOCH, same image digest, cold cache or warm). No base: onto scratch.
+    fn settle(&mut self, id: &str, name: String, base: Option<&Tree>, staged: StepId) -> Tree {
+        let base = base.cloned();
+        let copy = FileAction::Copy {
+            from: Tree::root(staged),
+            src: "/".into(),
+            dest: "/".into(),
+            mode: None,
+            owner: None,
+            contents: true,
+            wildcard: false,
+        };
+        Tree::root(self.program.add(id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
+    }
+}
+
+/// The SBOM step: `go version -m` over the compiled binaries (it reads the build info Go embeds,
+/// for any platform), on the build platform with no network; returns the directory holding
+/// `buildinfo.txt`.
+pub fn sbom(program: &mut Program, binaries: &Tree) -> Option<Tree> {
+    let builder = program.shell?;
+    let run = Run {
+        root: Tree::root(builder),
+        argv: ["/bin/sh", "-c", &format!("go version -m {OUT} >/gofront/sbom/buildinfo.txt")].map(Value::from).into(),
+        env: vec![Env::Set("PATH".into(), GO_PATH.into())],
+        cwd: "/".into(),
+        user: String::new(),
+        network: Network::None,
+        mounts: vec![
+            Mount { dest: OUT.into(), kind: MountKind::Input { from: binaries.clone(), scratch: false } },
+            Mount { dest: "/gofront/sbom".into(), kind: MountKind::Output },
+        ],
+        side: Side::Build,
+        always: false,
+    };
+    let name = format!("[gofront] SBOM: go version -m ({})", program.platform);
+    let step = program.add("sbom", name, Vec::new(), Op::Run(run));
+    Some(Tree::at(step, "/gofront/sbom"))
+}
+
+/// What the cgo survey lists, a line per package, sorted (its output holds the file `packages`):
+/// `import/path<TAB>module/path<TAB>a.go,b.go` for every package outside the standard library
+/// with cgo files.
+const CGO_TEMPLATE: &str =
+    "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}\t{{join .CgoFiles \",\"}}{{end}}";
+
+/// `--check`'s deeper look for a build with cgo off: the packages the binaries import that have
+/// cgo files, listed as a cgo build of the target platform would see them. It needs the module
+/// layer, so normal builds do not run it.
+pub fn cgo_survey(plan: &BuildPlan) -> (Program, Tree) {
+    let mut steps = Steps::start(plan);
+    let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", CGO_TEMPLATE].map(Value::from).into();
+    args.extend(plan.compile_flags.iter().map(Value::text));
+    args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
+    let mut env = plan.compile_env();
+    env.push(Env::Set("CGO_ENABLED".into(), "1".into()));
+    let name = format!("[gofront] list packages with cgo files ({})", plan.platform);
+    let tree =
+        steps.over_context("cgo-survey", name, |s, m| s.go_run("list", args, env, m), DEPENDENCY_LIST, Vec::new());
+    (steps.program, tree)
+}
+
+/// Where the credentials probe writes what it found, one word a line: `netrc`, `ssh`.
+pub const CREDENTIALS_FOUND: &str = "found";
+
+/// A step that looks for the credentials the Go steps would get: the optional netrc secret and SSH
+/// agent mounts, as the download step has them, in the builder image. Whether the client passed a
+/// secret is in no cache key, so the step runs on every build.
+pub fn credentials_probe(plan: &BuildPlan) -> (Program, Tree) {
+    let mut program =
+        Program { platform: plan.platform.clone(), build_platform: plan.build_platform.clone(), ..Default::default() };
+    let builder = program.add(
+        "builder",
+        "[gofront] builder",
+        Vec::new(),
+        Op::Image { reference: plan.builder.reference.clone(), side: Side::Build },
+    );
+    let found = format!("/gofront/probe/{CREDENTIALS_FOUND}");
+    let script = format!(
+        ": >{found}; if [ -s {NETRC_PATH} ]; then echo netrc >>{found}; fi; if [ -S {SSH_AGENT_SOCK} ]; then echo ssh >>{found}; fi"
+    );
+    let run = Run {
+        root: Tree::root(builder),
+        argv: vec!["/bin/sh".into(), "-c".into(), script.into()],
+        env: vec![Env::Set("PATH".into(), DEFAULT_PATH.into())],
+        cwd: "/".into(),
+        user: String::new(),
+        network: Network::None,
+        mounts: vec![
+            Mount { dest: NETRC_PATH.into(), kind: MountKind::Secret { id: NETRC_SECRET.into() } },
+            Mount { dest: SSH_AGENT_SOCK.into(), kind: MountKind::Ssh { id: SSH_AGENT_ID.into() } },
+            Mount { dest: "/gofront/probe".into(), kind: MountKind::Output },
+        ],
+        side: Side::Build,
+        always: true,
+    };
+    let step = program.add(
+        "credentials",
+        "[gofront] look for private module credentials (netrc secret, SSH agent)",
+        Vec::new(),
+        Op::Run(run),
+    );
+    (program, Tree::at(step, "/gofront/probe"))
+}
