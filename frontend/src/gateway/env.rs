@@ -47,25 +47,3 @@ impl FrontendEnv {
         env
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_options_session_and_workers() {
-        let env = FrontendEnv::from_vars([
-            ("BUILDKIT_FRONTEND_OPT_0".to_string(), "build-arg:LDFLAGS=-X a=b".to_string()),
-            ("BUILDKIT_SESSION_ID".to_string(), "s1".to_string()),
-            (
-                "BUILDKIT_WORKERS".to_string(),
-                r#"[{"id":"w","platforms":[{"architecture":"amd64","os":"linux"}]}]"#.to_string(),
-            ),
-            ("PATH".to_string(), "/bin".to_string()),
-        ]);
-        assert_eq!(env.session_id, "s1");
-        assert_eq!(env.worker_platforms[0].to_string(), "linux/amd64");
-        assert_eq!(env.opts["build-arg:LDFLAGS"], "-X a=b");
-        assert!(env.workers_error.is_none());
-    }
-}

@@ -100,20 +100,3 @@ fn decode_details(bytes: &[u8]) -> Vec<Any> {
     }
     Status::decode(bytes).map(|s| s.details).unwrap_or_default()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn input_errors_carry_the_gofile_snippet() {
-        let text = "module = \"a\"\nmian = \"./x\"\n".to_string();
-        let diagnostic = Diagnostic::new("unknown key `mian`").at(13..17).hint("did you mean `main`?");
-        let status = FrontendError::Input { diagnostic, filename: "Gofile".into(), text }.into_status();
-        assert_eq!(status.code, 2);
-        assert_eq!(status.message, "Gofile:2:1: unknown key `mian` (hint: did you mean `main`?)");
-        let payload: serde_json::Value = serde_json::from_slice(&status.details[0].value).expect("json");
-        assert_eq!(payload["ranges"][0]["start"]["line"], 2);
-        assert_eq!(payload["info"]["filename"], "Gofile");
-    }
-}

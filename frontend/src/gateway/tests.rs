@@ -327,3 +327,182 @@ fn dockerignore_applies_to_what_the_plan_reads() {
     let names = fake.names();
     assert!(names.iter().any(|n| n == "[gofront] go mod download"), "vendored instead of downloading: {names:?}");
 }
+
+mod options {
+    use super::super::options::*;
+    use crate::diagnostic::Diagnostic;
+    use crate::gateway::env::FrontendEnv;
+    use crate::plan::Network;
+
+    fn parse(opts: &[&str]) -> Result<Options, Diagnostic> {
+        let vars = opts.iter().enumerate().map(|(i, o)| (format!("BUILDKIT_FRONTEND_OPT_{i}"), o.to_string()));
+        Options::parse(&FrontendEnv::from_vars(vars))
+    }
+
+    #[test]
+    fn every_option_is_read_into_one_struct() {
+        let options = parse(&[
+            "filename=deploy/Gofile",
+            "build-arg:LDFLAGS=-X a=b",
+            "platform=linux/amd64,linux/arm64,linux/amd64",
+            "context:builder=docker-image://x/go:1",
+            "label:team=core",
+            "target=binary",
+            "image-resolve-mode=pull",
+            "force-network-mode=host",
+            "add-hosts=modules.internal=10.0.0.2,gw=host-gateway",
+            r#"cache-imports=[{"Type":"gha","Attrs":{"scope":"main"}}]"#,
+            "no-cache=",
+            "multi-platform=true",
+            "attest:sbom=",
+            "vcs:revision=abc",
+        ])
+        .expect("options");
+        assert_eq!(options.filename, "deploy/Gofile");
+        assert_eq!(options.platforms.len(), 2);
+        assert_eq!(options.build.build_args["LDFLAGS"], "-X a=b");
+        assert_eq!(options.build.named_contexts["builder"], "docker-image://x/go:1");
+        assert_eq!(options.build.labels["team"], "core");
+        assert_eq!(options.build.target.as_deref(), Some("binary"));
+        assert_eq!(options.resolve_mode.as_deref(), Some("pull"));
+        assert_eq!(options.build.network, Network::Host);
+        assert_eq!(
+            options.build.extra_hosts,
+            vec![("modules.internal".into(), "10.0.0.2".into()), ("gw".into(), "host-gateway".into())]
+        );
+        assert_eq!(options.cache_imports[0].kind, "gha");
+        assert!(options.build.cache_imported && options.no_cache && options.multi_platform && options.sbom);
+        assert_eq!(options.build.vcs_revision.as_deref(), Some("abc"));
+        let defaults = parse(&[]).expect("options");
+        assert_eq!((defaults.filename.as_str(), defaults.dockerfile_key.as_str()), ("Gofile", "dockerfile"));
+        assert!(!defaults.build.cache_imported && !defaults.no_cache && !defaults.sbom);
+        assert!(!parse(&["cache-imports=[]"]).expect("options").build.cache_imported);
+        assert!(parse(&["cache-from=registry.example/app:cache"]).expect("options").build.cache_imported);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_option_and_what_it_accepts() {
+        for (opt, fragment) in [
+            ("platform=linux/amd64,bogus", "\"bogus\" is not a platform"),
+            ("image-resolve-mode=sometimes", "image-resolve-mode=\"sometimes\""),
+            ("force-network-mode=bridge", "force-network-mode=\"bridge\""),
+            ("add-hosts=justaname", "add-hosts=\"justaname\""),
+            ("add-hosts=db=not-an-ip", "add-hosts=\"db=not-an-ip\""),
+            ("cache-imports=[{", "cache-imports="),
+            ("multi-platform=maybe", "multi-platform=\"maybe\""),
+        ] {
+            let error = parse(&[opt]).expect_err(opt);
+            let text = format!("{} {}", error.message, error.hint.clone().unwrap_or_default());
+            assert!(text.contains(fragment), "{opt}: {text}");
+        }
+        let workers = FrontendEnv::from_vars([("BUILDKIT_WORKERS".to_string(), "{not json".to_string())]);
+        assert!(Options::parse(&workers).is_err());
+    }
+}
+
+mod subrequest {
+    use super::super::subrequest::*;
+    use crate::gofile;
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn targets_list_the_default_first_and_the_tables() {
+        let g =
+            gofile::parse("module = \"a.b/c\"\nmain = \"./cmd/api\"\n[targets.migrate]\nmain = \"./cmd/migrate\"\n")
+                .expect("gofile");
+        let meta = answer(TARGETS, Some(&g), &BTreeMap::new()).expect("answer");
+        let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
+        assert!(text.contains("image (default)  runtime image of ./cmd/api"), "{text}");
+        assert!(text.contains("migrate"), "{text}");
+        let value: Value = serde_json::from_slice(&meta["result.json"]).expect("json");
+        assert_eq!(value["targets"][0]["name"], "image");
+        assert_eq!(value["targets"][0]["default"], true);
+        assert_eq!(value["targets"][1]["name"], "migrate");
+    }
+
+    #[test]
+    fn outline_lists_ldflags_variables_and_secrets() {
+        let g =
+            gofile::parse("module = \"a.b/c\"\nmain = \".\"\nldflags = \"-X m.v=${VERSION} -X m.t=${TEAM:-core}\"\n")
+                .expect("gofile");
+        let meta = answer(OUTLINE, Some(&g), &BTreeMap::new()).expect("answer");
+        let text = String::from_utf8_lossy(&meta["result.txt"]).into_owned();
+        assert!(text.contains("TEAM") && text.contains("used in ldflags"), "{text}");
+        assert!(text.contains("netrc"), "{text}");
+        assert!(text.contains("gofront-gomodcache") && text.contains("gofront-gocache"), "{text}");
+        assert!(answer("frontend.lint", Some(&g), &BTreeMap::new()).is_none());
+    }
+
+    /// buildx shows every lint source under the build file's name, so a go.mod finding's detail
+    /// names go.mod and its line, whatever its source index.
+    #[test]
+    fn lint_findings_in_go_mod_name_the_file_in_their_detail() {
+        use crate::lint::{File, Finding, Lines, GO_SUM_MISSING, REDUNDANT_DEFAULT};
+        let sources = super::super::warnings::Sources {
+            gofile: ("Gofile".into(), "module = \"a.b/c\"\ncgo = false\n".into()),
+            gomod: Some(("go.mod".into(), "module a.b/c\n\ngo 1.24\n\nrequire x.y/z v1.0.0\n".into())),
+        };
+        let in_gomod = Finding {
+            rule: GO_SUM_MISSING,
+            detail: "no go.sum".into(),
+            file: File::Context("go.mod".into()),
+            lines: Lines { first: 5, last: 5 },
+        };
+        let in_gofile = Finding {
+            rule: REDUNDANT_DEFAULT,
+            detail: "`cgo = false` is the default".into(),
+            file: File::Gofile,
+            lines: Lines { first: 2, last: 2 },
+        };
+        for findings in [vec![in_gomod.clone()], vec![in_gomod, in_gofile]] {
+            let meta = lint(&findings, &sources);
+            let value: Value = serde_json::from_slice(&meta["result.json"]).expect("json");
+            let warnings = value["warnings"].as_array().expect("warnings");
+            let gosum = warnings.iter().find(|w| w["ruleName"] == "GoSumMissing").expect("GoSumMissing");
+            assert_eq!(gosum["detail"], "no go.sum (go.mod line 5)");
+            if let Some(default) = warnings.iter().find(|w| w["ruleName"] == "RedundantDefault") {
+                assert_eq!(default["detail"], "`cgo = false` is the default");
+            }
+            assert_eq!(meta["result.statuscode"], b"1");
+        }
+    }
+}
+
+mod env {
+    use super::super::env::*;
+
+    #[test]
+    fn reads_options_session_and_workers() {
+        let env = FrontendEnv::from_vars([
+            ("BUILDKIT_FRONTEND_OPT_0".to_string(), "build-arg:LDFLAGS=-X a=b".to_string()),
+            ("BUILDKIT_SESSION_ID".to_string(), "s1".to_string()),
+            (
+                "BUILDKIT_WORKERS".to_string(),
+                r#"[{"id":"w","platforms":[{"architecture":"amd64","os":"linux"}]}]"#.to_string(),
+            ),
+            ("PATH".to_string(), "/bin".to_string()),
+        ]);
+        assert_eq!(env.session_id, "s1");
+        assert_eq!(env.worker_platforms[0].to_string(), "linux/amd64");
+        assert_eq!(env.opts["build-arg:LDFLAGS"], "-X a=b");
+        assert!(env.workers_error.is_none());
+    }
+}
+
+mod error {
+    use super::super::error::*;
+    use crate::diagnostic::Diagnostic;
+
+    #[test]
+    fn input_errors_carry_the_gofile_snippet() {
+        let text = "module = \"a\"\nmian = \"./x\"\n".to_string();
+        let diagnostic = Diagnostic::new("unknown key `mian`").at(13..17).hint("did you mean `main`?");
+        let status = FrontendError::Input { diagnostic, filename: "Gofile".into(), text }.into_status();
+        assert_eq!(status.code, 2);
+        assert_eq!(status.message, "Gofile:2:1: unknown key `mian` (hint: did you mean `main`?)");
+        let payload: serde_json::Value = serde_json::from_slice(&status.details[0].value).expect("json");
+        assert_eq!(payload["ranges"][0]["start"]["line"], 2);
+        assert_eq!(payload["info"]["filename"], "Gofile");
+    }
+}

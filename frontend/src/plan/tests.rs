@@ -309,3 +309,92 @@ fn image_references_are_checked_where_they_are_written() {
     let Base::Image(choice) = p.base else { panic!("no base image") };
     assert_eq!(choice.reference, "docker.io/library/x:latest");
 }
+
+mod layout {
+    use super::super::layout::*;
+    use crate::gofile;
+    use crate::gofile::Gofile;
+
+    fn files(entries: &[(&str, &str)]) -> ContextFiles {
+        let mut f = ContextFiles::default();
+        for (path, text) in entries {
+            f.paths.insert((*path).to_string());
+            if path.ends_with("go.mod") || path.ends_with("go.work") {
+                f.texts.insert((*path).to_string(), (*text).to_string());
+            }
+        }
+        f
+    }
+
+    fn gofile(module: &str, extra: &str) -> Gofile {
+        gofile::parse(&format!("module = \"{module}\"\nmain = \".\"\n{extra}")).expect("gofile")
+    }
+
+    #[test]
+    fn root_module() {
+        let f = files(&[("go.mod", "module example.com/a\ngo 1.22\n"), ("go.sum", "")]);
+        let layout = locate(&gofile("example.com/a", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "");
+        assert_eq!(layout.module_files, ["go.mod", "go.sum"]);
+        assert!(layout.workspace.is_none());
+    }
+
+    #[test]
+    fn monorepo_module_is_found_from_its_path() {
+        let f = files(&[
+            ("go.mod", "module example.com/tools\n"),
+            ("services/api/go.mod", "module example.com/api\ngo 1.22\nreplace example.com/money => ../../libs/money\n"),
+            ("services/api/go.sum", ""),
+            ("libs/money/go.mod", "module example.com/money\n"),
+            ("services/api/vendor/example.com/x/go.mod", "module example.com/api\n"),
+        ]);
+        let layout = locate(&gofile("example.com/api", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "services/api");
+        assert_eq!(layout.module_files, ["libs/money/go.mod", "services/api/go.mod", "services/api/go.sum"]);
+    }
+
+    #[test]
+    fn workspaces_bring_every_used_module() {
+        let f = files(&[
+            ("go.work", "go 1.22\nuse ./svc\nuse ./lib\n"),
+            ("go.work.sum", ""),
+            ("svc/go.mod", "module example.com/svc\n"),
+            ("svc/go.sum", ""),
+            ("lib/go.mod", "module example.com/lib\n"),
+        ]);
+        let layout = locate(&gofile("example.com/svc", ""), &f).expect("layout");
+        assert_eq!(layout.module_dir, "svc");
+        assert_eq!(layout.workspace.as_deref(), Some(""));
+        assert_eq!(layout.module_files, ["go.work", "go.work.sum", "lib/go.mod", "svc/go.mod", "svc/go.sum"]);
+    }
+
+    #[test]
+    fn errors_name_what_was_found() {
+        let f = files(&[("a/go.mod", "module example.com/a\n")]);
+        let err = locate(&gofile("example.com/b", ""), &f).expect_err("no match");
+        assert!(err.message.contains("found: example.com/a in a/go.mod"), "{}", err.message);
+
+        let f = files(&[("go.mod", "module example.com/a\nreplace x => ../outside\n")]);
+        let err = locate(&gofile("example.com/a", ""), &f).expect_err("outside");
+        assert!(err.message.contains("outside the build context"), "{}", err.message);
+
+        let f = files(&[
+            ("go.work", "use ./other\n"),
+            ("svc/go.mod", "module example.com/svc\n"),
+            ("other/go.mod", "module example.com/other\n"),
+        ]);
+        let err = locate(&gofile("example.com/svc", ""), &f).expect_err("not used");
+        assert!(err.message.contains("does not `use` \"svc\""), "{}", err.message);
+
+        let f = files(&[("go.work", "use (\n\t./svc\n\t./gone\n)\n"), ("svc/go.mod", "module example.com/svc\n")]);
+        let err = locate(&gofile("example.com/svc", ""), &f).expect_err("missing use");
+        assert!(
+            err.message.contains("go.work uses \"gone\", but the build context has no gone/go.mod"),
+            "{}",
+            err.message
+        );
+
+        let err = locate(&gofile("example.com/a", "dir = \"nowhere\"\n"), &ContextFiles::default()).expect_err("dir");
+        assert!(err.message.contains("no go.mod in it"), "{}", err.message);
+    }
+}

@@ -291,38 +291,6 @@ impl Program {
             _ => None,
         }
     }
-
-    /// Every build arg the program reads, sorted.
-    pub fn args(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        let mut add = |value: &Value| names.extend(value.args().into_iter().map(str::to_string));
-        for step in &self.steps {
-            match &step.op {
-                Op::Run(run) => {
-                    run.argv.iter().for_each(&mut add);
-                    for env in &run.env {
-                        match env {
-                            Env::Set(_, value) => add(value),
-                            Env::FromArg(name) => add(&Value::Arg { name: name.clone(), fallback: None }),
-                            Env::TargetPlatform => {}
-                        }
-                    }
-                }
-                Op::Files { actions, .. } => actions.iter().for_each(|a| {
-                    if let FileAction::Copy { src, .. } = a {
-                        add(src)
-                    }
-                }),
-                _ => {}
-            }
-        }
-        for output in &self.outputs {
-            output.image.labels.iter().for_each(|(_, value)| add(value));
-        }
-        names.sort();
-        names.dedup();
-        names
-    }
 }
 
 impl Tree {
