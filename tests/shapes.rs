@@ -475,10 +475,39 @@ fn a_bad_published_version_names_the_version_line() {
         assert!(!build.log.contains("panicked"), "{}", build.log);
         assert!(inspect(&image).is_none(), "a failed build left {image} behind");
     }
-    // `go` is needed: the module's go.mod is not in the context.
+    // Without `go`, gofront reads the module's go.mod from GOPROXY; with no proxy to ask, it says so.
     let project = Project::empty();
     project.gofile("module = \"example.com/hellotool\"\nversion = \"v1.2.3\"\nmain = \"./cmd/hellotool\"\n");
-    let build = project.build(&[]).failed();
-    assert!(build.log.contains("a `version` build needs `go`"), "{}", build.log);
+    let build = project.build(&["--build-arg", "GOPROXY=off"]).failed();
+    assert!(build.log.contains("a `version` build needs `go` here"), "{}", build.log);
     assert!(build.log.contains("Gofile:3:"), "{}", build.log);
+}
+
+/// A published module builds without `go` (its go.mod, read from GOPROXY, says which Go), and
+/// its binaries record the version they were built from, cross-compiled too, as `go install
+/// module@version` records it (`go version -m`, and so `debug.ReadBuildInfo` and the SBOM).
+#[test]
+fn a_published_module_records_its_version_and_reads_go_from_its_go_mod() {
+    let project = Project::empty();
+    project.gofile("module = \"example.com/hellotool\"\nversion = \"v1.2.3\"\nmain = \"./cmd/hellotool\"\n");
+    let out = tempfile::tempdir().expect("tmp");
+    let dest = format!("type=local,dest={}", out.path().display());
+    let build = project.build(&["--target", "binary", "--platform", "linux/amd64,linux/arm64", "--output", &dest]).ok();
+    assert!(build.log.contains("[gofront] go.mod of example.com/hellotool@v1.2.3"), "{}", build.log);
+    for platform in ["linux_amd64", "linux_arm64"] {
+        let dir = out.path().join(platform);
+        let info = gofront_e2e::docker(120)
+            .args(["run", "--rm", "--network=none", "-v"])
+            .arg(format!("{}:/built:ro", dir.display()))
+            .args([gofront_e2e::GOLANG, "go", "version", "-m", "/built/hellotool"])
+            .output()
+            .expect("docker run");
+        let text = String::from_utf8_lossy(&info.stdout);
+        assert!(
+            text.contains("mod\texample.com/hellotool\tv1.2.3"),
+            "{platform}: {text}{}",
+            String::from_utf8_lossy(&info.stderr)
+        );
+        assert!(!text.contains("(devel)"), "{platform}: {text}");
+    }
 }

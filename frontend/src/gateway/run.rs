@@ -338,7 +338,11 @@ impl<C: Client> Frontend<C> {
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
         let (layout, files) = if gofile.version.is_some() {
-            (plan::layout::published(&gofile), ContextFiles::default())
+            let mut layout = plan::layout::published(&gofile);
+            if let Some(gomod) = self.published_gomod(&gofile, &file).await? {
+                (layout.gomod.go, layout.gomod.toolchain) = (gomod.go, gomod.toolchain);
+            }
+            (layout, ContextFiles::default())
         } else {
             let local = self.context_local("gofront-module-files", steps::module_file_patterns(), &excludes);
             let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
@@ -347,6 +351,42 @@ impl<C: Client> Frontend<C> {
             (plan::layout::locate(&gofile, &files).map_err(|d| file.error(d))?, files)
         };
         Ok(Inputs { file, gofile, layout, excludes, files })
+    }
+
+    /// A `version` build without `go`: the module's go.mod from the first proxy of GOPROXY (an
+    /// HTTP source BuildKit fetches), whose `go` line picks the builder. None when `go` or
+    /// GO_VERSION decide, or when GOPROXY names no proxy (the plan then asks for `go`).
+    async fn published_gomod(
+        &self,
+        gofile: &gofile::Gofile,
+        file: &BuildFile,
+    ) -> Result<Option<crate::gomod::GoMod>, FrontendError> {
+        let args = &self.options.build.build_args;
+        let (Some(version), None, false) = (&gofile.version, &gofile.go, args.contains_key("GO_VERSION")) else {
+            return Ok(None);
+        };
+        let Some(proxy) = plan::first_proxy(args.get("GOPROXY").map(String::as_str)) else { return Ok(None) };
+        let published = plan::Published::of(&gofile.module.value, &version.value);
+        let url = published.gomod_url(&proxy);
+        let mut graph = Graph::new();
+        let source = pb::SourceOp {
+            identifier: url.clone(),
+            attrs: BTreeMap::from([("http.filename".into(), "go.mod".into())]),
+        };
+        let name = format!("[gofront] go.mod of {}", published.reference);
+        let output = graph.source(source, None, &name, &["source.http"]);
+        let failed = |reason: String| {
+            file.error(
+                Diagnostic::new(format!("cannot read the go.mod of {} from {url}: {reason}", published.reference))
+                    .at(version.span.clone())
+                    .hint("check the version and GOPROXY, or add a line such as `go = \"1.24\"`"),
+            )
+        };
+        let reference =
+            self.solve(graph.definition(&output, None), &name, true).await.map_err(|e| failed(e.to_string()))?;
+        let data =
+            self.client.read_file(&reference, "go.mod", None).await.map_err(|s| failed(s.message().to_string()))?;
+        crate::gomod::parse(&String::from_utf8_lossy(&data)).map(Some).map_err(|e| failed(e.to_string()))
     }
 
     /// A context file that could not be read: what failed, on the Gofile's `module` line.

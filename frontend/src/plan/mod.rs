@@ -294,12 +294,25 @@ impl BuildPlan {
 
     /// `go build` of every main package at once; one binary is written under its final name,
     /// several go into /out/ under Go's own names. `-v` lists the packages the step really
-    /// compiles: on a warm or seeded cache, only the module's own.
+    /// compiles: on a warm or seeded cache, only the module's own. A `version` build is a
+    /// `go install module/pkg@version`, as users install tools: Go then records the version in
+    /// the binary's build info (`go build` in the module's directory would record `(devel)`).
     pub fn build_command(&self) -> Vec<Value> {
-        let mut command: Vec<Value> = vec!["go".into(), "build".into(), "-v".into()];
+        let verb = if self.published.is_some() { "install" } else { "build" };
+        let mut command: Vec<Value> = vec!["go".into(), verb.into(), "-v".into()];
         command.extend(self.compile_flags.iter().map(Value::text));
         command.push("-buildvcs=false".into());
         command.push(Value::Concat(vec!["-ldflags=".into(), self.ldflags.clone()]));
+        if let Some(published) = &self.published {
+            let package = |b: &Binary| {
+                let rel = b.package.trim_start_matches('.').trim_matches('/');
+                let path =
+                    if rel.is_empty() { published.module.clone() } else { format!("{}/{rel}", published.module) };
+                Value::text(format!("{path}@{}", published.version))
+            };
+            command.extend(self.binaries.iter().map(package));
+            return command;
+        }
         let output = match self.binaries.as_slice() {
             [one] => format!("{OUT}/{}", one.file),
             _ => format!("{OUT}/"),
@@ -326,17 +339,41 @@ impl BuildPlan {
 pub struct Published {
     /// `module@version`, as `go mod download` takes it.
     pub reference: String,
+    pub module: String,
+    pub version: String,
     /// Where Go extracts it in the module layer: the compile's working directory.
     pub dir: String,
 }
 
 impl Published {
-    fn of(module: &str, version: &str) -> Published {
+    pub fn of(module: &str, version: &str) -> Published {
         Published {
             reference: format!("{module}@{version}"),
+            module: module.to_string(),
+            version: version.to_string(),
             dir: format!("{GOMODCACHE}/{}@{}", escape_module_path(module), escape_module_path(version)),
         }
     }
+
+    /// Where a module proxy serves the module's go.mod (`$GOPROXY/<module>/@v/<version>.mod`).
+    pub fn gomod_url(&self, proxy: &str) -> String {
+        format!(
+            "{}/{}/@v/{}.mod",
+            proxy.trim_end_matches('/'),
+            escape_module_path(&self.module),
+            escape_module_path(&self.version)
+        )
+    }
+}
+
+/// The first module proxy URL of a GOPROXY list (`direct` and `off` are not proxies), with Go's
+/// default when GOPROXY is not given.
+pub fn first_proxy(goproxy: Option<&str>) -> Option<String> {
+    let list = goproxy.unwrap_or("https://proxy.golang.org,direct");
+    list.split([',', '|'])
+        .map(str::trim)
+        .find(|p| p.starts_with("https://") || p.starts_with("http://"))
+        .map(str::to_string)
 }
 
 /// Go's case encoding of module paths in the module cache: an upper-case letter becomes `!` and
@@ -405,12 +442,12 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
                 .at(version.span.clone())
                 .hint("a `version` build fetches the module from GOPROXY; test it in its own repository"));
         }
-        if gofile.go.is_none() && !options.build_args.contains_key("GO_VERSION") {
+        if gofile.go.is_none() && !options.build_args.contains_key("GO_VERSION") && gomod.go.is_none() {
             return Err(Diagnostic::new(
-                "a `version` build needs `go`: the module's go.mod is not in the build context, so gofront cannot read it",
+                "a `version` build needs `go` here: gofront reads the module's go.mod from the first proxy URL in GOPROXY, and there is none (or this is `gofront check`/`eject`, which do not fetch)",
             )
             .at(version.span.clone())
-            .hint("add a line such as `go = \"1.24\"` (the module's go.mod may ask for a newer one)"));
+            .hint("add a line such as `go = \"1.24\"`, or set GOPROXY to a module proxy URL"));
         }
     }
 
@@ -697,8 +734,10 @@ fn binaries(gofile: &Gofile) -> Result<Vec<Binary>, Diagnostic> {
         }
         out.push(Binary { package, file, span: main.span.clone() });
     }
-    // A single binary is written under its final name right away.
-    if let ([one], Some(name)) = (out.as_mut_slice(), gofile.name.as_ref().filter(|_| gofile.targets.is_empty())) {
+    // A single binary is written under its final name right away (`go install`, for a `version`
+    // build, names it after its package).
+    let renamed = gofile.name.as_ref().filter(|_| gofile.targets.is_empty() && gofile.version.is_none());
+    if let ([one], Some(name)) = (out.as_mut_slice(), renamed) {
         one.file = name.value.clone();
     }
     Ok(out)

@@ -4,7 +4,7 @@
 //! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
 //! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
 
-use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE};
+use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT};
 
 /// Where the scripts are mounted in the Go steps.
 pub const SCRIPTS: &str = "/gofront/bin";
@@ -17,6 +17,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("list", list()),
         ("precompile", precompile()),
         ("compile", compile()),
+        ("install", install()),
         ("check", check()),
     ]
 }
@@ -159,6 +160,16 @@ if [ -s "$seed/id" ]; then
 fi
 exec "$@"
 "#
+    )
+}
+
+/// `go install module/pkg@version` for a `version` build: Go puts the binaries in GOPATH's bin
+/// (a cross-compiled one under bin/GOOS_GOARCH, since GOBIN cannot be set then), from where they
+/// move to the step's output.
+fn install() -> String {
+    format!(
+        "set -eu\n{}export GOPATH=/tmp/gofront-gopath\nunset GOBIN\n\"$@\"\nfind \"$GOPATH/bin\" -type f -exec mv {{}} {OUT}/ \\;\n",
+        module_proxy()
     )
 }
 

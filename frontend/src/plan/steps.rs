@@ -275,7 +275,14 @@ impl<'a> Steps<'a> {
         let binaries = self.over_context(
             "build",
             name,
-            |s, mounts| s.go_run("compile", plan.build_command(), compile_env, mounts),
+            |s, mounts| {
+                s.go_run(
+                    if plan.published.is_some() { "install" } else { "compile" },
+                    plan.build_command(),
+                    compile_env,
+                    mounts,
+                )
+            },
             OUT,
             extra,
         );
