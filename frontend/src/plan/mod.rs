@@ -125,7 +125,7 @@ pub enum Target {
 impl Target {
     fn parse(name: Option<&str>, gofile: &Gofile) -> Result<Target, Diagnostic> {
         let first_table = || gofile.targets.first().map(|t| t.name.value.clone());
-        let name = name.filter(|n| !n.is_empty()).unwrap_or("image");
+        let name = name.filter(|n| !n.is_empty()).unwrap_or(targets::name(targets::Kind::Image));
         if let Some(builtin) = targets::builtin(name) {
             return Ok(match builtin.kind {
                 targets::Kind::Image if gofile.main.is_empty() => Target::Image(first_table()),
@@ -150,11 +150,11 @@ impl Target {
     /// The program output this target selects.
     pub fn output(&self) -> &str {
         match self {
-            Target::Image(None) => "image",
+            Target::Image(None) => targets::name(targets::Kind::Image),
             Target::Image(Some(name)) => name,
-            Target::Binary => "binary",
-            Target::Test => "test",
-            Target::Vet => "vet",
+            Target::Binary => targets::name(targets::Kind::Binary),
+            Target::Test => targets::name(targets::Kind::Test),
+            Target::Vet => targets::name(targets::Kind::Vet),
         }
     }
 }
@@ -266,7 +266,7 @@ impl BuildPlan {
     pub fn image(&self) -> Option<&ImagePlan> {
         let name = match &self.target {
             Target::Image(Some(name)) => name.as_str(),
-            _ => "image",
+            _ => targets::name(targets::Kind::Image),
         };
         self.images.iter().find(|i| i.target == name).or(self.images.first())
     }
@@ -808,7 +808,7 @@ fn image_plan(
     }
 
     ImagePlan {
-        target: table.map_or_else(|| "image".to_string(), |t| t.name.value.clone()),
+        target: table.map_or_else(|| targets::name(targets::Kind::Image).to_string(), |t| t.name.value.clone()),
         spec: ImageSpec {
             user,
             workdir: gofile.workdir.as_ref().map_or_else(|| APP_DIR.to_string(), |w| w.value.clone()),

@@ -23,6 +23,7 @@ use super::{
 use crate::program::{
     ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
 };
+use crate::targets::{self, Kind};
 
 /// How `packages` are installed on the base: read from its /etc/os-release by the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,8 @@ pub fn program(plan: &BuildPlan, packages: Option<PackageManager>) -> Program {
     let outputs = steps.outputs(packages);
     let mut program = steps.program;
     program.outputs = outputs;
-    program.default_target = plan.images.first().map_or_else(|| "image".to_string(), |i| i.target.clone());
+    program.default_target =
+        plan.images.first().map_or_else(|| targets::name(Kind::Image).into(), |i| i.target.clone());
     program
 }
 
@@ -290,20 +292,23 @@ impl<'a> Steps<'a> {
         let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
         let first = plan.images.first().and_then(|i| i.binaries.first()).map_or("", |(_, name)| name.as_str());
         let bare = ImageSpec { entrypoint: vec![format!("/{first}")], workdir: "/".into(), ..default.clone() };
-        let mut outputs =
-            vec![Output { target: "binary".into(), tree: binaries.clone(), image: bare, evaluate: false }];
-        if plan.published.is_none() {
-            for verb in ["test", "vet"] {
-                let env = plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect();
-                let args = ["go", verb, "./..."].map(Value::from).into();
-                let tree = self.over_context(
-                    verb,
-                    format!("[gofront] go {verb} ./..."),
-                    |s, m| s.go_run("check", args, env, m),
-                    OUT,
-                    Vec::new(),
-                );
-                outputs.push(Output { target: verb.into(), tree, image: default.clone(), evaluate: true });
+        let mut outputs = Vec::new();
+        for builtin in targets::BUILTIN {
+            match builtin.kind {
+                Kind::Binary => {
+                    let tree = binaries.clone();
+                    outputs.push(Output { target: builtin.name.into(), tree, image: bare.clone(), evaluate: false });
+                }
+                // The checks run `go test` and `go vet`, as their targets are named.
+                Kind::Test | Kind::Vet if plan.published.is_none() => {
+                    let verb = builtin.name;
+                    let env = plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect();
+                    let args = ["go", verb, "./..."].map(Value::from).into();
+                    let name = format!("[gofront] go {verb} ./...");
+                    let tree = self.over_context(verb, name, |s, m| s.go_run("check", args, env, m), OUT, Vec::new());
+                    outputs.push(Output { target: verb.into(), tree, image: default.clone(), evaluate: true });
+                }
+                _ => {}
             }
         }
 
