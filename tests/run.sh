@@ -1,33 +1,45 @@
 #!/usr/bin/env bash
 # Every test of the project, in one run:
-#   1. the fast tier: unit tests, LLB snapshots, schema and eject checks (no engine needed);
+#   1. the fast tier: unit tests, LLB snapshots, the program's printers, the gateway against a
+#      fake client (no engine needed);
 #   2. the whole end-to-end suite on the current engine, Docker 28.5 with buildx 0.29, then the
 #      project shapes again with the CI dependency layers forced on;
 #   3. a compatibility pass on Docker 26.1 with buildx 0.13 (BuildKit 0.13): the tests that
-#      exercise each gateway capability gofront uses, listed below.
+#      exercise each gateway capability gofront uses, listed below and in the README.
 # Both engines are installed and started when missing (needs root); they run side by side. At the
 # end, a table of test counts and seconds per engine and test binary. Extra arguments go to every
 # test binary (e.g. a test name filter); with a filter, the compatibility list is not applied.
+#
+# GOFRONT_TEST_JOBS (default 2): how many end-to-end test binaries run at once. Each binary's
+# output is printed when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+jobs=${GOFRONT_TEST_JOBS:-2}
 timings=$(mktemp)
 logs=$(mktemp -d)
 trap 'rm -rf "$timings" "$logs"' EXIT
-failed=0
 
-# timed ENGINE LABEL COMMAND...: runs a test command, prints its output as it goes, and records
-# the number of tests, the seconds and the outcome.
+# timed ENGINE LABEL COMMAND...: runs a test command into its own log, prints the log when it
+# ends, and records the number of tests, the seconds and the outcome.
 timed() {
-  local engine=$1 label=$2 started status=ok
+  local engine=$1 label=$2 started status=ok log
   shift 2
+  log="$logs/$engine-$label.log"
   started=$(date +%s)
-  "$@" 2>&1 | tee "$logs/current" || status=FAILED
+  "$@" >"$log" 2>&1 || status=FAILED
   local tests
-  tests=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$logs/current" \
+  tests=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" \
     | awk '{ n += $1 + $2 } END { print n + 0 }')
+  { printf '\n[run] ===== engine %s, %s: %s in %s s =====\n' "$engine" "$label" "$status" "$(( $(date +%s) - started ))"
+    cat "$log"; } >&2
   printf '%s\t%s\t%s\t%s\t%s\n' "$engine" "$label" "$tests" "$(( $(date +%s) - started ))" "$status" >>"$timings"
-  [ "$status" = ok ] || failed=1
+}
+
+# Runs `timed` in the background, at most $jobs at a time.
+in_parallel() {
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  timed "$@" &
 }
 
 # The tagged images of a run, removed from the engine afterwards.
@@ -38,18 +50,22 @@ remove_test_images() {
 
 run_started=$(date +%s)
 timed - fast cargo test --workspace --locked --exclude gofront-e2e -- --nocapture "$@"
+# Compiled once, before binaries start at the same time.
+cargo test --locked -p gofront-e2e --no-run >/dev/null 2>&1 || cargo test --locked -p gofront-e2e --no-run
 
-# Engine 28: everything.
+# Engine 28: everything, longest first. Each binary shares the frontend and toolchain images,
+# which the first one to start builds (the scripts hold a lock).
 eval "$(bash tests/engine/env.sh 28)"
 bash tests/engine/setup.sh
-for binary in e2e shapes bases hostile errors eject faults ci_cache release checks; do
-  timed 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
+for binary in release hostile shapes eject e2e ci_cache faults checks bases errors; do
+  in_parallel 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done
 # The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
-for binary in e2e shapes bases; do
-  timed 28 "$binary+layers" env GOFRONT_E2E_DEPENDENCY_LAYERS=on \
+for binary in shapes e2e bases; do
+  in_parallel 28 "$binary+layers" env GOFRONT_E2E_DEPENDENCY_LAYERS=on \
     cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done
+wait
 remove_test_images
 
 # Engine 26: what differs between the engines. Each test exercises a gateway capability, an
@@ -61,18 +77,21 @@ declare -A compat=(
   [shapes]="three_platforms_by_cross_compilation a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image add_host_names_reach_the_go_steps print_targets_and_outline_answer_from_the_gofile an_unsupported_request_is_refused_by_name"
   [ci_cache]="fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy"
 )
-for binary in e2e shapes ci_cache; do
+for binary in shapes e2e ci_cache; do
   if [ $# -gt 0 ]; then
     selection=("$@")
   else
     read -r -a selection <<<"${compat[$binary]}"
     selection+=(--exact)
   fi
-  timed 26 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "${selection[@]}"
+  in_parallel 26 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "${selection[@]}"
 done
+wait
 remove_test_images
 
-printf '\n[run] tests and seconds per engine and test binary\n' >&2
+failed=0
+grep -q 'FAILED$' "$timings" && failed=1
+printf '\n[run] tests and seconds per engine and test binary (%s at a time)\n' "$jobs" >&2
 {
   printf 'engine\tbinary\ttests\tseconds\tresult\n'
   cat "$timings"
