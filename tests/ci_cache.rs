@@ -34,8 +34,7 @@ fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: 
 
     engine.prune();
     proxy.stop();
-    let catalog = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"pear\", \"fig\"");
-    project.write("internal/catalog/catalog.go", &catalog);
+    project.edit("internal/catalog/catalog.go", "\"pear\"", "\"pear\", \"fig\"");
 
     let mut second_args = common.to_vec();
     second_args.extend(["--cache-from", cache_from]);

@@ -20,6 +20,18 @@ fn stdlib_app_has_time_zones_ca_certificates_tmp_and_runs_as_nonroot() {
     assert!(out.contains("uid: 65532 gid: 65532"), "{out}");
 }
 
+/// A build arg is one value: a VERSION that looks like another linker flag is just the version.
+#[test]
+fn a_build_arg_that_looks_like_a_flag_is_one_value() {
+    let image = tag("clock-hostile-version");
+    let project = Project::from_fixture("stdlib");
+    let version = "1.0 -X main.version=evil";
+    project.gofile(CLOCK).build(&["--build-arg", &format!("VERSION={version}"), "-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok, "container failed:\n{out}");
+    assert!(out.contains(&format!("clock {version}\n")), "{out}");
+}
+
 #[test]
 fn image_config_and_size() {
     let image = tag("clock-inspect");
@@ -99,8 +111,7 @@ fn one_line_change_rebuilds_without_downloading_modules_again() {
     let downloaded = first.step_output("[gofront] go mod download");
     assert!(downloaded.iter().any(|l| l.contains("module versions")), "the download did not run:\n{}", first.log);
 
-    let source = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"plum\"");
-    project.write("internal/catalog/catalog.go", &source);
+    project.edit("internal/catalog/catalog.go", "\"pear\"", "\"plum\"");
     let second = project.build(&args).ok();
     // A step that ran prints its own lines; a cache hit prints none (whatever BuildKit labels it).
     let downloaded = second.step_output("[gofront] go mod download");

@@ -70,8 +70,7 @@ fn a_build_after_the_cache_mounts_were_pruned_succeeds() {
         .expect("docker builder prune");
     assert!(out.status.success(), "prune failed: {}", String::from_utf8_lossy(&out.stderr));
 
-    let catalog = project.read("internal/catalog/catalog.go").replace("\"pear\"", "\"pear\", \"plum\"");
-    project.write("internal/catalog/catalog.go", &catalog);
+    project.edit("internal/catalog/catalog.go", "\"pear\"", "\"pear\", \"plum\"");
     let build = project.build(&["-t", &image, "--load"]).ok();
     // The module layer is a layer, not a mount: it survived, so nothing is downloaded again.
     assert!(build.step_output("[gofront] go mod download").is_empty(), "modules downloaded again:\n{}", build.log);

@@ -107,6 +107,21 @@ fn a_ten_megabyte_gofile_is_refused_with_its_size() {
     refused(&project, "hostile-huge", &[], &["the Gofile is", "bytes; gofront reads at most"], Some(1));
 }
 
+/// A go.mod far over any real one: refused with its size, never read as "no `module` line".
+#[test]
+fn a_twenty_megabyte_go_mod_is_refused_with_its_size() {
+    let project = clock();
+    let mut gomod = project.read("go.mod");
+    while gomod.len() < 20 << 20 {
+        gomod.push_str("// a generated comment that makes this go.mod far larger than any real one\n");
+    }
+    project.write("go.mod", &gomod);
+    project.gofile(CLOCK);
+    let size = format!("go.mod is {} bytes, over the 1048576 bytes gofront reads of it", gomod.len());
+    let build = refused(&project, "hostile-huge-gomod", &[], &[&size, "leave it out with .dockerignore"], None);
+    assert!(!build.log.contains("no `module` line"), "{}", build.log);
+}
+
 #[test]
 fn a_gofile_with_only_the_syntax_line_asks_for_module() {
     let project = clock();

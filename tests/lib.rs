@@ -399,6 +399,16 @@ impl Project {
         self
     }
 
+    /// Edits a Go file (`from` becomes `to`) and marks it with a line no earlier run wrote: the
+    /// engine's build cache is shared and content-addressed, so a run that repeats an earlier
+    /// run's edit would find that package compiled already.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        self.write(rel, &format!("{}\n// edited by test run {}-{nanos}\n", text.replace(from, to), std::process::id()));
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(rel)).expect("read")
     }

@@ -46,9 +46,10 @@ fn the_frontend_image_holds_static_amd64_and_arm64_binaries_that_run() {
         .expect("images/build-frontend.sh");
     assert!(built.status.success(), "building the two-platform frontend image failed: {}", text(&built));
     let dir = tempfile::tempdir().expect("tmp");
-    let gofile = dir.path().join("Gofile");
-    std::fs::write(&gofile, "# syntax=gofront\nmodule = \"example.com/clock\"\nmain = \"./cmd/clock\"\n")
-        .expect("write");
+    // `check` reads the Gofile's context as a build would: the app beside it.
+    let app = Project::from_fixture("stdlib");
+    app.write("Gofile", "# syntax=gofront\nmodule = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    let gofile = app.path().join("Gofile");
     for (platform, machine, runner) in
         [("linux/amd64", "x86-64", None), ("linux/arm64", "ARM aarch64", Some("qemu-aarch64-static"))]
     {

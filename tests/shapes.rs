@@ -27,8 +27,7 @@ fn go_work_monorepo_with_a_replace_and_a_change_in_another_module() {
     assert!(out.contains("Hello, workspace!") && out.contains("price: 19.99 EUR"), "{out}");
 
     // A source change in the other workspace module: modules stay cached, the change shows.
-    let money = project.read("libs/money/money.go").replace("EUR", "USD");
-    project.write("libs/money/money.go", &money);
+    project.edit("libs/money/money.go", "EUR", "USD");
     let second = project.build(&args).ok();
     let downloaded = second.step_output("[gofront] go mod download");
     assert!(downloaded.is_empty(), "the dependency step re-ran: {downloaded:?}\n{}", second.log);

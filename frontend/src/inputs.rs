@@ -23,6 +23,16 @@ pub enum Kind {
 pub struct Entry {
     pub name: String,
     pub kind: Kind,
+    pub size: u64,
+}
+
+/// The most gofront reads of a module file: anything larger is a mistake, refused with its size.
+/// go.sum and vendor/modules.txt of big monorepos run to a few MB; go.mod to a few KB.
+pub fn read_limit(name: &str) -> u64 {
+    match name {
+        "go.sum" | "go.work.sum" | "modules.txt" => 64 << 20,
+        _ => 1 << 20,
+    }
 }
 
 /// Why a file could not be read; "missing" is told apart from every other failure.
@@ -77,6 +87,10 @@ pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
                         let name = entry.name.as_str();
                         let modules_txt = name == "modules.txt" && dir.rsplit('/').next() == Some("vendor");
                         if matches!(name, "go.mod" | "go.work" | "go.sum") || modules_txt {
+                            let limit = read_limit(name);
+                            if entry.size > limit {
+                                return Err(ReadError::TooLarge { path, size: entry.size, limit });
+                            }
                             wanted.push(path.clone());
                         }
                         files.paths.insert(path);
@@ -84,7 +98,10 @@ pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
                 }
             }
         }
-        let texts = join_all(wanted.iter().map(|path| tree.read(path, None))).await;
+        let texts = join_all(
+            wanted.iter().map(|path| tree.read(path, Some(read_limit(path.rsplit('/').next().unwrap_or(path))))),
+        )
+        .await;
         for (path, text) in wanted.into_iter().zip(texts) {
             match text {
                 Ok(data) => {
@@ -225,6 +242,7 @@ impl Tree for LocalTree {
             let entry = entry.map_err(|e| failed(dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = child(dir, &name);
+            let size = entry.metadata().map_err(|e| failed(&path, e))?.len();
             let kind = match entry.file_type().map_err(|e| failed(&path, e))? {
                 t if t.is_dir() => Kind::Dir,
                 t if t.is_symlink() => Kind::Link(
@@ -234,7 +252,7 @@ impl Tree for LocalTree {
             };
             let pattern_ok = pattern.is_empty() || crate::dockerignore::matches(pattern, &name);
             if pattern_ok && self.visible(&path, kind == Kind::Dir) {
-                out.push(Entry { name, kind });
+                out.push(Entry { name, kind, size });
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -29,6 +29,9 @@ use prost::Message;
 /// Docker 26.1's BuildKit rejects requests over 4 MiB; leave room for the envelope.
 const MAX_REQUEST: usize = (4 << 20) - (64 << 10);
 
+/// How much one ReadFile answer carries.
+const READ_CHUNK: u64 = 4 << 20;
+
 /// A Gofile is a few lines; anything this large is a mistake, and it would travel in every request.
 const MAX_GOFILE: usize = 256 << 10;
 
@@ -90,6 +93,7 @@ impl<C: Client> Tree for RefTree<'_, C> {
             .into_iter()
             .map(|stat| Entry {
                 name: stat.path.rsplit('/').next().unwrap_or(&stat.path).to_string(),
+                size: u64::try_from(stat.size).unwrap_or(0),
                 kind: if stat.mode & DIR_BIT != 0 {
                     Kind::Dir
                 } else if stat.mode & SYMLINK_BIT != 0 {
@@ -101,9 +105,20 @@ impl<C: Client> Tree for RefTree<'_, C> {
             .collect())
     }
 
+    /// In ranges of [`READ_CHUNK`]: one answer must stay under the gRPC message limits.
     async fn read(&self, path: &str, limit: Option<u64>) -> Result<Vec<u8>, ReadError> {
-        let range = limit.map(|l| (0, l as i64));
-        self.client.read_file(&self.reference, path, range).await.map_err(|s| read_error(path, s))
+        let limit = limit.unwrap_or(u64::MAX);
+        let mut data = Vec::new();
+        loop {
+            let length = READ_CHUNK.min(limit - data.len() as u64);
+            let range = Some((data.len() as i64, length as i64));
+            let chunk = self.client.read_file(&self.reference, path, range).await.map_err(|s| read_error(path, s))?;
+            let done = (chunk.len() as u64) < length;
+            data.extend(chunk);
+            if done || data.len() as u64 >= limit {
+                return Ok(data);
+            }
+        }
     }
 }
 
@@ -391,10 +406,12 @@ impl<C: Client> Frontend<C> {
 
     /// A context file that could not be read: what failed, on the Gofile's `module` line.
     fn unreadable(&self, file: &BuildFile, error: ReadError) -> FrontendError {
+        let hint = match &error {
+            ReadError::TooLarge { .. } => "a go.mod or go.work is a few kilobytes and a go.sum a few megabytes: check that this is the file you mean, or leave it out with .dockerignore",
+            _ => "check that the client can read the file (its permissions, a broken disk or mount), then build again",
+        };
         file.error(
-            Diagnostic::new(format!("cannot read the build context: {error}")).hint(
-                "check the file's permissions and size; a file the build does not need can go into .dockerignore",
-            ),
+            Diagnostic::new(format!("cannot read the build context: {error}")).at(file_start(&file.text)).hint(hint),
         )
     }
 
@@ -419,7 +436,19 @@ impl<C: Client> Frontend<C> {
             ..Default::default()
         };
         let (reference, _) = self.solve_local(local, "[gofront] load .dockerignore").await?;
-        self.read_text(&reference, ".dockerignore").await
+        let tree = RefTree { client: &self.client, reference };
+        let limit = inputs::read_limit(".dockerignore");
+        match tree.read(".dockerignore", Some(limit + 1)).await {
+            Ok(data) if data.len() as u64 > limit => {
+                let error = ReadError::TooLarge { path: ".dockerignore".into(), size: data.len() as u64, limit };
+                Err(self.plain(format!(
+                    "{error}: a .dockerignore is a list of patterns; check that this is the file you mean"
+                )))
+            }
+            Ok(data) => Ok(Some(String::from_utf8_lossy(&data).into_owned())),
+            Err(ReadError::Missing(_)) => Ok(None),
+            Err(other) => Err(self.plain(other.to_string())),
+        }
     }
 
     /// One plan per target platform; checks (test, vet) run once, natively.
@@ -783,4 +812,12 @@ impl<C: Client> Frontend<C> {
             None => Ok(()),
         }
     }
+}
+
+/// The start of the Gofile's first key line, for errors about the context as a whole (the
+/// `# syntax` line otherwise gets them).
+fn file_start(text: &str) -> std::ops::Range<usize> {
+    let header = text.lines().take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty());
+    let start = header.map(|l| l.len() + 1).sum::<usize>().min(text.len());
+    start..start
 }

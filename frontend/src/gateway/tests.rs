@@ -33,6 +33,8 @@ struct Recorded {
 struct Fake {
     context: std::path::PathBuf,
     gateway_caps: Vec<&'static str>,
+    /// Reads of a file whose path ends so fail with this status.
+    failing: Option<(String, Status)>,
     recorded: Rc<RefCell<Recorded>>,
 }
 
@@ -45,7 +47,12 @@ fn cap(id: &str) -> ApiCap {
 
 impl Fake {
     fn new(context: &Path) -> Fake {
-        Fake { context: context.to_path_buf(), gateway_caps: GATEWAY_CAPS.to_vec(), recorded: Rc::default() }
+        Fake {
+            context: context.to_path_buf(),
+            gateway_caps: GATEWAY_CAPS.to_vec(),
+            failing: None,
+            recorded: Rc::default(),
+        }
     }
 
     fn tree(&self, reference: &str) -> Result<LocalTree, Status> {
@@ -101,8 +108,12 @@ impl Client for Fake {
     }
 
     async fn read_file(&self, reference: &str, path: &str, range: Option<(i64, i64)>) -> Result<Vec<u8>, Status> {
-        let limit = range.map(|(_, length)| length as u64);
-        self.tree(reference)?.read(path, limit).await.map_err(|e| Status::not_found(e.to_string()))
+        if let Some(status) = self.failing.as_ref().filter(|(name, _)| path.ends_with(name.as_str())) {
+            return Err(status.1.clone());
+        }
+        let data = self.tree(reference)?.read(path, None).await.map_err(|e| Status::not_found(e.to_string()))?;
+        let (offset, length) = range.map_or((0, data.len()), |(o, l)| (o as usize, l as usize));
+        Ok(data.get(offset..).unwrap_or_default().iter().take(length).copied().collect())
     }
 
     async fn read_dir(&self, reference: &str, dir: &str, pattern: &str) -> Result<Vec<Stat>, Status> {
@@ -116,7 +127,7 @@ impl Client for Fake {
                     Kind::Link(target) => ((1 << 27) | 0o777, target),
                     Kind::File => (0o644, String::new()),
                 };
-                Stat { path: entry.name, mode, linkname, ..Default::default() }
+                Stat { path: entry.name, mode, linkname, size: entry.size as i64, ..Default::default() }
             })
             .collect())
     }
@@ -326,6 +337,34 @@ fn dockerignore_applies_to_what_the_plan_reads() {
     result_of_build(&fake, &[]);
     let names = fake.names();
     assert!(names.iter().any(|n| n == "[gofront] go mod download"), "vendored instead of downloading: {names:?}");
+}
+
+/// A read that fails for another reason than a missing file says what failed, never "absent".
+#[test]
+fn a_failed_read_says_which_file_and_why() {
+    let dir = shop("");
+    let mut fake = Fake::new(dir.path());
+    fake.failing = Some(("go.sum".into(), Status::unavailable("transport is closing")));
+    let error = invoke(&fake, &[]).error.expect("an error");
+    assert!(
+        error.message.contains("cannot read the build context: cannot read go.sum: transport is closing"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("then build again"), "{}", error.message);
+}
+
+/// A file over its limit is refused with its size before it is read.
+#[test]
+fn a_huge_go_mod_is_refused_with_its_size() {
+    let dir = shop("");
+    let mut gomod = std::fs::read_to_string(dir.path().join("go.mod")).expect("go.mod");
+    gomod.push_str(&"// padding\n".repeat(200_000));
+    std::fs::write(dir.path().join("go.mod"), &gomod).expect("write");
+    let error = invoke(&Fake::new(dir.path()), &[]).error.expect("an error");
+    let expected = format!("go.mod is {} bytes, over the 1048576 bytes gofront reads of it", gomod.len());
+    assert!(error.message.contains(&expected), "{}", error.message);
+    assert!(!error.message.contains("no `module` line"), "{}", error.message);
 }
 
 mod options {

@@ -10,41 +10,98 @@ use crate::diagnostic::Diagnostic;
 use crate::gofile::Gofile;
 use crate::program::Value;
 
-/// `ldflags` with each `${NAME}` as the build arg's value (the printers resolve or keep it);
-/// None when there is nothing but blanks. A variable with no value and no fallback is an error,
-/// unless the args are read later (`gofront eject`).
+/// `ldflags` as the fields Go splits it into (blank-separated, or quoted), each field with its
+/// `${NAME}`s as build-arg values that the printers resolve or keep: a value stays one piece of
+/// its field whatever it holds, so a build arg can never add a linker flag. None when there are
+/// no fields. A variable with no value and no fallback is an error, and so is a value that no
+/// quoting can keep in one field; unless the args are read later (`gofront eject`).
 pub fn expand(gofile: &Gofile, options: &BuildOptions) -> Result<Option<Value>, Diagnostic> {
     let Some(ldflags) = &gofile.ldflags else {
         return Ok(None);
     };
-    let pieces = scan(gofile)?;
-    let last = pieces.len().saturating_sub(1);
-    let mut parts = Vec::new();
-    for (index, piece) in pieces.into_iter().enumerate() {
+    let error = |message: String, hint: &str| Diagnostic::new(message).at(ldflags.span.clone()).hint(hint.to_string());
+    let mut fields: Vec<Vec<Value>> = Vec::new();
+    // The field being read, and the quote it is in.
+    let mut open: Option<(Vec<Value>, Option<char>)> = None;
+    for piece in scan(gofile)? {
         match piece {
             Piece::Text(text) => {
-                let text = if index == 0 { text.trim_start() } else { text };
-                let text = if index == last { text.trim_end() } else { text };
-                if !text.is_empty() {
-                    parts.push(Value::text(text));
+                for c in text.chars() {
+                    let (field, quote) = match open.as_mut() {
+                        Some(state) => state,
+                        None if c.is_whitespace() => continue,
+                        None if c == '\'' || c == '"' => {
+                            open = Some((Vec::new(), Some(c)));
+                            continue;
+                        }
+                        None => open.insert((Vec::new(), None)),
+                    };
+                    let ends = match quote {
+                        Some(q) => c == *q,
+                        None => c.is_whitespace(),
+                    };
+                    if ends {
+                        fields.extend(open.take().map(|(f, _)| f));
+                        continue;
+                    }
+                    match field.last_mut() {
+                        Some(Value::Literal(last)) => last.push(c),
+                        _ => field.push(Value::Literal(c.to_string())),
+                    }
                 }
             }
             Piece::Variable { name, fallback } => {
                 let fallback = fallback.map(str::to_string).or_else(|| builtin(name, options));
                 if fallback.is_none() && !options.deferred_args && !options.build_args.contains_key(name) {
-                    return Err(Diagnostic::new(format!("`ldflags` uses ${{{name}}}, but no value was given for it"))
-                        .at(ldflags.span.clone())
-                        .hint(format!("pass --build-arg {name}=… or write ${{{name}:-default}}")));
+                    return Err(error(
+                        format!("`ldflags` uses ${{{name}}}, but no value was given for it"),
+                        &format!("pass --build-arg {name}=… or write ${{{name}:-default}}"),
+                    ));
                 }
-                parts.push(Value::Arg { name: name.to_string(), fallback });
+                let (field, _) = open.get_or_insert((Vec::new(), None));
+                field.push(Value::Arg { name: name.to_string(), fallback });
             }
         }
     }
-    Ok(match parts.len() {
-        0 => None,
-        1 => parts.pop(),
-        _ => Some(Value::Concat(parts)),
-    })
+    match open {
+        Some((_, Some(quote))) => {
+            return Err(error(format!("`ldflags` has a {quote} without its closing {quote}"), "close the quote"))
+        }
+        Some((field, None)) => fields.push(field),
+        None => {}
+    }
+    let mut parts = Vec::new();
+    for field in fields {
+        let field =
+            if field.len() == 1 { field.into_iter().next().unwrap_or(Value::text("")) } else { Value::Concat(field) };
+        if !options.deferred_args {
+            if let Some(problem) = crate::program::unquotable(&resolve(&field, options)) {
+                let names: Vec<&str> = field.args();
+                return Err(error(
+                    format!("`ldflags` gets a value from --build-arg {} that cannot stay one linker argument: it holds {problem}", names.join(", ")),
+                    "pass the value without it",
+                ));
+            }
+        }
+        if !parts.is_empty() {
+            parts.push(Value::text(" "));
+        }
+        parts.push(Value::Field(Box::new(field)));
+    }
+    Ok((!parts.is_empty()).then_some(Value::Concat(parts)))
+}
+
+/// A value as the build will see it, for checking (the LLB printer resolves it the same way).
+fn resolve(value: &Value, options: &BuildOptions) -> String {
+    match value {
+        Value::Literal(text) => text.clone(),
+        Value::Arg { name, fallback } => {
+            options.build_args.get(name).or(fallback.as_ref()).cloned().unwrap_or_default()
+        }
+        Value::Concat(parts) => parts.iter().map(|p| resolve(p, options)).collect(),
+        Value::Field(inner) => resolve(inner, options),
+        Value::ImageEnv { fallback, .. } => fallback.clone(),
+    }
 }
 
 /// The build args `ldflags` reads, with their `:-` fallbacks, in order of first use.

@@ -8,6 +8,7 @@ fn resolve(value: &Value, args: &BTreeMap<String, String>) -> String {
         Value::Arg { name, fallback } => args.get(name).or(fallback.as_ref()).cloned().unwrap_or_default(),
         Value::ImageEnv { fallback, .. } => fallback.clone(),
         Value::Concat(parts) => parts.iter().map(|p| resolve(p, args)).collect(),
+        Value::Field(inner) => crate::program::quote_field(&resolve(inner, args)),
     }
 }
 
@@ -397,4 +398,64 @@ mod layout {
         let err = locate(&gofile("example.com/a", "dir = \"nowhere\"\n"), &ContextFiles::default()).expect_err("dir");
         assert!(err.message.contains("no go.mod in it"), "{}", err.message);
     }
+}
+
+/// How Go splits `-ldflags` (cmd/internal/quoted): fields at blanks, or between a pair of the
+/// same quote, with no escapes.
+fn go_split(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let Some(first) = rest.chars().next() else { return out };
+        if first == '\'' || first == '"' {
+            let end = rest[1..].find(first).expect("closed quote") + 1;
+            out.push(rest[1..end].to_string());
+            rest = &rest[end + 1..];
+        } else {
+            let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// A build arg is one value of its `-X`, whatever it holds: the linker sees exactly the flags
+/// the Gofile wrote.
+#[test]
+fn hostile_build_args_stay_one_linker_argument() {
+    let text = format!("{SHOP}ldflags = \"-X main.version=${{VERSION}} -X 'main.note=a b'\"\n");
+    for value in [
+        "1.0 -X main.version=evil",
+        "1.0$(touch /tmp/pwned)",
+        "1.0' -X main.x=y '",
+        "it's one",
+        "say \"hi\"",
+        "no'blanks\"at-all",
+        "tab\there",
+        "back\\slash $HOME `id`",
+        "",
+        "'leading",
+        "-X",
+    ] {
+        let mut o = options();
+        o.build_args.insert("VERSION".into(), value.into());
+        let p = plan_of(&text, &o).unwrap_or_else(|e| panic!("{value:?}: {}", e.message));
+        let flag = command_with(&p, &o.build_args).into_iter().find(|a| a.starts_with("-ldflags=")).expect("ldflags");
+        let fields = go_split(flag.trim_start_matches("-ldflags="));
+        assert_eq!(
+            fields,
+            ["-s", "-w", "-X", &format!("main.version={value}"), "-X", "main.note=a b"],
+            "{value:?} gave {flag:?}"
+        );
+    }
+    for (value, problem) in [("line\nbreak", "a line break"), ("it's \"quoted\"", "blanks and both kinds of quote")] {
+        let mut o = options();
+        o.build_args.insert("VERSION".into(), value.into());
+        let err = plan_of(&text, &o).expect_err(value);
+        assert!(err.message.contains("--build-arg VERSION") && err.message.contains(problem), "{}", err.message);
+        assert!(err.span.is_some(), "no Gofile line for {value:?}");
+    }
+    let err = plan_of(&format!("{SHOP}ldflags = \"-X 'main.x=${{VERSION}}\"\n"), &options()).expect_err("open quote");
+    assert!(err.message.contains("without its closing"), "{}", err.message);
 }

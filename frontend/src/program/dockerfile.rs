@@ -365,6 +365,19 @@ fn word(value: &Value) -> String {
         }
         Value::ImageEnv { name, fallback } => format!("\"${{{name}:-{fallback}}}\""),
         Value::Concat(parts) => parts.iter().map(word).collect(),
+        // Kept one field with quotes around it (a value holding a single quote would end them).
+        Value::Field(inner) if inner.args().is_empty() => quote(&super::quote_field(&resolved(inner))),
+        Value::Field(inner) => format!("\"'\"{}\"'\"", word(inner)),
+    }
+}
+
+/// A value without build args, as it is.
+fn resolved(value: &Value) -> String {
+    match value {
+        Value::Literal(text) => text.clone(),
+        Value::Concat(parts) => parts.iter().map(resolved).collect(),
+        Value::Field(inner) => super::quote_field(&resolved(inner)),
+        Value::Arg { .. } | Value::ImageEnv { .. } => String::new(),
     }
 }
 
@@ -406,6 +419,7 @@ fn label_value(value: &Value) -> String {
             format!("\"${{{name}{}}}\"", fallback.as_ref().map(|f| format!(":-{f}")).unwrap_or_default())
         }
         Value::ImageEnv { .. } => "\"\"".into(),
+        Value::Field(inner) => label_value(inner),
         Value::Concat(parts) => {
             let inner: String = parts.iter().map(|p| label_value(p).trim_matches('"').to_string()).collect();
             format!("\"{inner}\"")

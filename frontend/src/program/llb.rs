@@ -92,6 +92,7 @@ impl<'a> Printer<'a> {
                 image_env.iter().find(|(k, _)| k == name).map_or_else(|| fallback.clone(), |(_, v)| v.clone())
             }
             Value::Concat(parts) => parts.iter().map(|p| self.value(p, image_env)).collect(),
+            Value::Field(inner) => super::quote_field(&self.value(inner, image_env)),
         }
     }
 

@@ -38,6 +38,34 @@ pub enum Value {
     },
     /// The pieces one after another.
     Concat(Vec<Value>),
+    /// One field of a blank-separated list that a tool splits itself (Go's `-ldflags`): quoted
+    /// when it holds blanks or starts with a quote, so whatever a build arg holds stays one field.
+    Field(Box<Value>),
+}
+
+/// What keeps a field's value from being quoted into one field (Go splits at blanks and takes
+/// '…' or "…" as one field, with no escapes): None when it can be.
+pub fn unquotable(text: &str) -> Option<&'static str> {
+    if text.contains(['\n', '\r']) {
+        Some("a line break")
+    } else if needs_quotes(text) && text.contains('\'') && text.contains('"') {
+        Some("blanks and both kinds of quote")
+    } else {
+        None
+    }
+}
+
+fn needs_quotes(text: &str) -> bool {
+    text.is_empty() || text.contains(char::is_whitespace) || text.starts_with(['\'', '"'])
+}
+
+/// A field's value as one field: as it is, or in the quotes it does not hold.
+pub fn quote_field(text: &str) -> String {
+    match (needs_quotes(text), text.contains('\'')) {
+        (false, _) => text.to_string(),
+        (true, false) => format!("'{text}'"),
+        (true, true) => format!("\"{text}\""),
+    }
 }
 
 impl Value {
@@ -50,6 +78,7 @@ impl Value {
         match self {
             Value::Arg { name, .. } => vec![name.as_str()],
             Value::Concat(parts) => parts.iter().flat_map(Value::args).collect(),
+            Value::Field(inner) => inner.args(),
             Value::Literal(_) | Value::ImageEnv { .. } => Vec::new(),
         }
     }
