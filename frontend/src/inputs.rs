@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use futures_util::future::{join_all, try_join_all};
 
 use crate::diagnostic::Diagnostic;
+use crate::gofile::zero::Mains;
 use crate::gofile::Gofile;
 use crate::plan::{layout, BuildPlan, ContextFiles};
 
@@ -136,36 +137,21 @@ async fn check_main_package(
     let dir = layout::join(&plan.module_dir, package).unwrap_or_default();
     let shown = if dir.is_empty() { "." } else { dir.as_str() };
     let span = binary.span.clone();
-    let entries = tree.list(&dir, "*.go").await.map_err(|_| {
+    let names = package_names(tree, &dir).await.map_err(|_| {
         Diagnostic::new(format!("`main` is {:?}, but the build context has no directory {shown:?}", binary.package))
             .at(span.clone())
             .hint(
                 "point `main` at the directory of your `package main`, e.g. \"./cmd/server\" (check .dockerignore too)",
             )
     })?;
-    let go_files: Vec<String> = entries
-        .into_iter()
-        .filter(|e| e.kind != Kind::Dir && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
-        .map(|e| child(&dir, &e.name))
-        .collect();
-    if go_files.is_empty() {
+    if names.is_empty() {
         return Err(Diagnostic::new(format!("`main` is {:?}, but {shown:?} holds no Go files", binary.package))
             .at(span)
             .hint("point `main` at the directory of your `package main`"));
     }
-    // Every file's head at once; one `package main` is enough.
-    let heads = join_all(go_files.iter().map(|path| tree.read(path, Some(64 << 10)))).await;
-    let mut names = Vec::new();
-    for head in heads.into_iter().flatten() {
-        if let Some(package) = crate::gosource::package_name(&String::from_utf8_lossy(&head)) {
-            if package == "main" {
-                return Ok(());
-            }
-            names.push(package);
-        }
+    if names.iter().any(|n| n == "main") {
+        return Ok(());
     }
-    names.sort();
-    names.dedup();
     Err(Diagnostic::new(format!(
         "`main` is {:?}, which is package {}, not a main package",
         binary.package,
@@ -173,6 +159,46 @@ async fn check_main_package(
     ))
     .at(span)
     .hint("point `main` at the directory whose files say `package main` and have func main()"))
+}
+
+/// The packages the (non-test) Go files of a directory declare, sorted; Err when there is no
+/// such directory.
+async fn package_names(tree: &impl Tree, dir: &str) -> Result<Vec<String>, ReadError> {
+    let go_files: Vec<String> = tree
+        .list(dir, "*.go")
+        .await?
+        .into_iter()
+        .filter(|e| e.kind != Kind::Dir && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
+        .map(|e| child(dir, &e.name))
+        .collect();
+    // Every file's head at once.
+    let heads = join_all(go_files.iter().map(|path| tree.read(path, Some(64 << 10)))).await;
+    let mut names: Vec<String> = heads
+        .into_iter()
+        .flatten()
+        .filter_map(|head| crate::gosource::package_name(&String::from_utf8_lossy(&head)))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The module's main packages, for a build without a Gofile: its root, and `cmd/*`.
+pub async fn detect_mains(tree: &impl Tree, module_dir: &str) -> Result<Mains, ReadError> {
+    let is_main = |names: &[String]| names.iter().any(|n| n == "main");
+    let root = is_main(&package_names(tree, module_dir).await?);
+    let cmd = child(module_dir, "cmd");
+    let dirs: Vec<String> = match tree.list(&cmd, "").await {
+        Ok(entries) => entries.into_iter().filter(|e| e.kind == Kind::Dir).map(|e| e.name).collect(),
+        Err(ReadError::Missing(_)) => Vec::new(),
+        Err(other) => return Err(other),
+    };
+    let paths: Vec<String> = dirs.iter().map(|d| child(&cmd, d)).collect();
+    let found = try_join_all(paths.iter().map(|path| package_names(tree, path))).await?;
+    let mut cmd: Vec<String> =
+        dirs.into_iter().zip(found).filter(|(_, names)| is_main(names)).map(|(d, _)| d).collect();
+    cmd.sort();
+    Ok(Mains { root, cmd })
 }
 
 /// A `files` entry whose path goes through a symbolic link that leaves the context would copy
@@ -283,4 +309,71 @@ pub fn local_excludes(root: &Path, file: &Path) -> Result<Vec<String>, ReadError
         }
     }
     Ok(Vec::new())
+}
+
+/// A build file that is a go.mod or go.work: the Gofile made of it (see [`crate::gofile::zero`])
+/// and where the module lives. `target` is the `--target` asked for: without one, several
+/// candidates for the default image are an error that lists them.
+pub async fn zero_config(
+    name: &str,
+    text: &str,
+    files: &ContextFiles,
+    context: &impl Tree,
+    target: Option<&str>,
+) -> Result<(Gofile, layout::Layout), Diagnostic> {
+    use crate::gofile::zero;
+    let unreadable = |e: ReadError| Diagnostic::new(format!("cannot read the build context: {e}"));
+    let partial = match crate::gomod::parse(text) {
+        Ok(gomod) => zero::module_of(text, &gomod),
+        Err(error) if !text.contains("use") => {
+            return Err(Diagnostic::new(format!("{name} is the build file, but {error}"))
+                .hint("fix go.mod; `go mod tidy` checks it"))
+        }
+        // A go.work: the one module it uses that has main packages.
+        Err(_) => {
+            let work = crate::gomod::parse_work(text);
+            let mut found = Vec::new();
+            for dir in work.uses.iter().map(|d| if d == "." { String::new() } else { d.clone() }) {
+                let Some(gomod) =
+                    files.texts.get(&layout::file_in(&dir, "go.mod")).and_then(|t| crate::gomod::parse(t).ok())
+                else {
+                    continue;
+                };
+                let mains = detect_mains(context, &dir).await.map_err(unreadable)?;
+                if mains.root || !mains.cmd.is_empty() {
+                    found.push((dir, gomod.module));
+                }
+            }
+            let [(dir, module)] = found.as_slice() else {
+                let names: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+                return Err(Diagnostic::new(format!(
+                    "{name} is the build file, and {} of its modules have main packages ({}): gofront builds one module",
+                    found.len(),
+                    names.join(", ")
+                ))
+                .hint("build the module's own go.mod (`-f DIR/go.mod`), or write a Gofile with `module` (gofront init)"));
+            };
+            let line = text.lines().position(|l| l.contains(dir.as_str())).map_or(1, |i| i + 1);
+            let gomod = crate::gomod::GoMod { module: module.clone(), module_line: line, ..Default::default() };
+            let mut gofile = zero::module_of(text, &gomod);
+            gofile.module.span = zero::line_span(text, line);
+            gofile.dir = Some(crate::gofile::Located::new(dir.clone(), gofile.module.span.clone()));
+            gofile
+        }
+    };
+    let layout = layout::locate(&partial, files)?;
+    let mains = detect_mains(context, &layout.module_dir).await.map_err(unreadable)?;
+    let (gofile, several) = zero::with_mains(partial, &mains)?;
+    if let (Some(names), None | Some("image")) = (several, target.filter(|t| !t.is_empty())) {
+        return Err(Diagnostic::new(format!(
+            "{name} is the build file, and cmd/ has several main packages ({}): none is named after the module, so none is the default",
+            names.join(", ")
+        ))
+        .at(gofile.module.span.clone())
+        .hint(format!(
+            "build one with --target NAME, or pin the default with a Gofile (gofront init writes it):\n{}",
+            zero::gofile_text(&gofile, "ghcr.io/org/gofront:1")
+        )));
+    }
+    Ok((gofile, layout))
 }

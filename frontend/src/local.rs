@@ -24,26 +24,32 @@ pub struct Context {
 /// A failure, rendered for the terminal.
 pub type Failure = String;
 
-/// Reads the Gofile `file` (relative to `context`) and the context's module files.
-pub async fn read(context: &Path, file: &Path) -> Result<Context, Failure> {
+/// Reads the Gofile `file` (relative to `context`; a go.mod or go.work is one too, for `target`)
+/// and the context's module files.
+pub async fn read(context: &Path, file: &Path, target: Option<&str>) -> Result<Context, Failure> {
     let path = context.join(file);
     let name = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{name}: cannot read: {e}"))?;
     let rendered = |d: Diagnostic| d.render(&name, &text);
-    let gofile = gofile::parse(&text).map_err(rendered)?;
     let excludes = inputs::local_excludes(context, &path).map_err(|e| format!("{name}: {e}"))?;
     let module_files = LocalTree {
         root: context.to_path_buf(),
         excludes: excludes.clone(),
         include: plan::steps::module_file_patterns(),
     };
+    let tree = LocalTree { root: context.to_path_buf(), excludes, include: Vec::new() };
+    if gofile::zero::is_go_file(&name, &text) {
+        let files = inputs::module_files(&module_files).await.map_err(|e| format!("{name}: {e}"))?;
+        let (gofile, layout) = inputs::zero_config(&name, &text, &files, &tree, target).await.map_err(rendered)?;
+        return Ok(Context { name, text, gofile, layout, files, tree });
+    }
+    let gofile = gofile::parse(&text).map_err(rendered)?;
     let (layout, files) = if gofile.version.is_some() {
         (plan::layout::published(&gofile), ContextFiles::default())
     } else {
         let files = inputs::module_files(&module_files).await.map_err(|e| format!("{name}: {e}"))?;
         (plan::layout::locate(&gofile, &files).map_err(rendered)?, files)
     };
-    let tree = LocalTree { root: context.to_path_buf(), excludes, include: Vec::new() };
     Ok(Context { name, text, gofile, layout, files, tree })
 }
 

@@ -24,6 +24,15 @@ enum Command {
     },
     /// Print the Gofile's JSON Schema, for editors (taplo / Even Better TOML).
     Schema,
+    /// Write the Gofile a build with go.mod as the build file would use (every main found).
+    Init {
+        /// The module's directory (or a go.work's).
+        #[arg(default_value = ".")]
+        context: PathBuf,
+        /// The frontend image for the `# syntax=` line.
+        #[arg(long, default_value = "ghcr.io/org/gofront:1")]
+        syntax: String,
+    },
     /// Write the Dockerfile that builds what the Gofile builds (to stdout, or --output).
     Eject {
         /// The build context: where the Gofile, go.mod and the sources are.
@@ -44,6 +53,20 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Check { path } => check(&path),
         Command::Eject { context, file, output } => eject(&context, &file, output.as_deref()),
+        Command::Init { context, syntax } => {
+            let file = if context.join("go.mod").exists() { "go.mod" } else { "go.work" };
+            // Every main is written, the first as the default image.
+            match local(async { gofront::local::read(&context, Path::new(file), Some("all")).await }) {
+                Ok(read) => {
+                    print!("{}", gofront::gofile::zero::gofile_text(&read.gofile, &syntax));
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("{message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Schema => {
             let schema = gofront::gofile::keys::json_schema();
             match serde_json::to_string_pretty(&schema) {
@@ -72,7 +95,7 @@ fn check(path: &Path) -> ExitCode {
     let context = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file = path.file_name().map_or_else(|| PathBuf::from("Gofile"), PathBuf::from);
     let outcome = local(async {
-        let read = gofront::local::read(context, &file).await?;
+        let read = gofront::local::read(context, &file, None).await?;
         let findings = read.check().await?;
         Ok((read, findings))
     });
@@ -108,7 +131,7 @@ fn check(path: &Path) -> ExitCode {
 }
 
 fn eject(context: &Path, file: &Path, output: Option<&Path>) -> ExitCode {
-    let dockerfile = match local(async { gofront::local::read(context, file).await?.eject() }) {
+    let dockerfile = match local(async { gofront::local::read(context, file, None).await?.eject() }) {
         Ok(dockerfile) => dockerfile,
         Err(message) => {
             eprintln!("{message}");

@@ -35,7 +35,7 @@ fn context() -> tempfile::TempDir {
 
 fn ejected(dir: &std::path::Path) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let read = runtime.block_on(gofront::local::read(dir, std::path::Path::new("Gofile"))).expect("read");
+    let read = runtime.block_on(gofront::local::read(dir, std::path::Path::new("Gofile"), None)).expect("read");
     read.eject().expect("eject")
 }
 

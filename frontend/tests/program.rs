@@ -51,7 +51,7 @@ fn program_of(shape: &str, gofile: &str) -> (Program, Settings) {
         .status();
     assert!(copied.is_ok_and(|s| s.success()), "cannot copy {shape}");
     std::fs::write(dir.path().join("Gofile"), gofile).expect("Gofile");
-    let read = runtime.block_on(gofront::local::read(dir.path(), Path::new("Gofile"))).expect("read");
+    let read = runtime.block_on(gofront::local::read(dir.path(), Path::new("Gofile"), None)).expect("read");
     let mut options = BuildOptions {
         build_platform: Platform::parse("linux/amd64").expect("platform"),
         network: Network::Host,

@@ -188,7 +188,7 @@ impl<C: Client> Frontend<C> {
             return self.answer(&request).await;
         }
         let started = Instant::now();
-        let inputs = self.read_inputs().await?;
+        let inputs = self.read_inputs(self.options.build.target.as_deref()).await?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
         let plans = self.plans(&inputs)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
@@ -222,7 +222,7 @@ impl<C: Client> Frontend<C> {
 
     /// `--check` / `--call=check`: the lint rules' findings, without building.
     async fn lint(&self) -> Result<gw::Result, FrontendError> {
-        let inputs = self.read_inputs().await?;
+        let inputs = self.read_inputs(self.options.build.target.as_deref()).await?;
         let plans = self.plans(&inputs)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // A builder that cannot be resolved (offline, say) only skips the rule that needs it.
@@ -334,7 +334,11 @@ impl<C: Client> Frontend<C> {
             None
         } else {
             let file = self.read_build_file().await?;
-            Some(gofile::parse(&file.text).map_err(|d| file.error(d))?)
+            match gofile::zero::is_go_file(&file.name, &file.text) {
+                // Its targets come from the context.
+                true => Some(self.read_inputs(Some("all")).await?.gofile),
+                false => Some(gofile::parse(&file.text).map_err(|d| file.error(d))?),
+            }
         };
         match subrequest::answer(request, gofile.as_ref(), &self.options.build.build_args) {
             Some(metadata) => Ok(gw::Result { result: None, metadata, attestations: BTreeMap::new() }),
@@ -345,13 +349,23 @@ impl<C: Client> Frontend<C> {
     /// The Gofile, the context's ignore patterns, and where the module lives. The Gofile and the
     /// context's .dockerignore come from two small transfers that do not wait for each other; the
     /// module files are transferred with the ignore patterns applied, as the build will see them.
-    async fn read_inputs(&self) -> Result<Inputs, FrontendError> {
+    async fn read_inputs(&self, target: Option<&str>) -> Result<Inputs, FrontendError> {
         let (file, context_ignore) = tokio::join!(self.read_build_file(), self.read_context_ignore());
         let file = file?;
-        let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+        if gofile::zero::is_go_file(&file.name, &file.text) {
+            // No Gofile: go.mod (or go.work) is the build file.
+            let files = self.module_files(&excludes, &file).await?;
+            let local = self.context_local("context", Vec::new(), &excludes);
+            let (reference, _) = self.solve_local(local, "[gofront] load build context").await?;
+            let tree = RefTree { client: &self.client, reference };
+            let (gofile, layout) =
+                inputs::zero_config(&file.name, &file.text, &files, &tree, target).await.map_err(|d| file.error(d))?;
+            return Ok(Inputs { file, gofile, layout, excludes, files });
+        }
+        let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
         let (layout, files) = if gofile.version.is_some() {
             let mut layout = plan::layout::published(&gofile);
             if let Some(gomod) = self.published_gomod(&gofile, &file).await? {
@@ -359,13 +373,18 @@ impl<C: Client> Frontend<C> {
             }
             (layout, ContextFiles::default())
         } else {
-            let local = self.context_local("gofront-module-files", steps::module_file_patterns(), &excludes);
-            let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
-            let tree = RefTree { client: &self.client, reference };
-            let files = inputs::module_files(&tree).await.map_err(|e| self.unreadable(&file, e))?;
+            let files = self.module_files(&excludes, &file).await?;
             (plan::layout::locate(&gofile, &files).map_err(|d| file.error(d))?, files)
         };
         Ok(Inputs { file, gofile, layout, excludes, files })
+    }
+
+    /// The context's module metadata, transferred with the ignore patterns applied.
+    async fn module_files(&self, excludes: &[String], file: &BuildFile) -> Result<ContextFiles, FrontendError> {
+        let local = self.context_local("gofront-module-files", steps::module_file_patterns(), excludes);
+        let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
+        let tree = RefTree { client: &self.client, reference };
+        inputs::module_files(&tree).await.map_err(|e| self.unreadable(file, e))
     }
 
     /// A `version` build without `go`: the module's go.mod from the first proxy of GOPROXY (an

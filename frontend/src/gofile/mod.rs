@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod span;
+pub mod zero;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -88,6 +88,18 @@ impl GoVersion {
     }
 }
 
+/// The name `go build` gives a main package's binary: its last path element, skipping `/vN`.
+pub fn binary_name(module: &str, package: &str) -> String {
+    let rel = package.trim_start_matches('.').trim_matches('/');
+    let path = if rel.is_empty() { module.to_string() } else { format!("{module}/{rel}") };
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [.., parent, v] if v.len() > 1 && v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
+        [.., last] => (*last).to_string(),
+        [] => path,
+    }
+}
+
 /// "1.22.3" → "1.22"; "1.22rc1" → "1.22"; anything else → None.
 pub fn minor_version(version: &str) -> Option<String> {
     GoVersion::parse(version).map(|v| v.minor_release())

@@ -701,18 +701,6 @@ fn goflags(vendored: bool, options: &BuildOptions) -> Value {
     }
 }
 
-/// The name `go build` gives a main package's binary: its last path element, skipping `/vN`.
-fn go_default_name(module: &str, package: &str) -> String {
-    let rel = package.trim_start_matches('.').trim_matches('/');
-    let path = if rel.is_empty() { module.to_string() } else { format!("{module}/{rel}") };
-    let parts: Vec<&str> = path.split('/').collect();
-    match parts.as_slice() {
-        [.., parent, v] if v.len() > 1 && v.starts_with('v') && v[1..].parse::<u32>().is_ok() => (*parent).to_string(),
-        [.., last] => (*last).to_string(),
-        [] => path,
-    }
-}
-
 /// Every main package of the Gofile (top-level `main` first, then `[targets.*]`), deduplicated.
 fn binaries(gofile: &Gofile) -> Result<Vec<Binary>, Diagnostic> {
     let module = &gofile.module.value;
@@ -723,7 +711,7 @@ fn binaries(gofile: &Gofile) -> Result<Vec<Binary>, Diagnostic> {
         if out.iter().any(|b| b.package == package) {
             continue;
         }
-        let file = go_default_name(module, &package);
+        let file = gomod::binary_name(module, &package);
         if let Some(other) = out.iter().find(|b| b.file == file) {
             return Err(Diagnostic::new(format!(
                 "{} and {package} would both build a binary named {file:?}",
