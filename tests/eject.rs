@@ -170,6 +170,11 @@ fn ejected_named_targets_and_files_match() {
 }
 
 #[test]
+fn an_ejected_app_with_generated_code_matches() {
+    same_app("generated", "module = \"example.com/paint\"\nmain = \".\"\ngenerate = true\n", &[""], &[], "color: red");
+}
+
+#[test]
 fn an_ejected_binary_target_exports_the_same_binary_name() {
     let project = Project::from_fixture("stdlib");
     project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");

@@ -510,3 +510,43 @@ fn a_published_module_records_its_version_and_reads_go_from_its_go_mod() {
         assert!(!text.contains("(devel)"), "{platform}: {text}");
     }
 }
+
+/// `generate`: code generated before the compile joins the sources; the generator comes from a
+/// go.mod `tool` line or `go run pkg@version`, runs again only when the sources change, feeds a
+/// cross-compile, and a failing one shows its output.
+#[test]
+fn generated_code_joins_the_sources_and_runs_again_only_when_they_change() {
+    let project = Project::from_fixture("generated");
+    project.gofile("module = \"example.com/paint\"\nmain = \".\"\ngenerate = true\n");
+    let keys = gofront_e2e::own_keys("generate");
+    let image = tag("generated");
+    let args = ["--build-arg", &keys, "-t", &image, "--load"];
+    let first = project.build(&args).ok();
+    let generated = first.step_output("[gofront] generate: go generate ./...");
+    assert!(generated.iter().any(|l| l.contains("enumgen: wrote color_string.go")), "{}", first.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("color: red\ncolor: green\ncolor: blue"), "{out}");
+
+    let again = project.build(&args).ok();
+    let generated = again.step_output("[gofront] generate");
+    assert!(generated.is_empty(), "the generator ran again with no change: {generated:?}\n{}", again.log);
+
+    // `go run module@version` in the directive, and a cross-compile that uses the generated code.
+    project.edit("internal/paint/paint.go", "go tool enumgen", "go run example.com/enumgen@v1.0.0");
+    let out = tempfile::tempdir().expect("tmp");
+    let dest = format!("type=local,dest={}", out.path().display());
+    let cross = project
+        .build(&["--build-arg", &keys, "--target", "binary", "--platform", "linux/arm64", "--output", &dest])
+        .ok();
+    let generated = cross.step_output("[gofront] generate");
+    assert!(generated.iter().any(|l| l.contains("enumgen: wrote color_string.go")), "{}", cross.log);
+    assert_eq!(elf_machine(&out.path().join("paint")), 183);
+
+    project.gofile("module = \"example.com/paint\"\nmain = \".\"\ngenerate = [\"go tool enumgen -fail\"]\n");
+    let failed = project.build(&["--build-arg", &keys]).failed();
+    assert!(failed.log.contains("enumgen: the generator failed on purpose"), "{}", failed.log);
+    assert!(failed.log.contains("[gofront] generate: go tool enumgen -fail"), "{}", failed.log);
+    if gofront_e2e::engine() == 26 {
+        assert!(failed.log.contains(">>> generate = [\"go tool enumgen -fail\"]"), "{}", failed.log);
+    }
+}

@@ -34,7 +34,7 @@ fn the_parser_knows_every_key_of_the_table() {
             ("workdir", _) => "\"/app\"",
             (_, Kind::String) => "\"x\"",
             (_, Kind::StringOrList) => "\".\"",
-            (_, Kind::Bool) => "true",
+            (_, Kind::Bool | Kind::BoolOrList) => "true",
             (_, Kind::StringList) => "[]",
             (_, Kind::StringTable) => "{}",
             (_, Kind::Ports) => "[80]",

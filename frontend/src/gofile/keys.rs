@@ -10,6 +10,8 @@ pub enum Kind {
     String,
     /// A string, or a list of strings (`main`).
     StringOrList,
+    /// `true`, or a list of strings (`generate`).
+    BoolOrList,
     Bool,
     StringList,
     /// A table of strings (`env`, `labels`).
@@ -98,6 +100,13 @@ pub const KEYS: &[Key] = &[
     defaulted("files", Kind::Files, false, "[]", "Context files copied into the image: [{ from, to }]."),
     key("healthcheck", Kind::Healthcheck, true, "cmd, interval, timeout, start_period, retries."),
     defaulted("packages", Kind::StringList, false, "[]", "OS packages installed on the base with its package manager."),
+    defaulted(
+        "generate",
+        Kind::BoolOrList,
+        false,
+        "false",
+        "Code generation before the compile: true runs `go generate ./...`, or a list of commands.",
+    ),
     key("targets", Kind::Targets, false, "More images of the module, built with --target NAME."),
 ];
 
@@ -117,6 +126,7 @@ fn value_schema(key: &Key) -> Value {
         Kind::String => json!({ "type": "string" }),
         Kind::StringOrList => json!({ "oneOf": [{ "type": "string" }, strings] }),
         Kind::Bool => json!({ "type": "boolean" }),
+        Kind::BoolOrList => json!({ "oneOf": [{ "type": "boolean" }, strings] }),
         Kind::StringList => strings,
         Kind::StringTable => json!({ "type": "object", "additionalProperties": { "type": "string" } }),
         Kind::Ports => json!({

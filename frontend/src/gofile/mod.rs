@@ -41,6 +41,8 @@ pub struct Gofile {
     pub labels: BTreeMap<String, Located<String>>,
     pub files: Vec<Located<FileCopy>>,
     pub packages: Vec<Located<String>>,
+    /// Commands that generate code before the compile: `go generate ./...` for `true`.
+    pub generate: Option<Located<Vec<String>>>,
     /// `[targets.NAME]` images, in the order written.
     pub targets: Vec<TargetTable>,
     /// The top-level keys as written: name, span, and the value when it is a plain literal
@@ -170,6 +172,7 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
         labels: fields.labels,
         files: fields.files,
         packages: fields.packages,
+        generate: fields.generate,
         targets: fields.targets,
         written,
         whole,
@@ -214,6 +217,7 @@ struct Fields {
     labels: BTreeMap<String, Located<String>>,
     files: Vec<Located<FileCopy>>,
     packages: Vec<Located<String>>,
+    generate: Option<Located<Vec<String>>>,
     targets: Vec<TargetTable>,
 }
 
@@ -241,6 +245,7 @@ impl Fields {
             "labels" => self.labels = string_table(value, "labels")?,
             "files" => self.files = files(value)?,
             "packages" => self.packages = packages(value)?,
+            "generate" => self.generate = generate(value)?,
             "targets" => self.targets = targets(value)?,
             unknown => return Err(unknown_key(unknown, "", key_span, "the keys gofile v1 knows are", &keys::names())),
         }
@@ -307,6 +312,27 @@ fn boolean(value: &Value<'_>, key: &str) -> Result<Located<bool>, Diagnostic> {
         DeValue::Boolean(b) => Ok(Located::new(*b, value.span())),
         _ => Err(wrong_type(value, key, "true or false", "true")),
     }
+}
+
+/// `true` (`go generate ./...`), `false`, or the commands to run, in order.
+fn generate(value: &Value<'_>) -> Result<Option<Located<Vec<String>>>, Diagnostic> {
+    let example = "true, or [\"go generate ./...\", \"go tool sqlc generate\"]";
+    match value.get_ref() {
+        DeValue::Boolean(true) => Ok(Some(Located::new(vec!["go generate ./...".to_string()], value.span()))),
+        DeValue::Boolean(false) => Ok(None),
+        DeValue::Array(_) => {
+            let commands = string_list(value, "generate")?;
+            if let Some(empty) = commands.iter().find(|c| c.value.trim().is_empty()) {
+                return Err(invalid_at(empty.span.clone(), "`generate` has an empty command", "remove it"));
+            }
+            Ok(Some(Located::new(commands.into_iter().map(|c| c.value).collect(), value.span())))
+        }
+        _ => Err(wrong_type(value, "generate", "true or a list of commands", example)),
+    }
+}
+
+fn invalid_at(span: Range<usize>, message: &str, hint: &str) -> Diagnostic {
+    Diagnostic::new(message).at(span).hint(hint)
 }
 
 fn module_path(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {

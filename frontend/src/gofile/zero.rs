@@ -78,6 +78,7 @@ pub fn module_of(text: &str, gomod: &GoMod) -> Gofile {
         labels: BTreeMap::new(),
         files: Vec::new(),
         packages: Vec::new(),
+        generate: None,
         targets: Vec::new(),
         written: Vec::new(),
         whole: 0..text.len(),

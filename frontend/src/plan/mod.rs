@@ -234,6 +234,8 @@ pub struct BuildPlan {
     pub dependency_layers: bool,
     /// OS packages to install on the base image.
     pub packages: Vec<String>,
+    /// Commands that generate code into the sources before the compile.
+    pub generate: Vec<String>,
     /// SOURCE_DATE_EPOCH, when given.
     pub epoch: Option<i64>,
     /// Gofile spans of the settings each stage comes from, for error source maps.
@@ -396,6 +398,7 @@ pub fn escape_module_path(path: &str) -> String {
 pub struct Spans {
     pub module: Vec<LineSpan>,
     pub build: Vec<LineSpan>,
+    pub generate: Vec<LineSpan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,6 +440,13 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     let target = Target::parse(options.target.as_deref(), gofile)?;
     let published = gofile.version.as_ref().map(|v| Published::of(&gofile.module.value, &v.value));
     if let Some(version) = &gofile.version {
+        if let Some(generate) = &gofile.generate {
+            return Err(Diagnostic::new(
+                "`generate` needs the module's source in the build context, which a `version` build has not",
+            )
+            .at(generate.span.clone())
+            .hint("remove `generate`: a published module carries its generated code"));
+        }
         if matches!(target, Target::Test | Target::Vet) {
             return Err(Diagnostic::new("`--target test` and `vet` need the module's source in the build context")
                 .at(version.span.clone())
@@ -514,8 +524,11 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     };
 
     let at = |span: &Range<usize>| LineSpan::of(&gofile.source, span);
-    let mut spans =
-        Spans { module: vec![at(&gofile.module.span)], build: binaries.iter().map(|b| at(&b.span)).collect() };
+    let mut spans = Spans {
+        module: vec![at(&gofile.module.span)],
+        build: binaries.iter().map(|b| at(&b.span)).collect(),
+        generate: gofile.generate.iter().map(|g| at(&g.span)).collect(),
+    };
     spans.module.extend(gofile.version.iter().map(|v| at(&v.span)));
     spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
@@ -541,6 +554,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         // The CI layers list the packages in the context's source; a `version` build has none.
         dependency_layers: dependency_layers(options)? && published.is_none(),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
+        generate: gofile.generate.as_ref().map(|g| g.value.clone()).unwrap_or_default(),
         epoch,
         spans,
         published,

@@ -18,6 +18,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("precompile", precompile()),
         ("compile", compile()),
         ("install", install()),
+        ("generate", generate()),
         ("check", check()),
     ]
 }
@@ -169,6 +170,15 @@ exec "$@"
 fn install() -> String {
     format!(
         "set -eu\n{}export GOPATH=/tmp/gofront-gopath\nunset GOBIN\n\"$@\"\nfind \"$GOPATH/bin\" -type f -exec mv {{}} {OUT}/ \\;\n",
+        module_proxy()
+    )
+}
+
+/// Code generation: each argument is a command, run by the shell in order (as `go generate` runs
+/// its directives, in the package's directory), with the module proxy in front.
+fn generate() -> String {
+    format!(
+        "set -eu\n{}for command in \"$@\"; do\n  echo \"gofront: $command\"\n  sh -c \"$command\"\ndone\n",
         module_proxy()
     )
 }

@@ -101,6 +101,8 @@ struct Steps<'a> {
     scripts: StepId,
     module_files: Option<StepId>,
     modules: Option<Tree>,
+    /// What the Go steps compile: the context, with generated code when the Gofile asks for it.
+    sources: Tree,
 }
 
 impl<'a> Steps<'a> {
@@ -130,7 +132,8 @@ impl<'a> Steps<'a> {
             .map(|(name, text)| FileAction::Mkfile { path: format!("/{name}"), mode: 0o755, data: text.into_bytes() })
             .collect();
         let scripts = program.add("scripts", "[gofront] step scripts", Vec::new(), Op::Files { base: None, actions });
-        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None };
+        let sources = Tree::root(context);
+        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None, sources };
         if plan.published.is_none() {
             steps.module_files = Some(steps.module_files());
         }
@@ -139,6 +142,9 @@ impl<'a> Steps<'a> {
             (None, Some(files)) if plan.downloads() => Some(steps.download(files)),
             _ => None,
         };
+        if !plan.generate.is_empty() {
+            steps.sources = steps.generate();
+        }
         steps
     }
 
@@ -243,6 +249,21 @@ impl<'a> Steps<'a> {
     }
 
     /// A Go command over the whole (read-only) context; what it leaves in `output` is its tree.
+    /// The Gofile's `generate` commands over a writable copy of the context, with the modules
+    /// and the build cache: the sources the Go steps compile. Keyed by the context's content, it
+    /// runs again only when the sources change.
+    fn generate(&mut self) -> Tree {
+        let plan = self.plan;
+        let mut mounts = self.mounts(self.modules.as_ref());
+        mounts.push(Mount { dest: SRC.into(), kind: MountKind::Edit { from: Tree::root(self.context) } });
+        let env = plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect();
+        let run = self.go_run("generate", plan.generate.iter().map(Value::text).collect(), env, mounts);
+        let name = format!("[gofront] generate: {}", plan.generate.join("; "));
+        let step = self.add_run("generate", name, &plan.spans.generate.clone(), run);
+        Tree::at(step, SRC)
+    }
+
+    /// A Go command over the whole (read-only) sources; what it leaves in `output` is its tree.
     fn over_context(
         &mut self,
         id: &str,
@@ -252,10 +273,7 @@ impl<'a> Steps<'a> {
         extra: Vec<Mount>,
     ) -> Tree {
         let mut mounts = self.mounts(self.modules.as_ref());
-        mounts.push(Mount {
-            dest: SRC.into(),
-            kind: MountKind::Input { from: Tree::root(self.context), scratch: false },
-        });
+        mounts.push(Mount { dest: SRC.into(), kind: MountKind::Input { from: self.sources.clone(), scratch: false } });
         mounts.push(Mount { dest: output.into(), kind: MountKind::Output });
         mounts.extend(extra);
         let run = run_of(self, mounts);

@@ -142,6 +142,24 @@ impl Printer<'_> {
                     }
                 }
                 self.args(&values);
+                // What the step edits is copied into its stage first.
+                for mount in &run.mounts {
+                    if let MountKind::Edit { from } = &mount.kind {
+                        match self.locate(from) {
+                            Some((stage, path)) => {
+                                let _ = writeln!(
+                                    self.out,
+                                    "COPY --from={stage} {}/ {}",
+                                    path.trim_end_matches('/'),
+                                    mount.dest
+                                );
+                            }
+                            None => {
+                                let _ = writeln!(self.out, "COPY . {}", mount.dest);
+                            }
+                        }
+                    }
+                }
                 if !run.user.is_empty() {
                     let _ = writeln!(self.out, "USER {}", run.user);
                 }
@@ -169,6 +187,7 @@ impl Printer<'_> {
                             made.push(dest.clone());
                             continue;
                         }
+                        MountKind::Edit { .. } => continue,
                     };
                     let _ = write!(self.out, " --mount={spec} \\\n   ");
                 }

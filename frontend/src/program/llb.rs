@@ -163,6 +163,7 @@ impl<'a> Printer<'a> {
                         MountKind::Input { from, scratch: false } => Mount::read_only(dest, &self.tree(from)?),
                         MountKind::Input { from, scratch: true } => Mount::scratch_copy(dest, &self.tree(from)?),
                         MountKind::Output => Mount::writable(dest, None),
+                        MountKind::Edit { from } => Mount::writable(dest, Some(&self.tree(from)?)),
                     });
                 }
                 let mut env: Vec<(String, String)> = Vec::new();

@@ -168,6 +168,10 @@ pub enum MountKind {
     },
     /// Starts empty; what the step leaves there is a tree of its own.
     Output,
+    /// A writable copy of another tree; what the step leaves there is a tree of its own.
+    Edit {
+        from: Tree,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,7 +305,7 @@ impl Program {
                 .collect(),
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
-                    MountKind::Input { from, .. } => Some(from.step),
+                    MountKind::Input { from, .. } | MountKind::Edit { from } => Some(from.step),
                     _ => None,
                 }))
                 .collect(),
