@@ -42,6 +42,10 @@ pub const PRIVATE_WITHOUT_CREDENTIALS: Rule = Rule {
 };
 pub const REDUNDANT_DEFAULT: Rule =
     Rule { name: "RedundantDefault", description: "a Gofile key is set to the value it has anyway" };
+pub const UNPINNED_IMAGE: Rule = Rule {
+    name: "UnpinnedImage",
+    description: "SOURCE_DATE_EPOCH asks for a reproducible image, but an image it is built from has no digest",
+};
 
 /// Every rule, for the README and `--call=describe`-style listings.
 pub const RULES: &[Rule] = &[
@@ -54,6 +58,7 @@ pub const RULES: &[Rule] = &[
     BASE_USER_OVERRIDDEN,
     PRIVATE_WITHOUT_CREDENTIALS,
     REDUNDANT_DEFAULT,
+    UNPINNED_IMAGE,
 ];
 
 /// Build args that make Go fetch modules straight from their repositories, past GOPROXY.
@@ -348,6 +353,26 @@ fn cgo_packages(path: &str, gomod: &GoMod, survey: &str, out: &mut Vec<Finding>)
             lines: line(number),
         });
     }
+}
+
+/// With SOURCE_DATE_EPOCH (a reproducible image wanted), each image the build uses that a tag
+/// alone names: (what it is, its reference, the Gofile span that chose it).
+pub fn unpinned(gofile: &Gofile, epoch: bool, images: &[(&str, &str, Option<std::ops::Range<usize>>)]) -> Vec<Finding> {
+    if !epoch {
+        return Vec::new();
+    }
+    images
+        .iter()
+        .filter(|(_, reference, _)| !reference.contains("@sha256:"))
+        .map(|(what, reference, span)| Finding {
+            rule: UNPINNED_IMAGE,
+            detail: format!(
+                "SOURCE_DATE_EPOCH is set, but the {what} {reference} is a tag, which can name another image tomorrow: the build cannot be reproduced; pin it by digest (`{what} = \"{reference}@sha256:…\"`, or a named context that names a digest)"
+            ),
+            file: File::Gofile,
+            lines: span.as_ref().map_or(line(1), |s| gofile_line(gofile, s.start)),
+        })
+        .collect()
 }
 
 /// Top-level keys written with the value they have anyway (the key table's defaults).

@@ -533,6 +533,13 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     spans.build.extend(gofile.ldflags.iter().map(|l| at(&l.span)));
     spans.build.extend(gofile.tags.iter().map(|t| at(&t.span)));
 
+    let mut findings = lint::planned(&lint_facts(gofile, layout, &options.build_args));
+    let mut used = vec![("builder", builder.reference.as_str(), builder.span.clone())];
+    if let Base::Image(choice) = &base {
+        used.push(("base", choice.reference.as_str(), choice.span.clone()));
+    }
+    findings.extend(lint::unpinned(gofile, epoch.is_some(), &used));
+
     Ok(BuildPlan {
         images: images(gofile, &binaries, &base, options),
         target,
@@ -558,7 +565,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         epoch,
         spans,
         published,
-        findings: lint::planned(&lint_facts(gofile, layout, &options.build_args)),
+        findings,
     })
 }
 

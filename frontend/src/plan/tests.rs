@@ -459,3 +459,25 @@ fn hostile_build_args_stay_one_linker_argument() {
     let err = plan_of(&format!("{SHOP}ldflags = \"-X 'main.x=${{VERSION}}\"\n"), &options()).expect_err("open quote");
     assert!(err.message.contains("without its closing"), "{}", err.message);
 }
+
+/// SOURCE_DATE_EPOCH asks for a reproducible image: images named by a tag alone are findings.
+#[test]
+fn unpinned_images_are_findings_when_the_build_should_reproduce() {
+    let digest = "@sha256:".to_string() + &"a".repeat(64);
+    let text = format!("{SHOP}base = \"debian\"\nbuilder = \"golang:1.22-alpine{digest}\"\n");
+    let rules = |o: &BuildOptions| {
+        let p = plan_of(&text, o).expect("plan");
+        p.findings
+            .iter()
+            .filter(|f| f.rule.name == "UnpinnedImage")
+            .map(|f| (f.lines.first, f.detail.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(rules(&options()).is_empty(), "no epoch, no finding");
+    let mut o = options();
+    o.build_args.insert("SOURCE_DATE_EPOCH".into(), "1700000000".into());
+    let found = rules(&o);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 3, "at the base line: {found:?}");
+    assert!(found[0].1.contains("the base docker.io/library/debian:bookworm-slim is a tag"), "{found:?}");
+}
