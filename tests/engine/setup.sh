@@ -118,6 +118,20 @@ if ! command -v ssh-keygen >/dev/null 2>&1; then
     || die "cannot install openssh-client"
 fi
 
+# The compose v2 plugin (Debian trixie's docker-compose, 2.26), for the compose tests: both
+# engines' clients find it in /usr/local/lib/docker/cli-plugins.
+compose=/usr/local/lib/docker/cli-plugins/docker-compose
+if ! [ -x "$compose" ]; then
+  log "installing the docker compose plugin from Debian trixie"
+  work=$(mktemp -d)
+  bash "$(dirname "$0")/../../images/debian-download.sh" trixie "$work/debs" docker-compose \
+    || die "cannot download docker-compose"
+  dpkg -x "$work"/debs/docker-compose_*.deb "$work/root"
+  mkdir -p "$(dirname "$compose")"
+  cp "$work/root/usr/libexec/docker/cli-plugins/docker-compose" "$compose.partial" && mv "$compose.partial" "$compose"
+  rm -rf "$work"
+fi
+
 case "${GOFRONT_ENGINE:-26}" in
   26)
     eval "$(bash "$(dirname "$0")/env.sh" 26)"
