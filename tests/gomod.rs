@@ -29,6 +29,21 @@ fn go_mod_with_a_syntax_line_is_the_build_file() {
     assert_eq!(gofront_e2e::inspect(&image).expect("image")["Config"]["Entrypoint"], serde_json::json!(["/app/clock"]));
 }
 
+/// A module whose root is `package main`: that is the image.
+#[test]
+fn a_root_main_module_is_the_image() {
+    let project = with_syntax_line("runner", "go.mod");
+    let image = tag("gomod-runner");
+    build(&project, "go.mod", &["-t", &image, "--load"]).ok();
+    assert_eq!(
+        gofront_e2e::inspect(&image).expect("image")["Config"]["Entrypoint"],
+        serde_json::json!(["/app/runner"])
+    );
+    // Without a command to run, it says how to use it.
+    let (_, out) = run(&image, &[]);
+    assert!(out.contains("usage: runner COMMAND"), "{out}");
+}
+
 #[test]
 fn an_untouched_go_mod_builds_with_buildkit_syntax() {
     let project = Project::from_fixture("stdlib");

@@ -77,7 +77,7 @@ declare -A compat=(
   [shapes]="three_platforms_by_cross_compilation a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image add_host_names_reach_the_go_steps print_targets_and_outline_answer_from_the_gofile an_unsupported_request_is_refused_by_name"
   [ci_cache]="fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy"
   [tools]="compose_builds_and_runs_services_whose_build_files_are_a_gofile_and_a_go_mod"
-  [gomod]="go_mod_with_a_syntax_line_is_the_build_file an_untouched_go_mod_builds_with_buildkit_syntax mains_under_cmd_are_targets_and_several_need_a_target a_go_work_builds_the_one_module_with_mains"
+  [gomod]="go_mod_with_a_syntax_line_is_the_build_file a_root_main_module_is_the_image an_untouched_go_mod_builds_with_buildkit_syntax mains_under_cmd_are_targets_and_several_need_a_target a_go_work_builds_the_one_module_with_mains"
 )
 for binary in shapes e2e ci_cache gomod tools; do
   if [ $# -gt 0 ]; then
