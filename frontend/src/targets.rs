@@ -12,6 +12,11 @@ pub enum Kind {
     Test,
     /// `go vet ./...`.
     Vet,
+    /// The image built for a debugger: no optimizations, Delve as its entrypoint.
+    Debug,
+    /// The tests with their reports (JUnit, coverage, `go test -json`, the exit status), which
+    /// succeeds when tests fail.
+    TestReport,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +31,16 @@ pub const BUILTIN: &[Builtin] = &[
     Builtin { name: "binary", kind: Kind::Binary, description: "only the binaries, for --output type=local" },
     Builtin { name: "test", kind: Kind::Test, description: "go test ./..." },
     Builtin { name: "vet", kind: Kind::Vet, description: "go vet ./..." },
+    Builtin {
+        name: "debug",
+        kind: Kind::Debug,
+        description: "the image for Delve: no optimizations, dlv on port 40000 as the entrypoint",
+    },
+    Builtin {
+        name: "test-report",
+        kind: Kind::TestReport,
+        description: "go test with junit.xml, coverage.out/html, test.json and status; succeeds when tests fail",
+    },
 ];
 
 pub fn builtin(name: &str) -> Option<&'static Builtin> {

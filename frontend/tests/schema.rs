@@ -27,7 +27,7 @@ fn the_parser_knows_every_key_of_the_table() {
         // A valid value for each key, written once: a duplicate key would fail for another reason.
         let value = match (key.name, key.kind) {
             ("module", _) => "\"example.com/y\"",
-            ("version", _) => "\"v1.0.0\"",
+            ("version" | "delve", _) => "\"v1.0.0\"",
             ("go", _) => "\"1.22\"",
             ("builder" | "base", _) => "\"golang:1.22\"",
             ("user", _) => "\"nonroot\"",

@@ -486,7 +486,7 @@ impl<C: Client> Frontend<C> {
             let options = plan::BuildOptions { target_platform: Some(target), ..options.clone() };
             plans.push(plan::plan(&inputs.gofile, &inputs.layout, &options).map_err(|d| file.error(d))?);
         }
-        if plans.first().is_some_and(|p| matches!(p.target, plan::Target::Test | plan::Target::Vet)) {
+        if plans.first().is_some_and(|p| p.target.checks()) {
             plans.truncate(1);
         }
         Ok(plans)
@@ -585,8 +585,15 @@ impl<C: Client> Frontend<C> {
         let output = program
             .output(plan.target.output())
             .ok_or_else(|| self.plain(format!("no output {:?}", plan.target.output())))?;
+        let delve = match (&plan.target, &plan.delve) {
+            (plan::Target::Debug, plan::Delve::Image(choice)) => {
+                Some((choice, self.resolve(choice, &plan.platform, file).await?))
+            }
+            _ => None,
+        };
         let mut images = vec![(&plan.builder, builder)];
         images.extend(base.as_ref().map(|(choice, resolved)| (*choice, resolved)));
+        images.extend(delve.as_ref().map(|(choice, resolved)| (*choice, resolved)));
         let settings = self.settings(inputs, &images);
         let bug = |e: crate::program::llb::Unresolved| self.plain(format!("gofront could not print its build: {e}"));
         let mut printer = Printer::new(&program, &settings);

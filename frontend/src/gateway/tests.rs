@@ -298,7 +298,7 @@ fn outline_and_targets_answer_from_the_gofile() {
     let targets = json(&result(&invoke(&fake, &["requestid=frontend.targets"])).metadata, "result.json");
     let names: Vec<&str> =
         targets["targets"].as_array().expect("targets").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names, ["image", "worker", "binary", "test", "vet"]);
+    assert_eq!(names, ["image", "worker", "binary", "test", "vet", "debug", "test-report"]);
     let outline = json(&result(&invoke(&fake, &["requestid=frontend.outline"])).metadata, "result.json");
     assert_eq!(outline["secrets"][0]["name"], "netrc");
     // Neither request builds anything.

@@ -100,6 +100,17 @@ pub const KEYS: &[Key] = &[
     defaulted("files", Kind::Files, false, "[]", "Context files copied into the image: [{ from, to }]."),
     key("healthcheck", Kind::Healthcheck, true, "cmd, interval, timeout, start_period, retries."),
     defaulted("packages", Kind::StringList, false, "[]", "OS packages installed on the base with its package manager."),
+    Key {
+        pattern: Some(r"^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$"),
+        ..defaulted(
+            "delve",
+            Kind::String,
+            false,
+            "\"v1.25.2\"",
+            "The Delve version `--target debug` installs (github.com/go-delve/delve/cmd/dlv).",
+        )
+    },
+    defaulted("race", Kind::Bool, false, "false", "Run the test targets with -race (needs cgo)."),
     defaulted(
         "generate",
         Kind::BoolOrList,

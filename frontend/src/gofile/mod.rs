@@ -43,6 +43,10 @@ pub struct Gofile {
     pub packages: Vec<Located<String>>,
     /// Commands that generate code before the compile: `go generate ./...` for `true`.
     pub generate: Option<Located<Vec<String>>>,
+    /// The Delve version `--target debug` installs.
+    pub delve: Option<Located<String>>,
+    /// `-race` for the test targets.
+    pub race: Option<Located<bool>>,
     /// `[targets.NAME]` images, in the order written.
     pub targets: Vec<TargetTable>,
     /// The top-level keys as written: name, span, and the value when it is a plain literal
@@ -173,6 +177,8 @@ pub fn parse(text: &str) -> Result<Gofile, Diagnostic> {
         files: fields.files,
         packages: fields.packages,
         generate: fields.generate,
+        delve: fields.delve,
+        race: fields.race,
         targets: fields.targets,
         written,
         whole,
@@ -218,6 +224,8 @@ struct Fields {
     files: Vec<Located<FileCopy>>,
     packages: Vec<Located<String>>,
     generate: Option<Located<Vec<String>>>,
+    delve: Option<Located<String>>,
+    race: Option<Located<bool>>,
     targets: Vec<TargetTable>,
 }
 
@@ -225,7 +233,7 @@ impl Fields {
     fn take(&mut self, key: &str, key_span: Range<usize>, value: &Value<'_>) -> Result<(), Diagnostic> {
         match key {
             "module" => self.module = Some(module_path(value)?),
-            "version" => self.version = Some(module_version(value)?),
+            "version" => self.version = Some(module_version(value, "version")?),
             "main" => self.main = mains(value)?,
             "dir" => self.dir = Some(context_path(value, "dir")?),
             "go" => self.go = Some(go_version(value)?),
@@ -246,6 +254,8 @@ impl Fields {
             "files" => self.files = files(value)?,
             "packages" => self.packages = packages(value)?,
             "generate" => self.generate = generate(value)?,
+            "delve" => self.delve = Some(module_version(value, "delve")?),
+            "race" => self.race = Some(boolean(value, "race")?),
             "targets" => self.targets = targets(value)?,
             unknown => return Err(unknown_key(unknown, "", key_span, "the keys gofile v1 knows are", &keys::names())),
         }
@@ -473,8 +483,8 @@ fn absolute_path(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagno
 /// A module version as Go's module proxies serve it: a semantic version with the `v` (release,
 /// pre-release, pseudo-version, `+incompatible`). Queries such as `latest` are refused: the build
 /// would change under the same Gofile.
-fn module_version(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
-    let version = nonempty(value, "version", "\"v1.2.3\"")?;
+fn module_version(value: &Value<'_>, key: &str) -> Result<Located<String>, Diagnostic> {
+    let version = nonempty(value, key, "\"v1.2.3\"")?;
     let text = version.value.as_str();
     let number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
     let semver = text.strip_prefix('v').is_some_and(|rest| {
@@ -493,7 +503,7 @@ fn module_version(value: &Value<'_>) -> Result<Located<String>, Diagnostic> {
         } else {
             "write the version as Go's module proxies do, with the v: \"v1.2.3\", \"v0.4.0-rc.1\" or a pseudo-version"
         };
-        return Err(invalid(value, format!("`version` is not a module version: {text:?}"), hint));
+        return Err(invalid(value, format!("`{key}` is not a module version: {text:?}"), hint));
     }
     Ok(version)
 }

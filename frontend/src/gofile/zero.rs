@@ -79,6 +79,8 @@ pub fn module_of(text: &str, gomod: &GoMod) -> Gofile {
         files: Vec::new(),
         packages: Vec::new(),
         generate: None,
+        delve: None,
+        race: None,
         targets: Vec::new(),
         written: Vec::new(),
         whole: 0..text.len(),

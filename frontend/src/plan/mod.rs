@@ -120,6 +120,8 @@ pub enum Target {
     Binary,
     Test,
     Vet,
+    Debug,
+    TestReport,
 }
 
 impl Target {
@@ -133,6 +135,8 @@ impl Target {
                 targets::Kind::Binary => Target::Binary,
                 targets::Kind::Test => Target::Test,
                 targets::Kind::Vet => Target::Vet,
+                targets::Kind::Debug => Target::Debug,
+                targets::Kind::TestReport => Target::TestReport,
             });
         }
         if gofile.targets.iter().any(|t| t.name.value == name) {
@@ -155,8 +159,34 @@ impl Target {
             Target::Binary => targets::name(targets::Kind::Binary),
             Target::Test => targets::name(targets::Kind::Test),
             Target::Vet => targets::name(targets::Kind::Vet),
+            Target::Debug => targets::name(targets::Kind::Debug),
+            Target::TestReport => targets::name(targets::Kind::TestReport),
         }
     }
+
+    /// The targets that run the tests instead of building the binaries: once, natively.
+    pub fn checks(&self) -> bool {
+        matches!(self, Target::Test | Target::Vet | Target::TestReport)
+    }
+}
+
+/// The module `--target debug` installs `dlv` from, and the version the `delve` key defaults to.
+pub const DELVE_MODULE: &str = "github.com/go-delve/delve";
+pub const DELVE_VERSION: &str = "v1.25.2";
+/// The port the debug image's Delve listens on.
+pub const DELVE_PORT: u16 = 40000;
+/// The named context that replaces the `dlv` download: a directory or image with `dlv` at its root.
+pub const DELVE_CONTEXT: &str = "dlv";
+
+/// Where the debug image's `dlv` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delve {
+    /// `go install github.com/go-delve/delve/cmd/dlv@VERSION`, for the target platform.
+    Install(String),
+    /// The named context `dlv` as a directory the client sends (`local:NAME`).
+    Local(String),
+    /// The named context `dlv` as an image.
+    Image(ImageChoice),
 }
 
 /// A main package compiled in this build.
@@ -229,6 +259,12 @@ pub struct BuildPlan {
     pub compile_flags: Vec<String>,
     /// `-ldflags` of the build: `-s -w` and the Gofile's, with its build args.
     pub ldflags: Value,
+    /// The Gofile's own `-ldflags` (no `-s -w`): the debug build keeps its symbols.
+    pub own_ldflags: Option<Value>,
+    /// Where `--target debug` gets `dlv`.
+    pub delve: Delve,
+    /// `-race` for the test targets.
+    pub race: bool,
     /// Compile the dependencies into a layer of their own, which `--cache-to` exports (see
     /// [`dependency_layers`]).
     pub dependency_layers: bool,
@@ -300,11 +336,27 @@ impl BuildPlan {
     /// `go install module/pkg@version`, as users install tools: Go then records the version in
     /// the binary's build info (`go build` in the module's directory would record `(devel)`).
     pub fn build_command(&self) -> Vec<Value> {
+        let mut flags: Vec<Value> = self.compile_flags.iter().map(Value::text).collect();
+        flags.push("-buildvcs=false".into());
+        flags.push(Value::Concat(vec!["-ldflags=".into(), self.ldflags.clone()]));
+        self.go_build(flags)
+    }
+
+    /// The build of the debug image's binaries: no optimizations or inlining, symbols kept, and
+    /// the source paths as the build saw them (/src/…), which the debugger maps to the checkout.
+    pub fn debug_command(&self) -> Vec<Value> {
+        let mut flags: Vec<Value> = self.compile_flags.iter().filter(|f| *f != "-trimpath").map(Value::text).collect();
+        flags.extend(["-buildvcs=false".into(), "-gcflags=all=-N -l".into()]);
+        if let Some(own) = &self.own_ldflags {
+            flags.push(Value::Concat(vec!["-ldflags=".into(), own.clone()]));
+        }
+        self.go_build(flags)
+    }
+
+    fn go_build(&self, flags: Vec<Value>) -> Vec<Value> {
         let verb = if self.published.is_some() { "install" } else { "build" };
         let mut command: Vec<Value> = vec!["go".into(), verb.into(), "-v".into()];
-        command.extend(self.compile_flags.iter().map(Value::text));
-        command.push("-buildvcs=false".into());
-        command.push(Value::Concat(vec!["-ldflags=".into(), self.ldflags.clone()]));
+        command.extend(flags);
         if let Some(published) = &self.published {
             let package = |b: &Binary| {
                 let rel = b.package.trim_start_matches('.').trim_matches('/');
@@ -322,6 +374,28 @@ impl BuildPlan {
         command.extend(["-o".into(), output.into()]);
         command.extend(self.binaries.iter().map(|b| Value::text(&b.package)));
         command
+    }
+
+    /// `go test` as the test targets run it (`-race` when the Gofile asks), before the packages.
+    pub fn test_command(&self, extra: &[&str]) -> Vec<Value> {
+        let mut command: Vec<Value> = vec!["go".into(), "test".into()];
+        if self.race {
+            command.push("-race".into());
+        }
+        command.extend(extra.iter().map(|a| Value::text(*a)));
+        command.push("./...".into());
+        command
+    }
+
+    /// The environment of the test steps: the build's, with cgo on for `-race`.
+    pub fn test_env(&self) -> Vec<Env> {
+        self.build_env
+            .iter()
+            .map(|(k, v)| match (k.as_str(), self.race) {
+                ("CGO_ENABLED", true) => Env::Set(k.clone(), "1".into()),
+                _ => Env::Set(k.clone(), v.clone().into()),
+            })
+            .collect()
     }
 
     /// The main package of the selected image (its first binary), for progress names.
@@ -447,8 +521,9 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
             .at(generate.span.clone())
             .hint("remove `generate`: a published module carries its generated code"));
         }
-        if matches!(target, Target::Test | Target::Vet) {
-            return Err(Diagnostic::new("`--target test` and `vet` need the module's source in the build context")
+        if matches!(target, Target::Test | Target::Vet | Target::TestReport | Target::Debug) {
+            let name = target.output().to_string();
+            return Err(Diagnostic::new(format!("`--target {name}` needs the module's source in the build context"))
                 .at(version.span.clone())
                 .hint("a `version` build fetches the module from GOPROXY; test it in its own repository"));
         }
@@ -510,10 +585,13 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         compile_flags.push(format!("-tags={}", tags.join(",")));
     }
-    let ldflags = match ldflags::expand(gofile, options)? {
-        Some(own) => Value::Concat(vec!["-s -w ".into(), own]),
+    let own_ldflags = ldflags::expand(gofile, options)?;
+    let ldflags = match &own_ldflags {
+        Some(own) => Value::Concat(vec!["-s -w ".into(), own.clone()]),
         None => "-s -w".into(),
     };
+    let race = race(gofile)?;
+    let delve = delve(gofile, &platform, options)?;
 
     let epoch = match options.build_args.get("SOURCE_DATE_EPOCH") {
         Some(text) => Some(text.trim().parse::<i64>().ok().filter(|e| *e >= 0).ok_or_else(|| {
@@ -558,6 +636,9 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         build_env,
         compile_flags,
         ldflags,
+        own_ldflags,
+        delve,
+        race,
         // The CI layers list the packages in the context's source; a `version` build has none.
         dependency_layers: dependency_layers(options)? && published.is_none(),
         packages: gofile.packages.iter().map(|p| p.value.clone()).collect(),
@@ -591,6 +672,43 @@ fn check_cgo(gofile: &Gofile, platform: &Platform, build_platform: &Platform, ba
             .hint("remove `base` (cgo defaults to gcr.io/distroless/base-debian12:nonroot) or pick a glibc base such as \"debian\""));
     }
     Ok(())
+}
+
+/// `-race` needs cgo, so a C compiler in the builder: the one cgo's Debian builder has, or the
+/// Gofile's own `builder`.
+fn race(gofile: &Gofile) -> Result<bool, Diagnostic> {
+    let Some(race) = gofile.race.as_ref().filter(|r| r.value) else {
+        return Ok(false);
+    };
+    if gofile.cgo.as_ref().is_some_and(|c| c.value) || gofile.builder.is_some() {
+        return Ok(true);
+    }
+    Err(Diagnostic::new(
+        "`race = true` needs cgo: Go's race detector is C code, and the default builder has no C compiler",
+    )
+    .at(race.span.clone())
+    .hint("set cgo = true (the Debian builder has gcc), or name a `builder` with gcc"))
+}
+
+/// The named context `dlv` when the client passes one, else the install of the `delve` version.
+fn delve(gofile: &Gofile, platform: &Platform, options: &BuildOptions) -> Result<Delve, Diagnostic> {
+    for key in [format!("{DELVE_CONTEXT}::{platform}"), DELVE_CONTEXT.to_string()] {
+        let Some(value) = options.named_contexts.get(&key) else { continue };
+        if let Some(local) = value.strip_prefix("local:") {
+            return Ok(Delve::Local(local.to_string()));
+        }
+        if value.starts_with("docker-image://") {
+            let names = [DELVE_CONTEXT.to_string()];
+            if let Some((image, origin)) = named_image(&names, platform, options)? {
+                let reference = reference::normalize(&image);
+                return Ok(Delve::Image(ImageChoice { reference, origin, span: None }));
+            }
+        }
+        return Err(Diagnostic::new(format!("the build context `{key}` is {value:?}, which gofront cannot read `dlv` from"))
+            .hint("pass a directory or an image with the dlv binary at its root: --build-context dlv=DIR or dlv=docker-image://REF"));
+    }
+    let version = gofile.delve.as_ref().map_or(DELVE_VERSION, |d| d.value.as_str());
+    Ok(Delve::Install(version.to_string()))
 }
 
 fn go_version(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Result<String, Diagnostic> {

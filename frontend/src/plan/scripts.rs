@@ -187,3 +187,36 @@ fn generate() -> String {
 fn check() -> String {
     format!("set -eu\n{}exec \"$@\"\n", module_proxy())
 }
+
+/// Where `--target test-report` mounts its own tools (apart from [`SCRIPTS`], whose layer every
+/// other build shares).
+pub const REPORT_TOOLS: &str = "/gofront/report";
+
+/// The report script and gofront's JUnit converter, a Go program with the standard library only.
+pub fn report_tools() -> Vec<(&'static str, String)> {
+    vec![("report", report()), ("junit.go", include_str!("junit.go").to_string())]
+}
+
+/// The command line of the report step, before the `go test` it runs.
+pub fn report_command() -> Vec<String> {
+    vec!["/bin/sh".to_string(), format!("{REPORT_TOOLS}/report")]
+}
+
+/// `go test -json` into test.json, its exit code into `status`, then junit.xml and coverage.html
+/// from them. The step fails only when the reports cannot be written: a failing test is in them.
+fn report() -> String {
+    format!(
+        r#"set -eu
+{proxy}status=0
+"$@" >{OUT}/test.json || status=$?
+echo "$status" >{OUT}/status
+# The converter is a file of its own: run outside the module, which does not hold it.
+(cd /tmp && GOFLAGS= go run {REPORT_TOOLS}/junit.go) <{OUT}/test.json >{OUT}/junit.xml
+if [ -s {OUT}/coverage.out ]; then
+  go tool cover -html={OUT}/coverage.out -o {OUT}/coverage.html || echo "gofront: coverage.html could not be written" >&2
+fi
+echo "gofront: go test exited with status $status; reports: junit.xml coverage.out coverage.html test.json status"
+"#,
+        proxy = module_proxy()
+    )
+}

@@ -16,12 +16,13 @@
 //! build cache) stay in front of all of this for local incremental speed.
 
 use super::{
-    scripts, Base, BuildPlan, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DEPENDENCY_CACHE,
-    DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, MODULE_CACHE_ID, MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET,
-    NONROOT, OUT, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+    scripts, Base, BuildPlan, Delve, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DELVE_MODULE,
+    DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, MODULE_CACHE_ID, MODULE_PROXY_CACHE,
+    NETRC_PATH, NETRC_SECRET, NONROOT, OUT, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
 };
 use crate::program::{
     ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
+    MAIN_CONTEXT,
 };
 use crate::targets::{self, Kind};
 
@@ -125,7 +126,7 @@ impl<'a> Steps<'a> {
             "context",
             "[gofront] load build context",
             Vec::new(),
-            Op::Context(ContextView { include: Vec::new(), shared_key: "context".into() }),
+            Op::Context(ContextView { name: MAIN_CONTEXT.into(), include: Vec::new(), shared_key: "context".into() }),
         );
         let actions = scripts::all()
             .into_iter()
@@ -152,7 +153,11 @@ impl<'a> Steps<'a> {
     /// that only a change to them re-runs those steps.
     fn module_files(&mut self) -> StepId {
         let plan = self.plan;
-        let view = ContextView { include: module_file_patterns(), shared_key: "gofront-module-files".into() };
+        let view = ContextView {
+            name: MAIN_CONTEXT.into(),
+            include: module_file_patterns(),
+            shared_key: "gofront-module-files".into(),
+        };
         let source =
             self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));
         let copy = |from: StepId, path: &str, contents: bool| FileAction::Copy {
@@ -166,7 +171,11 @@ impl<'a> Steps<'a> {
         };
         let mut actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(source, f, false)).collect();
         if let Some(vendor) = &plan.vendor_dir {
-            let view = ContextView { include: vec![format!("{vendor}/**")], shared_key: "gofront-vendor".into() };
+            let view = ContextView {
+                name: MAIN_CONTEXT.into(),
+                include: vec![format!("{vendor}/**")],
+                shared_key: "gofront-vendor".into(),
+            };
             let tree = self.program.add("vendor", "[gofront] load vendor/", Vec::new(), Op::Context(view));
             actions.push(copy(tree, vendor, true));
         }
@@ -320,9 +329,14 @@ impl<'a> Steps<'a> {
                 // The checks run `go test` and `go vet`, as their targets are named.
                 Kind::Test | Kind::Vet if plan.published.is_none() => {
                     let verb = builtin.name;
-                    let env = plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect();
-                    let args = ["go", verb, "./..."].map(Value::from).into();
-                    let name = format!("[gofront] go {verb} ./...");
+                    let (args, env) = match builtin.kind {
+                        Kind::Test => (plan.test_command(&[]), plan.test_env()),
+                        _ => (
+                            ["go", verb, "./..."].map(Value::from).into(),
+                            plan.build_env.iter().map(|(k, v)| Env::Set(k.clone(), v.clone().into())).collect(),
+                        ),
+                    };
+                    let name = format!("[gofront] {}", args.iter().map(shown).collect::<Vec<_>>().join(" "));
                     let tree = self.over_context(verb, name, |s, m| s.go_run("check", args, env, m), OUT, Vec::new());
                     outputs.push(Output { target: verb.into(), tree, image: default.clone(), evaluate: true });
                 }
@@ -407,7 +421,143 @@ impl<'a> Steps<'a> {
             let spec = ImageSpec { history, ..image.spec.clone() };
             outputs.push(Output { target: target.to_string(), tree, image: spec, evaluate: false });
         }
+        // Printed after the images, so their steps keep their place in every program.
+        if plan.published.is_none() {
+            outputs.push(self.debug_image(root, root_history));
+            outputs.push(self.test_report());
+        }
         outputs
+    }
+
+    /// `--target debug`: every binary built for a debugger, and `dlv`, on the default image's
+    /// root, with Delve running the entrypoint binary headless on [`DELVE_PORT`].
+    fn debug_image(&mut self, root: Tree, root_history: Vec<String>) -> Output {
+        let plan = self.plan;
+        let name = format!("[gofront] go build -gcflags=all=-N -l {} ({})", plan.package(), plan.platform);
+        let binaries = self.over_context(
+            "debug-build",
+            name,
+            |s, mounts| s.go_run("compile", plan.debug_command(), plan.compile_env(), mounts),
+            OUT,
+            Vec::new(),
+        );
+        let (dlv, dlv_path) = self.delve();
+        let copy = |from: Tree, src: String, dest: String| FileAction::Copy {
+            from,
+            src: src.into(),
+            dest,
+            mode: Some(0o755),
+            owner: Some((0, 0)),
+            contents: false,
+            wildcard: false,
+        };
+        // Every binary, under each name an image gives it: the debugger can run any of them.
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        for (file, name) in plan.images.iter().flat_map(|i| i.binaries.iter()) {
+            if !names.iter().any(|(_, n)| n == name) {
+                names.push((file, name));
+            }
+        }
+        let mut actions: Vec<FileAction> = names
+            .iter()
+            .map(|(file, name)| copy(binaries.clone(), format!("/{file}"), format!("{APP_DIR}/{name}")))
+            .collect();
+        actions.push(copy(dlv, dlv_path, format!("{APP_DIR}/dlv")));
+        let staged = self.program.add(
+            "debug-binaries",
+            "[gofront] debug binaries and dlv, staged",
+            Vec::new(),
+            Op::Files { base: None, actions },
+        );
+        let entrypoint = plan.entrypoint();
+        let name = format!("[gofront] debug image {APP_DIR}/{entrypoint} under dlv ({})", plan.platform);
+        let tree = self.settle("debug-image", name, Some(&root), staged);
+
+        let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
+        let mut history = root_history;
+        history.push(format!("COPY {} and dlv into {APP_DIR} (debug build)", entrypoint));
+        let mut ports = default.ports.clone();
+        ports.push(format!("{DELVE_PORT}/tcp"));
+        let image =
+            ImageSpec { entrypoint: delve_entrypoint(&format!("{APP_DIR}/{entrypoint}")), ports, history, ..default };
+        Output { target: targets::name(Kind::Debug).into(), tree, image, evaluate: false }
+    }
+
+    /// The `dlv` binary: a tree and its path there.
+    fn delve(&mut self) -> (Tree, String) {
+        let plan = self.plan;
+        match &plan.delve {
+            Delve::Install(version) => {
+                let mut mounts = self.mounts(None);
+                mounts.push(Mount { dest: OUT.into(), kind: MountKind::Output });
+                let package = format!("{DELVE_MODULE}/cmd/dlv@{version}");
+                let args = ["go", "install", "-trimpath", "-ldflags=-s -w", &package].map(Value::from).into();
+                // Static, for any base, scratch included; outside the module, with no flags of its.
+                let env = vec![
+                    Env::TargetPlatform,
+                    Env::Set("CGO_ENABLED".into(), "0".into()),
+                    Env::Set("GOFLAGS".into(), "".into()),
+                ];
+                let mut run = self.go_run("install", args, env, mounts);
+                run.cwd = "/".into();
+                run.network = plan.network;
+                let name = format!("[gofront] go install {package} ({})", plan.platform);
+                let step = self.add_run("dlv", name, &[], run);
+                (Tree::at(step, OUT), "/dlv".into())
+            }
+            Delve::Local(name) => {
+                let view =
+                    ContextView { name: name.clone(), include: vec!["dlv".into()], shared_key: "gofront-dlv".into() };
+                let step = self.program.add(
+                    "dlv",
+                    "[gofront] load dlv from the build context `dlv`",
+                    Vec::new(),
+                    Op::Context(view),
+                );
+                (Tree::root(step), "/dlv".into())
+            }
+            Delve::Image(choice) => {
+                let image = Op::Image { reference: choice.reference.clone(), side: Side::Target };
+                let step = self.program.add("dlv", "[gofront] dlv from", Vec::new(), image);
+                (Tree::root(step), "/dlv".into())
+            }
+        }
+    }
+
+    /// `--target test-report`: `go test -json` with coverage, then the reports (see
+    /// [`scripts::report`]); the step succeeds when tests fail, and `status` holds the exit code.
+    fn test_report(&mut self) -> Output {
+        let plan = self.plan;
+        let report = format!("-coverprofile={OUT}/coverage.out");
+        let command = plan.test_command(&["-json", &report, "-coverpkg=./..."]);
+        let tools = scripts::report_tools()
+            .into_iter()
+            .map(|(name, text)| FileAction::Mkfile { path: format!("/{name}"), mode: 0o755, data: text.into_bytes() })
+            .collect();
+        let tools = self.program.add(
+            "report-tools",
+            "[gofront] test report tools",
+            Vec::new(),
+            Op::Files { base: None, actions: tools },
+        );
+        let extra = vec![Mount {
+            dest: scripts::REPORT_TOOLS.into(),
+            kind: MountKind::Input { from: Tree::root(tools), scratch: false },
+        }];
+        let name = format!("[gofront] {} (reports)", command.iter().map(shown).collect::<Vec<_>>().join(" "));
+        let tree = self.over_context(
+            "test-report",
+            name,
+            |s, mounts| {
+                let mut run = s.go_run("check", Vec::new(), plan.test_env(), mounts);
+                run.argv = scripts::report_command().into_iter().map(Value::from).chain(command).collect();
+                run
+            },
+            OUT,
+            extra,
+        );
+        let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
+        Output { target: targets::name(Kind::TestReport).into(), tree, image: default, evaluate: true }
     }
 
     /// The packages the binaries import from outside the main module(s) for the target platform,
@@ -521,6 +671,25 @@ impl<'a> Steps<'a> {
             wildcard: false,
         };
         Tree::root(self.program.add(id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
+    }
+}
+
+/// The debug image's entrypoint: Delve runs `binary` headless for any number of clients and lets
+/// it run until one stops it; the image's arguments follow `--`.
+pub fn delve_entrypoint(binary: &str) -> Vec<String> {
+    let listen = format!("--listen=:{DELVE_PORT}");
+    let words = ["exec", binary, "--headless", &listen, "--api-version=2", "--accept-multiclient", "--continue", "--"];
+    std::iter::once(format!("{APP_DIR}/dlv")).chain(words.iter().map(|w| w.to_string())).collect()
+}
+
+/// A command word for a progress name (build args by name).
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Literal(text) => text.clone(),
+        Value::Arg { name, .. } => format!("${name}"),
+        Value::ImageEnv { name, .. } => format!("${name}"),
+        Value::Concat(parts) => parts.iter().map(shown).collect(),
+        Value::Field(inner) => shown(inner),
     }
 }
 

@@ -206,7 +206,10 @@ fn unknown_targets_list_the_valid_ones() {
     o.target = Some("binary-x".into());
     let err = plan_of(SHOP, &o).expect_err("target");
     assert!(err.message.contains("unknown target \"binary-x\""));
-    assert_eq!(err.hint.as_deref(), Some("did you mean `binary`? the valid targets are: image, binary, test, vet"));
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("did you mean `binary`? the valid targets are: image, binary, test, vet, debug, test-report")
+    );
     o.target = Some("test".into());
     assert_eq!(plan_of(SHOP, &o).expect("plan").target, Target::Test);
 }
@@ -271,7 +274,7 @@ fn several_binaries_compile_in_one_go_build() {
     let err = plan_of(text, &o).expect_err("typo");
     assert_eq!(
         err.hint.as_deref(),
-        Some("did you mean `migrate`? the valid targets are: image, binary, test, vet, migrate")
+        Some("did you mean `migrate`? the valid targets are: image, binary, test, vet, debug, test-report, migrate")
     );
 
     let clash = "module = \"example.com/shop\"\nmain = [\"./a/server\", \"./b/server\"]\n";
@@ -480,4 +483,124 @@ fn unpinned_images_are_findings_when_the_build_should_reproduce() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 3, "at the base line: {found:?}");
     assert!(found[0].1.contains("the base docker.io/library/debian:bookworm-slim is a tag"), "{found:?}");
+}
+
+/// The debug image: optimizations off, symbols and source paths kept, Delve as the entrypoint.
+#[test]
+fn the_debug_image_runs_an_unoptimized_build_under_delve() {
+    let text = format!("{SHOP}ldflags = \"-X main.mode=debug\"\nargs = [\"--port\", \"8080\"]\nports = [8080]\n");
+    let mut o = options();
+    o.target = Some("debug".into());
+    let p = plan_of(&text, &o).expect("plan");
+    assert_eq!(p.target, Target::Debug);
+    let debug: Vec<String> = p.debug_command().iter().map(|v| resolve(v, &BTreeMap::new())).collect();
+    assert_eq!(
+        debug,
+        [
+            "go",
+            "build",
+            "-v",
+            "-buildvcs=false",
+            "-gcflags=all=-N -l",
+            "-ldflags=-X main.mode=debug",
+            "-o",
+            "/out/shop",
+            "./cmd/shop"
+        ]
+    );
+    assert_eq!(p.delve, Delve::Install(DELVE_VERSION.into()));
+    let program = steps::program(&p, None);
+    let output = program.output("debug").expect("debug output");
+    assert_eq!(
+        output.image.entrypoint,
+        [
+            "/app/dlv",
+            "exec",
+            "/app/shop",
+            "--headless",
+            "--listen=:40000",
+            "--api-version=2",
+            "--accept-multiclient",
+            "--continue",
+            "--"
+        ]
+    );
+    assert_eq!(output.image.cmd, ["--port", "8080"]);
+    assert_eq!(output.image.ports, ["8080/tcp", "40000/tcp"]);
+    assert_eq!(output.image.user, "65532:65532", "the image's user");
+    let install = program.steps.iter().find(|s| s.id == "dlv").expect("dlv step");
+    let crate::program::Op::Run(run) = &install.op else { panic!("dlv is installed by a command") };
+    let argv: Vec<String> = run.argv.iter().map(|v| resolve(v, &BTreeMap::new())).collect();
+    assert!(argv.ends_with(&["github.com/go-delve/delve/cmd/dlv@v1.25.2".to_string()]), "{argv:?}");
+    assert!(run.env.contains(&Env::TargetPlatform) && run.env.contains(&Env::Set("CGO_ENABLED".into(), "0".into())));
+
+    // The image target's steps are untouched by the debug ones: same build command, same order.
+    let plain = steps::program(&plan_of(&text, &options()).expect("plan"), None);
+    let image_steps = |p: &crate::program::Program| {
+        let tree = &p.output("image").expect("image").tree;
+        p.needed(&[tree]).iter().map(|id| p.step(*id).clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(image_steps(&program), image_steps(&plain));
+    let key = crate::gofile::keys::KEYS.iter().find(|k| k.name == "delve").expect("delve key");
+    assert_eq!(key.default, Some(format!("\"{DELVE_VERSION}\"").as_str()), "the key table's default is the plan's");
+}
+
+/// `--build-context dlv=…` replaces the download: a directory or an image, nothing else.
+#[test]
+fn a_dlv_context_replaces_the_download() {
+    let mut o = options();
+    o.named_contexts.insert("dlv".into(), "local:dlv".into());
+    assert_eq!(plan_of(SHOP, &o).expect("plan").delve, Delve::Local("dlv".into()));
+    o.named_contexts.insert("dlv".into(), "docker-image://registry.example/tools/dlv:1.24".into());
+    let Delve::Image(choice) = plan_of(SHOP, &o).expect("plan").delve else { panic!("an image") };
+    assert_eq!(choice.reference, "registry.example/tools/dlv:1.24");
+    o.named_contexts.insert("dlv".into(), "git://example.com/dlv.git".into());
+    let err = plan_of(SHOP, &o).expect_err("git");
+    assert!(err.message.contains("cannot read `dlv` from"), "{}", err.message);
+    assert!(err.hint.as_deref().is_some_and(|h| h.contains("--build-context dlv=DIR")));
+
+    let pinned = format!("{SHOP}delve = \"v1.24.0\"\n");
+    assert_eq!(plan_of(&pinned, &options()).expect("plan").delve, Delve::Install("v1.24.0".into()));
+    let err = gofile::parse(&format!("{SHOP}delve = \"latest\"\n")).expect_err("query");
+    assert!(err.message.contains("`delve` is not a module version"), "{}", err.message);
+}
+
+/// The test report: one `go test -json` with coverage over the module; `-race` only with cgo.
+#[test]
+fn test_reports_and_race() {
+    let mut o = options();
+    o.target = Some("test-report".into());
+    let p = plan_of(SHOP, &o).expect("plan");
+    assert!(p.target.checks());
+    let program = steps::program(&p, None);
+    let output = program.output("test-report").expect("output");
+    assert!(output.evaluate, "the tests run even when nothing exports the reports");
+    let crate::program::Op::Run(run) = &program.step(output.tree.step).op else { panic!("a command") };
+    let argv: Vec<String> = run.argv.iter().map(|v| resolve(v, &BTreeMap::new())).collect();
+    assert_eq!(
+        argv,
+        [
+            "/bin/sh",
+            "/gofront/report/report",
+            "go",
+            "test",
+            "-json",
+            "-coverprofile=/out/coverage.out",
+            "-coverpkg=./...",
+            "./..."
+        ]
+    );
+
+    let err = plan_of(&format!("{SHOP}race = true\n"), &options()).expect_err("no cgo");
+    assert!(err.message.contains("`race = true` needs cgo"), "{}", err.message);
+    assert_eq!(err.span.map(|s| line_col(&format!("{SHOP}race = true\n"), s.start).line), Some(3));
+    let raced = plan_of(&format!("{SHOP}race = true\ncgo = true\n"), &options()).expect("plan");
+    assert!(raced.race);
+    let test: Vec<String> = raced.test_command(&[]).iter().map(|v| resolve(v, &BTreeMap::new())).collect();
+    assert_eq!(test, ["go", "test", "-race", "./..."]);
+    assert!(raced.test_env().contains(&Env::Set("CGO_ENABLED".into(), "1".into())));
+
+    let published = format!("{SHOP}version = \"v1.0.0\"\ngo = \"1.22\"\n");
+    let err = plan_of(&published, &o).expect_err("version build");
+    assert!(err.message.contains("`--target test-report` needs the module's source"), "{}", err.message);
 }

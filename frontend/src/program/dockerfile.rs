@@ -80,8 +80,9 @@ impl Printer<'_> {
 
     /// Where a tree is, as a stage and a path in it; None for the build context.
     fn locate(&self, tree: &Tree) -> Option<(String, String)> {
-        if let Op::Context(_) = self.program.step(tree.step).op {
-            return None;
+        if let Op::Context(view) = &self.program.step(tree.step).op {
+            // A named context is a `--from` source of its own in a Dockerfile, too.
+            return (view.name != super::MAIN_CONTEXT).then(|| (view.name.clone(), "/".to_string()));
         }
         let prefix = if self.staged.contains(&tree.step) { STAGED } else { "" };
         let path = format!("{prefix}{}", tree.mount.as_deref().unwrap_or(""));

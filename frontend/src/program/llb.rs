@@ -118,12 +118,14 @@ impl<'a> Printer<'a> {
                 single(self.graph.source(op, Some(self.platform(*side)), &name, &caps))
             }
             Op::Context(view) => {
+                // .dockerignore is the main context's; a named context is sent as it is.
+                let main = view.name == super::MAIN_CONTEXT;
                 let local = Local {
-                    name: "context".into(),
+                    name: view.name.clone(),
                     session: self.settings.session.clone(),
                     shared_key: view.shared_key.clone(),
                     include: view.include.clone(),
-                    exclude: self.settings.excludes.clone(),
+                    exclude: if main { self.settings.excludes.clone() } else { Vec::new() },
                     ..Default::default()
                 };
                 let (op, caps) = local.into_op();

@@ -113,10 +113,15 @@ pub enum Network {
     None,
 }
 
+/// The build context's name in the client's session.
+pub const MAIN_CONTEXT: &str = "context";
+
 /// Part of the build context, as a transfer of its own: BuildKit keys what reads it by exactly
 /// these files. `.dockerignore` applies on top.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContextView {
+    /// The client's directory: [`MAIN_CONTEXT`], or a named context's.
+    pub name: String,
     pub include: Vec<String>,
     /// Names the transfer for BuildKit's cache of earlier ones.
     pub shared_key: String,
