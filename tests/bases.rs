@@ -4,34 +4,11 @@
 //! replaced by local stand-ins from `images/build-debian.sh` (a debootstrapped Debian 12), passed as
 //! named contexts exactly as a user would pass a mirror.
 
-use std::sync::OnceLock;
-
-use gofront_e2e::{harness, inspect, run, tag, Project};
-
-fn stand_ins() {
-    static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        let h = harness();
-        let out = std::process::Command::new("bash")
-            .arg("images/build-debian.sh")
-            .current_dir(&h.root)
-            .output()
-            .map_err(|e| e.to_string())?;
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-        }
-    });
-    if let Err(e) = ready {
-        panic!("building the Debian stand-in images failed:\n{e}");
-    }
-}
+use gofront_e2e::{debian_stand_ins, inspect, run, tag, Project};
 
 #[test]
 fn distroless_base_keeps_its_config_under_the_gofile() {
-    stand_ins();
+    debian_stand_ins();
     let image = tag("distroless");
     let project = Project::from_fixture("stdlib");
     let build = |extra: &str| {
@@ -58,7 +35,7 @@ fn distroless_base_keeps_its_config_under_the_gofile() {
 
 #[test]
 fn debian_base_with_packages_installed_by_apt_get() {
-    stand_ins();
+    debian_stand_ins();
     let image = tag("debian-packages");
     let project = Project::from_fixture("runner");
     project.gofile(
@@ -74,7 +51,7 @@ fn debian_base_with_packages_installed_by_apt_get() {
 
 #[test]
 fn cgo_app_builds_with_a_glibc_builder_and_runs_on_a_glibc_base() {
-    stand_ins();
+    debian_stand_ins();
     let image = tag("cgo");
     let project = Project::from_fixture("cgo");
     project.gofile("module = \"example.com/cgoapp\"\nmain = \".\"\ncgo = true\n");

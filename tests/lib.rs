@@ -92,6 +92,24 @@ fn copy_gofront_out(root: &Path) -> Result<PathBuf, String> {
     Ok(shared)
 }
 
+/// The Debian stand-ins of `images/build-debian.sh` (`gofront-test/debian:12`,
+/// `gofront-test/distroless-static`), built once per machine; a failure fails the test.
+pub fn debian_stand_ins() {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let h = harness();
+    if let Err(e) = READY.get_or_init(|| script(&h.root, &["images/build-debian.sh"])) {
+        panic!("building the Debian stand-in images failed:\n{e}");
+    }
+}
+
+/// Another offline Go toolchain image (`images/build-golang.sh TAG VERSION`), built once per machine.
+pub fn golang_image(tag: &str, version: &str) {
+    let h = harness();
+    if let Err(e) = script(&h.root, &["images/build-golang.sh", tag, version]) {
+        panic!("building the Go {version} toolchain image failed:\n{e}");
+    }
+}
+
 fn script(root: &Path, argv: &[&str]) -> Result<(), String> {
     let out = Command::new("bash")
         .args(argv)

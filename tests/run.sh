@@ -57,7 +57,7 @@ cargo test --locked -p gofront-e2e --no-run >/dev/null 2>&1 || cargo test --lock
 # which the first one to start builds (the scripts hold a lock).
 eval "$(bash tests/engine/env.sh 28)"
 bash tests/engine/setup.sh
-for binary in release hostile shapes eject e2e gomod tools ci_cache faults checks bases errors; do
+for binary in release hostile shapes eject e2e debug gomod tools ci_cache faults checks bases errors; do
   in_parallel 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done
 # The project shapes again, with the dependency layers a CI build (--cache-from) turns on.
@@ -77,9 +77,10 @@ declare -A compat=(
   [shapes]="three_platforms_by_cross_compilation a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image add_host_names_reach_the_go_steps print_targets_and_outline_answer_from_the_gofile an_unsupported_request_is_refused_by_name"
   [ci_cache]="fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy"
   [tools]="compose_builds_and_runs_services_whose_build_files_are_a_gofile_and_a_go_mod"
+  [debug]="delve_from_the_host_stops_in_a_handler_and_reads_a_local"
   [gomod]="go_mod_with_a_syntax_line_is_the_build_file a_root_main_module_is_the_image an_untouched_go_mod_builds_with_buildkit_syntax mains_under_cmd_are_targets_and_several_need_a_target a_go_work_builds_the_one_module_with_mains"
 )
-for binary in shapes e2e ci_cache gomod tools; do
+for binary in shapes e2e ci_cache gomod tools debug; do
   if [ $# -gt 0 ]; then
     selection=("$@")
   else

@@ -132,6 +132,18 @@ if ! [ -x "$compose" ]; then
   rm -rf "$work"
 fi
 
+# Delve (Debian trixie's delve, 1.24), for the debug-image tests: `dlv connect` from the host,
+# and the same binary as the `dlv` named context of a glibc image.
+dlv=/usr/local/bin/dlv
+if ! [ -x "$dlv" ]; then
+  log "installing dlv from Debian trixie's delve package"
+  work=$(mktemp -d)
+  bash "$(dirname "$0")/../../images/debian-download.sh" trixie "$work/debs" delve || die "cannot download delve"
+  dpkg -x "$work"/debs/delve_*.deb "$work/root"
+  cp "$work/root/usr/bin/dlv" "$dlv.partial" && mv "$dlv.partial" "$dlv"
+  rm -rf "$work"
+fi
+
 case "${GOFRONT_ENGINE:-26}" in
   26)
     eval "$(bash "$(dirname "$0")/env.sh" 26)"
