@@ -41,8 +41,10 @@ start_engine() {
   if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$want" ]; then
     echo "$want" >/etc/docker/daemon.json
   fi
-  if ! pgrep -x containerd >/dev/null; then
+  # By its socket, not its process name: engine 28's containerd runs beside it under that name.
+  if ! timeout 10 ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; then
     log "starting containerd"
+    rm -f /run/containerd/containerd.sock
     nohup containerd >/var/log/gofront-containerd.log 2>&1 &
     for _ in $(seq 1 50); do [ -S /run/containerd/containerd.sock ] && break; sleep 0.2; done
   fi
