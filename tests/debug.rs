@@ -186,7 +186,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
     }
 
     let init = tempfile::NamedTempFile::new().expect("init file");
-    std::fs::write(init.path(), "break main.go:15\ncontinue\nprint result\nprint n\nquit -c\n").expect("write");
+    std::fs::write(init.path(), "break main.go:15\ncontinue\nprint result\nprint n\nclearall\nquit -c\n").expect("write");
     let client = Command::new("timeout")
         .args(["120", "dlv", "connect", "127.0.0.1:40000", "--init"])
         .arg(init.path())
@@ -195,6 +195,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("dlv connect");
+    // (`clearall` first: `quit -c` asks before it leaves breakpoints behind.)
     // Requests until one stops at the breakpoint and the client has detached (the breakpoint may
     // not be set yet when the first arrives).
     let done = Arc::new(AtomicBool::new(false));
