@@ -186,7 +186,8 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
     }
 
     let init = tempfile::NamedTempFile::new().expect("init file");
-    std::fs::write(init.path(), "break main.go:15\ncontinue\nprint result\nprint n\nclearall\nquit -c\n").expect("write");
+    std::fs::write(init.path(), "break main.go:15\ncontinue\nprint result\nprint n\nclearall\nquit -c\n")
+        .expect("write");
     let client = Command::new("timeout")
         .args(["120", "dlv", "connect", "127.0.0.1:40000", "--init"])
         .arg(init.path())

@@ -228,3 +228,45 @@ fn an_ignored_stale_vendor_tree_is_ignored_by_eject_and_check_too() {
     assert!(!text.contains("-mod=vendor") && text.contains("'go' 'mod' 'download'"), "{text}");
     same_app_in(project, "shop-ignored-vendor", gofile, &[""], &[], "Hello, shop!");
 }
+
+/// `--target debug` and `--target test-report` through the ejected Dockerfile: the same debug
+/// image (the proxy's stand-in Delve runs the app), and the same reports of a failing test.
+#[test]
+fn an_ejected_debug_image_and_test_report_match() {
+    same_app(
+        "stdlib",
+        "module = \"example.com/clock\"\nmain = \"./cmd/clock\"\ndelve = \"v0.1.0-standin\"\n",
+        &["debug"],
+        &[],
+        "stand-in dlv: exec /app/clock --headless --listen=:40000",
+    );
+
+    let project = Project::from_fixture("reports");
+    project.gofile("module = \"example.com/reports\"\nmain = \"./cmd/reports\"\n");
+    let (dockerfile, text) = eject(&project);
+    let reports = |ejected: bool| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let dest = format!("type=local,dest={}", dir.path().display());
+        let args = ["--target", "test-report", "--output", &dest];
+        if ejected {
+            build_ejected(&project, &dockerfile, &text, &args);
+        } else {
+            project.build(&args).ok();
+        }
+        let read =
+            |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The cases and their outcomes; times differ from run to run.
+        let cases: Vec<String> = read("junit.xml")
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("<testcase") || l.starts_with("<failure") || l.starts_with("<skipped"))
+            .map(|l| l.split(" time=").next().unwrap_or(l).to_string())
+            .collect();
+        assert!(read("coverage.out").starts_with("mode: "), "coverage.out");
+        (read("status"), cases)
+    };
+    let (gofront, ejected) = (reports(false), reports(true));
+    assert_eq!(gofront.0.trim(), "1");
+    assert_eq!(gofront.1.len(), 8, "6 cases, a failure, a skip: {:?}", gofront.1);
+    assert_eq!(gofront, ejected, "the ejected Dockerfile reports differently");
+}
