@@ -112,7 +112,57 @@ fn the_debug_image_installs_dlv_through_the_module_proxy() {
     // The app itself ran, as the image's user, with the runtime root of scratch.
     assert!(out.contains("clock debug") && out.contains("tz: Europe/Berlin 14:00 CEST"), "{out}");
     assert!(out.contains("uid: 65532"), "{out}");
+
+    // The same dlv as an image (`/dlv` at its root) replaces the download: the `delve` version
+    // below does not exist anywhere.
+    let dlv_image = tag("debug-dlv-image");
+    let context = tempfile::tempdir().expect("temp dir");
+    let created = docker(60).args(["create", &image]).output().expect("docker create");
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let copied = docker(60).args(["cp", &format!("{id}:/app/dlv")]).arg(context.path().join("dlv")).status();
+    let _ = docker(60).args(["rm", "-f", &id]).output();
+    assert!(copied.is_ok_and(|s| s.success()), "docker cp /app/dlv");
+    std::fs::write(context.path().join("Dockerfile"), "FROM scratch\nCOPY dlv /dlv\n").expect("Dockerfile");
+    let built = docker(300).args(["buildx", "build", "-t", &dlv_image, "--load"]).arg(context.path()).output();
+    assert!(built.as_ref().is_ok_and(|o| o.status.success()), "{built:?}");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\ndelve = \"v9.9.9-nowhere\"\n");
+    let dlv_context = format!("dlv=docker-image://{dlv_image}");
+    project.build(&["--target", "debug", "--build-context", &dlv_context, "-t", &image, "--load"]).ok();
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains(started), "{out}");
     remove_image(&image);
+    remove_image(&dlv_image);
+}
+
+/// `race = true`: a data race that the plain tests pass is a failing test in the report, and
+/// fails `--target test`.
+#[test]
+fn race_reports_a_data_race_the_plain_tests_miss() {
+    debian_stand_ins();
+    let project = Project::from_fixture("racy");
+    let builder = ["--build-context", "golang:1.22-bookworm=docker-image://gofront-test/golang:1.27-bookworm"];
+    let report = |race: bool| {
+        project.gofile(&format!("module = \"example.com/racy\"\nmain = \"./cmd/count\"\ncgo = true\nrace = {race}\n"));
+        let out = tempfile::tempdir().expect("temp dir");
+        let dest = format!("type=local,dest={}", out.path().display());
+        let mut args = builder.to_vec();
+        args.extend(["--target", "test-report", "--output", &dest]);
+        project.build(&args).ok();
+        let status = std::fs::read_to_string(out.path().join("status")).expect("status");
+        (status.trim().to_string(), junit_summary(&out.path().join("junit.xml")))
+    };
+    let (status, junit) = report(false);
+    assert_eq!(status, "0", "{junit}");
+    let (status, junit) = report(true);
+    assert_eq!(status, "1", "{junit}");
+    let failed = &junit["cases"][0];
+    assert_eq!(failed["name"], "TestConcurrentAdds", "{junit}");
+    assert!(failed["failure_text"].as_str().unwrap_or_default().contains("DATA RACE"), "{junit}");
+
+    let mut args = builder.to_vec();
+    args.extend(["--target", "test"]);
+    let build = project.build(&args).failed();
+    assert!(build.log.contains("race detected during execution of test"), "{}", build.log);
 }
 
 /// A plain HTTP GET on 127.0.0.1; None until the server answers.

@@ -571,6 +571,8 @@ impl<C: Client> Frontend<C> {
     ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
         let file = &inputs.file;
         let (base, packages) = match &plan.base {
+            // The checks run in the builder alone: no base to resolve (or to reach).
+            Base::Image(_) if plan.target.checks() => (None, None),
             Base::Image(choice) => {
                 let base = self.resolve(choice, &plan.platform, file).await?;
                 let packages = match plan.packages.is_empty() {
