@@ -8,9 +8,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-bash tests/engine/setup.sh
+# The engine and the Go toolchain image are mostly downloads, gofront's compile is all CPU: they
+# run side by side.
+( bash tests/engine/setup.sh && bash images/build-golang.sh gofront-demo/golang:1.27 1.27.3 ) &
+engine_and_go=$!
+GOFRONT_COMPILE_ONLY=1 bash images/build-frontend.sh gofront:dev
+wait "$engine_and_go"
 bash images/build-frontend.sh gofront:dev
-bash images/build-golang.sh gofront-demo/golang:1.27 1.27.3
 
 echo "[demo] docker buildx build -f Gofile examples/hello" >&2
 # BUILDKIT_SYNTAX points the Gofile's `# syntax=` at the local frontend image; the builder context

@@ -17,6 +17,9 @@
 #   GOFRONT_FRONTEND_PLATFORMS  default: this machine's own platform (release.sh: amd64 + arm64)
 #   GOFRONT_VERSION, GOFRONT_REVISION  stamped into the binary and the image labels
 #   GOFRONT_CACHE               default /var/cache/gofront
+#   GOFRONT_PROFILE             cargo profile: `image` (default; no LTO, quicker to compile) or
+#                               `release` (smallest binary; images/release.sh)
+#   GOFRONT_COMPILE_ONLY=1      compile and keep the binaries, build no image (needs no engine)
 set -euo pipefail
 
 log() { printf '[frontend] %s\n' "$*" >&2; }
@@ -35,6 +38,7 @@ export GOFRONT_VERSION=${GOFRONT_VERSION:-} GOFRONT_REVISION=${GOFRONT_REVISION:
 cache=${GOFRONT_CACHE:-/var/cache/gofront}
 mkdir -p "$cache/frontend-bin"
 export CARGO_TARGET_DIR="$cache/target"
+profile=${GOFRONT_PROFILE:-image}
 
 # One build at a time per machine: test binaries that start together share the result.
 exec 9>"$cache/frontend.lock"
@@ -47,12 +51,12 @@ inputs=$(
     find Cargo.toml Cargo.lock proto Dockerfile.frontend images/build-frontend.sh images/aarch64-toolchain.sh \
       frontend -path frontend/fuzz -prune -o -path frontend/tests -prune -o -type f -print | LC_ALL=C sort \
       | xargs sha256sum
-    echo "version=$GOFRONT_VERSION revision=$GOFRONT_REVISION"
+    echo "version=$GOFRONT_VERSION revision=$GOFRONT_REVISION profile=$profile"
     rustc --version
   } | sha256sum | cut -c1-16
 )
 
-if [ "$tag" != - ] \
+if [ "$tag" != - ] && [ "${GOFRONT_COMPILE_ONLY:-0}" != 1 ] \
   && [ "$(docker image inspect -f '{{index .Config.Labels "org.gofront.inputs"}}' "$tag" 2>/dev/null)" = "$inputs $platforms" ]; then
   log "$tag is up to date (inputs $inputs, $platforms): not rebuilt"
   exit 0
@@ -74,8 +78,8 @@ for platform in "${wanted[@]}"; do
     amd64)
       log "compiling gofront for linux/amd64"
       (cd "$root" && RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo build --quiet --release --locked -p gofront --target x86_64-unknown-linux-gnu)
-      cp "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/gofront" "$work/gofront-amd64"
+        cargo build --quiet --profile "$profile" --locked -p gofront --target x86_64-unknown-linux-gnu)
+      cp "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/$profile/gofront" "$work/gofront-amd64"
       ;;
     arm64)
       library=$(bash "$root/images/aarch64-toolchain.sh")
@@ -85,15 +89,20 @@ for platform in "${wanted[@]}"; do
       (cd "$root" && __CARGO_TESTS_ONLY_SRC_ROOT="$library" \
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
         RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo +nightly build --quiet --release --locked -Zbuild-std=std,panic_abort \
+        cargo +nightly build --quiet --profile "$profile" --locked -Zbuild-std=std,panic_abort \
           --target aarch64-unknown-linux-gnu -p gofront)
-      cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/gofront" "$work/gofront-arm64"
+      cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/$profile/gofront" "$work/gofront-arm64"
       ;;
     *) die "the frontend image is built for linux/amd64 and linux/arm64, not $platform" ;;
   esac
   mkdir -p "$(dirname "$kept")"
   cp "$work/gofront-$arch" "$kept.partial" && mv "$kept.partial" "$kept"
 done
+
+if [ "${GOFRONT_COMPILE_ONLY:-0}" = 1 ]; then
+  log "compiled gofront for $platforms (inputs $inputs); no image (GOFRONT_COMPILE_ONLY)"
+  exit 0
+fi
 
 # The files' times are the image layers' times: SOURCE_DATE_EPOCH keeps a release reproducible.
 touch -d "@${SOURCE_DATE_EPOCH:-0}" "$work"/gofront-*

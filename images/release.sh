@@ -54,7 +54,7 @@ done
 names=$(IFS=,; echo "${tags[*]}")
 
 printf '[release] gofront %s (%s) -> %s\n' "$version" "$revision" "${tags[*]}" >&2
-GOFRONT_VERSION=$version GOFRONT_REVISION=$revision SOURCE_DATE_EPOCH=$epoch \
+GOFRONT_VERSION=$version GOFRONT_REVISION=$revision SOURCE_DATE_EPOCH=$epoch GOFRONT_PROFILE=release \
   GOFRONT_FRONTEND_PLATFORMS=${GOFRONT_FRONTEND_PLATFORMS:-linux/amd64,linux/arm64} bash "$root/images/build-frontend.sh" - "${args[@]}" \
     --build-arg "SOURCE_DATE_EPOCH=$epoch" --provenance=false --metadata-file "$meta" \
     --output "type=image,\"name=$names\",push=true,oci-mediatypes=true" >&2

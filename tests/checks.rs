@@ -116,7 +116,7 @@ fn private_modules_without_credentials_are_found_by_a_probe_that_is_never_cached
         .args(["60", "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f"])
         .arg(&key)
         .status()
-        .expect("ssh-keygen (tests/engine/setup.sh installs it)");
+        .expect("ssh-keygen (tests/engine/test-tools.sh installs it)");
     assert!(made.success());
     let ssh = format!("default={}", key.display());
     let (code, log) = buildx(&project, &[&private[..], &["--ssh", &ssh]].concat());

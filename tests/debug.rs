@@ -201,7 +201,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         "module = \"example.com/debugapp\"\nmain = \".\"\nbase = \"debian\"\nbuilder = \"golang:1.24.11\"\nargs = [\"-addr\", \"127.0.0.1:8080\"]\n",
     );
     let context = tempfile::tempdir().expect("temp dir");
-    std::fs::copy("/usr/local/bin/dlv", context.path().join("dlv")).expect("Debian's dlv (tests/engine/setup.sh)");
+    std::fs::copy("/usr/local/bin/dlv", context.path().join("dlv")).expect("Debian's dlv (tests/engine/test-tools.sh)");
     project
         .build(&[
             "--target",

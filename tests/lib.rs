@@ -62,6 +62,7 @@ fn repo_root() -> PathBuf {
 fn setup() -> Result<Harness, String> {
     let root = repo_root();
     script(&root, &["tests/engine/setup.sh"])?;
+    script(&root, &["tests/engine/test-tools.sh"])?;
     // The machine's own platform: the arm64 frontend is built by the release tests alone.
     script(&root, &["images/build-frontend.sh", FRONTEND])?;
     script(&root, &["images/build-golang.sh", GOLANG, GO_VERSION])?;
@@ -257,7 +258,7 @@ fn start_registry() -> Result<LocalRegistry, String> {
     let serve = r#"docker-registry serve "$1/config.yml" >/dev/null 2>"$1/registry.log" & pid=$!
 cat >/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$1""#;
     let mut lifeline = Lifeline::spawn(Command::new("sh").args(["-c", serve, "sh"]).arg(&dir)).map_err(|e| {
-        format!("docker-registry (Debian package docker-registry, installed by tests/engine/setup.sh): {e}")
+        format!("docker-registry (Debian package docker-registry, installed by tests/engine/test-tools.sh): {e}")
     })?;
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

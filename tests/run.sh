@@ -57,6 +57,7 @@ cargo test --locked -p gofront-e2e --no-run >/dev/null 2>&1 || cargo test --lock
 # which the first one to start builds (the scripts hold a lock).
 eval "$(bash tests/engine/env.sh 28)"
 bash tests/engine/setup.sh
+bash tests/engine/test-tools.sh
 for binary in release hostile shapes eject e2e debug gomod tools ci_cache faults checks bases errors; do
   in_parallel 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done

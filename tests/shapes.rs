@@ -347,7 +347,7 @@ fn a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image() {
         .args(["60", "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f"])
         .arg(&key)
         .status()
-        .expect("ssh-keygen (tests/engine/setup.sh installs it)");
+        .expect("ssh-keygen (tests/engine/test-tools.sh installs it)");
     assert!(made.success());
     let ssh = format!("default={}", key.display());
     project.build(&["--target", "test", "--secret", &secret, "--ssh", &ssh]).ok();
