@@ -151,10 +151,12 @@ fn eject(context: &Path, file: &Path, output: Option<&Path>) -> ExitCode {
 
 fn serve() -> ExitCode {
     // stdout belongs to gRPC; logs go to stderr (the daemon's log).
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GOFRONT_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    // GOFRONT_LOG=trace|debug|info|warn|error|off; a level, which is all one process needs.
+    let level = std::env::var("GOFRONT_LOG")
+        .ok()
+        .and_then(|l| l.trim().parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
