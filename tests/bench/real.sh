@@ -10,9 +10,10 @@
 #                --cache-to type=registry,mode=max, as every CI run passes them
 #   CI rebuild   empty BuildKit cache again (a fresh runner), another one-line edit, same flags
 #   cache size   what the registry holds after both CI runs
+#   zstd         the two CI runs and the cache size again, with compression=zstd on --cache-to
 #
 # Each tool gets its own registry (Debian's docker-registry on 127.0.0.1, stopped at the end). The
-# engine's BuildKit cache is pruned between the runs above: run it on an engine no test shares.
+# runs above prune the BuildKit cache, on a throwaway engine of their own (see common.sh).
 #
 #   tests/bench/real.sh DIR MAIN FILE        e.g. tests/bench/real.sh /tmp/buildkit ./cmd/buildctl \
 #                                                      cmd/buildctl/common/common.go
@@ -32,9 +33,12 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  stop_bench_engine
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
 
 app="$work/app"
 proxy_args=()
@@ -89,7 +93,19 @@ runs() { # the image runs: its binary answers --help or --version without failin
 }
 
 tools=(cachemount gofront)
-declare -A cold local_edit noop first_ci ci cache
+declare -A cold local_edit noop first_ci ci cache first_ci_zstd ci_zstd cache_zstd
+# ci_pair TOOL REF [cache-to options]: the first CI run and the fresh-runner rebuild after an edit,
+# into $pair_first and $pair_ci.
+ci_pair() {
+  local tool=$1 ref=$2 extra=${3:-}
+  local flags=(--cache-from "type=registry,ref=$ref" --cache-to "type=registry,ref=$ref,mode=max$extra")
+  docker buildx prune -af >/dev/null
+  pair_first=$(timed build "$tool" "${flags[@]}")
+  docker buildx prune -af >/dev/null
+  one_line_edit
+  pair_ci=$(timed build "$tool" "${flags[@]}")
+  runs "$tool"
+}
 for tool in "${tools[@]}"; do
   echo "[bench] $name: $tool" >&2
   docker buildx prune -af >/dev/null
@@ -100,15 +116,14 @@ for tool in "${tools[@]}"; do
   runs "$tool"
 
   registry "$tool"
-  ref="$registry_address/cache/$name:ci"
-  ci_flags=(--cache-from "type=registry,ref=$ref" --cache-to "type=registry,ref=$ref,mode=max")
-  docker buildx prune -af >/dev/null
-  first_ci[$tool]=$(timed build "$tool" "${ci_flags[@]}")
-  docker buildx prune -af >/dev/null
-  one_line_edit
-  ci[$tool]=$(timed build "$tool" "${ci_flags[@]}")
-  runs "$tool"
+  ci_pair "$tool" "$registry_address/cache/$name:ci"
+  first_ci[$tool]=$pair_first ci[$tool]=$pair_ci
   cache[$tool]=$(du -sb "$work/registry-$tool/data" | cut -f1)
+
+  registry "$tool-zstd"
+  ci_pair "$tool" "$registry_address/cache/$name:ci" ",compression=zstd"
+  first_ci_zstd[$tool]=$pair_first ci_zstd[$tool]=$pair_ci
+  cache_zstd[$tool]=$(du -sb "$work/registry-$tool-zstd/data" | cut -f1)
 done
 
 row() { # row LABEL FORMAT ARRAY
@@ -125,5 +140,8 @@ row "no-op (median of 5)" '%13.2fs' noop
 row "first CI run" '%13.2fs' first_ci
 row "CI rebuild on a fresh runner" '%13.2fs' ci
 row "registry cache (bytes)" '%14d' cache
+row "first CI run, zstd" '%13.2fs' first_ci_zstd
+row "CI rebuild on a fresh runner, zstd" '%13.2fs' ci_zstd
+row "registry cache, zstd (bytes)" '%14d' cache_zstd
 printf '%-34s%+13.0fms\n' "no-op, gofront minus cache-mount" "$(echo "(${noop[gofront]} - ${noop[cachemount]}) * 1000" | bc -l)"
 printf '%-34s%13.2fx\n' "CI rebuild / gofront's local edit" "$(echo "${ci[gofront]} / ${local_edit[gofront]}" | bc -l)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Figures for issue 3, in one run: wall time of a single-platform and of a three-platform build of
 # the same app (cross-compiled, BuildKit cache pruned before each), and the image size per base.
-# The distroless and Debian bases are the local stand-ins from images/build-debian.sh.
+# The distroless and Debian bases are the local stand-ins from images/build-debian.sh. It runs on a
+# throwaway engine (see common.sh).
 #
 #   tests/bench/shapes.sh
 set -euo pipefail
@@ -11,7 +12,8 @@ source tests/bench/common.sh
 bash images/build-debian.sh gofront-test
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'stop_bench_engine; rm -rf "$work"' EXIT
+bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27 gofront-test/debian:12 gofront-test/distroless-static
 cp -a tests/fixtures/stdlib/. "$work/"
 common=(--network=host --progress=quiet -f "$work/Gofile" --build-context builder=docker-image://gofront-test/golang:1.27)
 gofile() { printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/clock"\nmain = "./cmd/clock"\n%s\n' "$1" >"$work/Gofile"; }

@@ -22,12 +22,14 @@ printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdir
   "$work/storage" "$port" >"$work/registry.yml"
 docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
 registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $registry_pid 2>/dev/null || true; stop_bench_engine; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
 registry="127.0.0.1:$port/bench"
 pinned=$(bash images/release.sh 1.0.0 "$registry" 2>/dev/null | tail -n1)
 echo "released $pinned" >&2
+# The release is built on the shared engine; the pruned builds run on a throwaway one (common.sh).
+bench_engine gofront-test/golang:1.27
 local_tag=gofront-bench/frontend:local
 
 app="$work/app"

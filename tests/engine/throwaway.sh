@@ -59,7 +59,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
 [ttrpc]
   address = "$dir/run/containerd.sock.ttrpc"
 TOML
-echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
+# Tests use containerd's image store; benchmarks ask for the classic one (GOFRONT_THROWAWAY_STORE=
+# classic), Docker 26.1's default, so their sizes and times compare with the shared engine's.
+if [ "${GOFRONT_THROWAWAY_STORE:-containerd}" = classic ]; then
+  echo '{}' >"$dir/daemon.json"
+else
+  echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
+fi
 
 export PATH="$sbin:$bin:$PATH"
 "$bin/containerd" --config "$dir/containerd.toml" >"$dir/containerd.log" 2>&1 &
