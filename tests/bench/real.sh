@@ -73,15 +73,23 @@ registry() { # registry TOOL: starts it; sets $registry_address
   registry_address="127.0.0.1:$port"
 }
 
-common=(--network=host --progress=quiet "${proxy_args[@]}")
+# GOFRONT_BENCH_LOGS=DIR keeps every build's plain progress there (NN-TOOL.log, in order), with
+# each step's time, to see where a build's time goes.
+logs=${GOFRONT_BENCH_LOGS:-}
+progress=quiet
+[ -z "$logs" ] || { mkdir -p "$logs"; progress=plain; }
+common=(--network=host "--progress=$progress" "${proxy_args[@]}")
 build() { # build TOOL [extra buildx args…]
   local tool=$1; shift
+  local log=/dev/null
+  # Numbered by the logs already there: builds run in subshells (timed), so no counter survives.
+  [ -z "$logs" ] || log=$(printf '%s/%02d-%s.log' "$logs" "$(($(ls "$logs" | wc -l) + 1))" "$tool")
   case "$tool" in
     gofront) docker buildx build "${common[@]}" -f "$app/Gofile" \
       --build-context builder=docker-image://gofront-test/golang:1.27 -t "bench/$tool" --load "$@" "$app" ;;
     *) docker buildx build "${common[@]}" -f "$app/$tool.Dockerfile" --build-arg BUILDER=gofront-test/golang:1.27 \
       --build-arg "MAIN=$main" -t "bench/$tool" --load "$@" "$app" ;;
-  esac
+  esac 2>&1 | tee "$log"
 }
 edits=0
 # An unexported function more: the package compiles again, the packages that import it need not.
