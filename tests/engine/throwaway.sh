@@ -21,6 +21,17 @@ case "$engine" in
 esac
 [ -x "$sbin/dockerd" ] || { log "engine $engine is not installed (run tests/engine/setup.sh)"; exit 1; }
 
+# Engines of runs that were killed outright (no trap runs on SIGKILL or a machine restart): their
+# dockerd's pidfile names a process that is gone. Remove them before starting another.
+for stale in /var/tmp/gofront-throwaway.*; do
+  [ -f "$stale/run/docker.pid" ] || continue
+  kill -0 "$(cat "$stale/run/docker.pid")" 2>/dev/null && continue
+  pkill -KILL -f -- "$stale/" 2>/dev/null || true
+  awk -v d="$stale/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$stale"
+  log "removed $stale, left by a run that was killed"
+done
+
 dir=$(mktemp -d /var/tmp/gofront-throwaway.XXXXXX)
 containerd_pid='' dockerd_pid=''
 
