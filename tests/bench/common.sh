@@ -18,15 +18,15 @@ timed() {
 }
 
 # The benchmarks prune the BuildKit cache between runs, so they build on a throwaway engine of
-# their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the classic
-# image store like the shared engine 26), which starts with the images named here copied from the
-# shared engine. The shared engines and their warm caches are never touched. Call
+# their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the
+# containerd image store like the shared engines; the docker driver exports cache only with it),
+# which starts with the images named here copied from the shared engine. The shared engines and their warm caches are never touched. Call
 # stop_bench_engine from the EXIT trap.
 bench_engine_pid=''
 bench_engine() { # bench_engine IMAGE…
   local ready host
   ready=$(mktemp)
-  exec 9> >(GOFRONT_THROWAWAY_STORE=classic bash tests/engine/throwaway.sh "${GOFRONT_BENCH_ENGINE:-26}" >"$ready")
+  exec 9> >(bash tests/engine/throwaway.sh "${GOFRONT_BENCH_ENGINE:-26}" >"$ready")
   bench_engine_pid=$!
   for _ in $(seq 1800); do grep -q '^ready ' "$ready" && break; sleep 0.1; done
   host=$(sed -n 's/^ready //p' "$ready")

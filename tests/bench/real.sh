@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI on a real project, side by side in one run: the cache-mount Dockerfile of Docker's Go guide
-# (tests/bench/cachemount.Dockerfile) and gofront, on the same engine, Go toolchain image and
-# source tree, the way the README's CI examples run:
+# (tests/bench/cachemount.Dockerfile, or cachemount-vendored.Dockerfile for a project with
+# vendor/) and gofront, on the same engine, Go toolchain image and source tree, the way the
+# README's CI examples run:
 #
 #   cold         empty BuildKit cache, a build
 #   local edit   right after, one line added to a package the main imports, warm caches
@@ -58,7 +59,12 @@ fi
 [ -f "$app/$file" ] || { echo "no $file in the project" >&2; exit 2; }
 module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
 printf '# syntax=gofront-test/frontend:e2e\nmodule = "%s"\nmain = "%s"\n' "$module" "$main" >"$app/Gofile"
-cp tests/bench/cachemount.Dockerfile "$app/"
+# A vendored project needs no download step: the hand-written side is then the vendored variant.
+if [ -f "$app/vendor/modules.txt" ]; then
+  cp tests/bench/cachemount-vendored.Dockerfile "$app/cachemount.Dockerfile"
+else
+  cp tests/bench/cachemount.Dockerfile "$app/"
+fi
 
 # One registry per tool, so each cache's size is its own.
 registry() { # registry TOOL: starts it; sets $registry_address

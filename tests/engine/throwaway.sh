@@ -70,13 +70,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
 [ttrpc]
   address = "$dir/run/containerd.sock.ttrpc"
 TOML
-# Tests use containerd's image store; benchmarks ask for the classic one (GOFRONT_THROWAWAY_STORE=
-# classic), Docker 26.1's default, so their sizes and times compare with the shared engine's.
-if [ "${GOFRONT_THROWAWAY_STORE:-containerd}" = classic ]; then
-  echo '{}' >"$dir/daemon.json"
-else
-  echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
-fi
+echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
 
 export PATH="$sbin:$bin:$PATH"
 "$bin/containerd" --config "$dir/containerd.toml" >"$dir/containerd.log" 2>&1 &
