@@ -37,8 +37,11 @@ bench_engine() { # bench_engine IMAGE…
   echo "[bench] on a throwaway engine ${GOFRONT_BENCH_ENGINE:-26}: $host" >&2
 }
 stop_bench_engine() {
-  # Closing its stdin stops the engine and removes its files.
+  [ -n "$bench_engine_pid" ] || return 0
+  # TERM, not only closing its stdin: servers the benchmark started in the background inherit
+  # that pipe, and the engine would wait for them.
   exec 9>&- 2>/dev/null || true
-  [ -z "$bench_engine_pid" ] || wait "$bench_engine_pid" 2>/dev/null || true
+  kill -TERM "$bench_engine_pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$bench_engine_pid" 2>/dev/null || break; sleep 0.2; done
   bench_engine_pid=''
 }
