@@ -17,12 +17,12 @@ mkfifo "$work/proxy-stdin"
 python3 tests/modproxy.py --src tests/fixtures/modules <"$work/proxy-stdin" >"$proxy_out" &
 exec 3>"$work/proxy-stdin"
 trap 'exec 3>&-; stop_bench_engine; rm -rf "$work"' EXIT
-bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
+bench_engine gofront-test/frontend:bench gofront-test/golang:1.27
 for _ in $(seq 50); do [ -s "$proxy_out" ] && break; sleep 0.1; done
 proxy="http://127.0.0.1:$(cat "$proxy_out")"
 
 mkdir "$work/app" && cp -a tests/fixtures/shop/. "$work/app/"
-printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/shop"\nmain = "./cmd/shop"\n' >"$work/app/Gofile"
+printf '# syntax=gofront-test/frontend:bench\nmodule = "example.com/shop"\nmain = "./cmd/shop"\n' >"$work/app/Gofile"
 cp tests/bench/seed.Dockerfile "$work/app/seed.Dockerfile"
 common=(--network=host --build-arg "GOPROXY=$proxy" --build-arg GOSUMDB=off --progress=quiet)
 

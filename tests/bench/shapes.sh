@@ -13,10 +13,10 @@ bash images/build-debian.sh gofront-test
 
 work=$(mktemp -d)
 trap 'stop_bench_engine; rm -rf "$work"' EXIT
-bench_engine gofront-test/frontend:e2e gofront-test/golang:1.27 gofront-test/debian:12 gofront-test/distroless-static
+bench_engine gofront-test/frontend:bench gofront-test/golang:1.27 gofront-test/debian:12 gofront-test/distroless-static
 cp -a tests/fixtures/stdlib/. "$work/"
 common=(--network=host --progress=quiet -f "$work/Gofile" --build-context builder=docker-image://gofront-test/golang:1.27)
-gofile() { printf '# syntax=gofront-test/frontend:e2e\nmodule = "example.com/clock"\nmain = "./cmd/clock"\n%s\n' "$1" >"$work/Gofile"; }
+gofile() { printf '# syntax=gofront-test/frontend:bench\nmodule = "example.com/clock"\nmain = "./cmd/clock"\n%s\n' "$1" >"$work/Gofile"; }
 
 gofile ""
 docker buildx prune -af >/dev/null
