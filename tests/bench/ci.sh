@@ -64,7 +64,6 @@ build() { # build TOOL [extra buildx args…]
 }
 edit=0
 one_line_change() { edit=$((edit + 1)); sed -i "s/^\treturn fmt.Sprintf(\"profsvc.*/\treturn fmt.Sprintf(\"profsvc ($edit): %d analyzers, %d samples of %s\", analyzers, len(back.Sample), back.SampleType[0].Type)/" "$app/internal/report/report.go"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 tools=(seed cachemount gofront)
 declare -A cold rebuild noop ci_cold ci cache image

@@ -18,6 +18,9 @@ timed() {
   rm -f "$out"
 }
 
+# The middle of the numbers on stdin, one per line (the upper one of an even count).
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # The benchmarks prune the BuildKit cache between runs, so they build on a throwaway engine of
 # their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the
 # containerd image store like the shared engines; the docker driver exports cache only with it),

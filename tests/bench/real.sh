@@ -100,7 +100,6 @@ build() { # build TOOL [extra buildx args…]
 edits=0
 # An unexported function more: the package compiles again, the packages that import it need not.
 one_line_edit() { edits=$((edits + 1)); printf '\nfunc benchEdit%d() int { return %d }\n' "$edits" "$edits" >>"$app/$file"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 runs() { # the image runs: its binary answers --help or --version without failing on the flag
   docker run --rm --network=none "bench/$1" --version >/dev/null 2>&1 || docker run --rm --network=none "bench/$1" --help >/dev/null 2>&1 \
     || { echo "bench/$1 does not run" >&2; exit 1; }
