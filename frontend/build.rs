@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto");
+    // Read when the script runs, not baked in when it compiles: the target directory is shared
+    // between clones (images/build-frontend.sh), and a compiled script is reused by all of them.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../proto");
     let files =
         ["github.com/moby/buildkit/frontend/gateway/pb/gateway.proto", "github.com/moby/buildkit/solver/pb/ops.proto"];
     println!("cargo:rerun-if-changed={}", root.display());

@@ -76,7 +76,7 @@ impl Context {
     /// The Dockerfile that builds what the Gofile builds.
     pub fn eject(&self) -> Result<String, Failure> {
         // The base's package manager is found when the Dockerfile is built.
-        let program = plan::steps::program(&self.plan(true)?, Some(plan::steps::PackageManager::Either));
+        let program = plan::steps::program(&self.plan(true)?, Some(plan::steps::PackageManager::Either), &[]);
         Ok(crate::program::dockerfile::print(&program, &self.name))
     }
 }

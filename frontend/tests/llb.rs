@@ -4,6 +4,7 @@ use gofront::gofile;
 use gofront::gomod;
 use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
+use gofront::plan::groups::PackageGroup;
 use gofront::plan::steps::{self, PackageManager};
 use gofront::plan::{self, BuildOptions, BuildPlan, Layout, Network};
 use gofront::platform::Platform;
@@ -43,7 +44,19 @@ fn print_plan(
     settings: Settings,
     source: Option<gofront::proto::pb::SourceInfo>,
 ) -> (gofront::proto::pb::Definition, ImageConfig) {
-    let program = steps::program(plan, packages);
+    print_grouped(plan, base, packages, settings, source, &[])
+}
+
+/// [`print_plan`] with the module's own packages in `groups`.
+fn print_grouped(
+    plan: &BuildPlan,
+    base: Option<ResolvedImage>,
+    packages: Option<PackageManager>,
+    settings: Settings,
+    source: Option<gofront::proto::pb::SourceInfo>,
+    groups: &[PackageGroup],
+) -> (gofront::proto::pb::Definition, ImageConfig) {
+    let program = steps::program(plan, packages, groups);
     let mut settings = Settings {
         session: "session-id".into(),
         excludes: vec!["bin".into()],
@@ -159,9 +172,51 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
     // The compile starts from the precompiled layer and the module layer.
     let precompile_id = op_id(&text, "[gofront] compile dependencies");
     let compile = op_block(&text, "[gofront] go build ./cmd/shop");
-    assert!(compile.contains(&format!("mount /gofront/depcache Bind from {precompile_id}.1 readonly")), "{compile}");
+    assert!(compile.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile_id}.1 readonly")), "{compile}");
     assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{compile}");
     assert!(compile.contains("\"go\", \"build\", \"-v\", \"-trimpath\""), "{compile}");
+}
+
+/// The module's own packages in groups: each group's compile sees the module files and a copy
+/// of exactly its sources and those of the groups below (never the context), and starts from the
+/// compiled dependencies and the groups below; the build's compile starts from all of them.
+#[test]
+fn package_groups_see_their_own_sources_and_the_groups_below() {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        cache_imported: true,
+        ..Default::default()
+    };
+    let plan = plan::plan(&gofile, &root_layout(), &options).expect("plan");
+    let groups = [
+        PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] },
+        PackageGroup {
+            packages: vec!["example.com/shop/internal/catalog".into()],
+            files: vec!["internal/catalog/catalog.go".into(), "util/u.go".into()],
+        },
+    ];
+    let text = describe(&print_grouped(&plan, None, None, Settings::default(), None, &groups).0);
+    let context = op_id(&text, "[gofront] load build context");
+    let module_files = op_id(&text, "[gofront] module files");
+    let precompile = op_id(&text, "[gofront] compile dependencies");
+    let sources = op_block(&text, "[gofront] sources of package group 2");
+    assert!(sources.contains("copy /internal/catalog/catalog.go -> /internal/catalog/catalog.go"), "{sources}");
+    assert!(sources.contains("copy /util/u.go -> /util/u.go"), "{sources}");
+    assert!(sources.contains(&format!("inputs=[\"{module_files}.0\", \"{context}.0\"]")), "{sources}");
+    let first = op_id(&text, "[gofront] compile package group 1/2: example.com/shop/util");
+    let second = op_block(&text, "[gofront] compile package group 2/2: example.com/shop/internal/catalog");
+    let second_sources = op_id(&text, "[gofront] sources of package group 2");
+    assert!(!second.contains(&format!("from {context}.")), "{second}");
+    assert!(second.contains(&format!("mount /src Bind from {second_sources}.0 readonly")), "{second}");
+    assert!(second.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile}.1 readonly")), "{second}");
+    assert!(second.contains(&format!("mount /gofront/seeds/group-1 Bind from {first}.")), "{second}");
+    assert!(second.contains("env GOFRONT_PACKAGES=example.com/shop/internal/catalog"), "{second}");
+    let second_id = op_id(&text, "[gofront] compile package group 2/2");
+    let compile = op_block(&text, "[gofront] go build ./cmd/shop");
+    for (seed, from) in [("dependencies", &precompile), ("group-1", &first), ("group-2", &second_id)] {
+        assert!(compile.contains(&format!("mount /gofront/seeds/{seed} Bind from {from}.")), "{seed}: {compile}");
+    }
 }
 
 /// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.

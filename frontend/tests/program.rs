@@ -62,7 +62,7 @@ fn program_of(shape: &str, gofile: &str) -> (Program, Settings) {
         options.build_args.insert(name.to_string(), format!("value-of-{name}"));
     }
     let plan = plan::plan(&read.gofile, &read.layout, &options).expect("plan");
-    let program = steps::program(&plan, Some(PackageManager::Apt));
+    let program = steps::program(&plan, Some(PackageManager::Apt), &[]);
     let mut settings = Settings { build_args: options.build_args.clone(), session: "s".into(), ..Default::default() };
     for step in &program.steps {
         if let Op::Image { reference, .. } = &step.op {

@@ -16,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::image::ImageConfig;
 use crate::inputs::{self, Entry, Kind, ReadError, Tree};
 use crate::llb::{self, Graph, Local};
+use crate::plan::groups::{self, PackageGroup};
 use crate::plan::steps::{self, PackageManager};
 use crate::plan::{self, Base, BuildPlan, ContextFiles, ImageChoice};
 use crate::platform::Platform;
@@ -310,6 +311,19 @@ impl<C: Client> Frontend<C> {
             .await
     }
 
+    /// The module's own packages in groups for the CI layers, from the dependency list (a step of
+    /// the build itself, solved ahead). When it cannot be listed, no groups: the build's own
+    /// listing then fails, and reports why.
+    async fn package_groups(&self, plan: &BuildPlan, inputs: &Inputs, builder: &ResolvedImage) -> Vec<PackageGroup> {
+        let (program, tree) = steps::own_packages(plan);
+        let what = "list the module's own packages";
+        let listed = self.probe(&program, &tree, inputs, &[(&plan.builder, builder)], "packages", what).await;
+        let packages = listed.and_then(|text| groups::parse(&text, plan::SRC)).unwrap_or_default();
+        let groups = groups::group(&packages);
+        tracing::debug!(packages = packages.len(), groups = groups.len(), "own packages");
+        groups
+    }
+
     /// Which credentials for private modules the Go steps would get; None when the probe cannot
     /// run (the rule then stays quiet rather than guess).
     async fn probe_credentials(
@@ -583,7 +597,11 @@ impl<C: Client> Frontend<C> {
             }
             Base::Scratch => (None, None),
         };
-        let program = steps::program(plan, packages);
+        let groups = match plan.dependency_layers && plan.published.is_none() && !plan.target.checks() {
+            true => self.package_groups(plan, inputs, builder).await,
+            false => Vec::new(),
+        };
+        let program = steps::program(plan, packages, &groups);
         let output = program
             .output(plan.target.output())
             .ok_or_else(|| self.plain(format!("no output {:?}", plan.target.output())))?;

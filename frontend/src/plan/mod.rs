@@ -2,6 +2,7 @@
 //!
 //! [`steps`] writes the plan as a [`crate::program::Program`]: the whole build, step by step.
 
+pub mod groups;
 pub mod layout;
 pub mod ldflags;
 pub mod scripts;
@@ -36,8 +37,13 @@ pub const MODULE_CACHE_ID: &str = "gofront-gomodcache";
 pub const BUILD_CACHE_ID: &str = "gofront-gocache";
 /// The sorted list of packages the binaries import from outside the main module(s), std included.
 pub const DEPENDENCY_LIST: &str = "/gofront/list";
-/// The precompiled dependencies: Go build cache entries for exactly the listed packages.
+/// The module's own packages as the dependency list found them (see [`groups`]).
+pub const OWN_LIST: &str = "/gofront/own";
+/// The precompiled dependencies: Go build cache entries for exactly the listed packages (and
+/// the output of each group of the module's own packages).
 pub const DEPENDENCY_CACHE: &str = "/gofront/depcache";
+/// Where the compiles find the layers of precompiled packages, one directory each.
+pub const SEEDS: &str = "/gofront/seeds";
 /// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads
 /// it through NETRC. Optional, so builds without the secret are unaffected.
 pub const NETRC_SECRET: &str = "netrc";

@@ -4,7 +4,7 @@
 //! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
 //! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
 
-use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT};
+use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT, OWN_LIST, SEEDS};
 
 /// Where the scripts are mounted in the Go steps.
 pub const SCRIPTS: &str = "/gofront/bin";
@@ -15,7 +15,9 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("download", download()),
         ("fetch", fetch()),
         ("list", list()),
+        ("list-packages", list_packages()),
         ("precompile", precompile()),
+        ("compile-group", compile_group()),
         ("compile", compile()),
         ("install", install()),
         ("generate", generate()),
@@ -89,13 +91,19 @@ fn keep_downloads() -> String {
     )
 }
 
-/// The Go template that prints a package when it comes from outside the main module(s): std and
-/// required modules, but not modules replaced by a local directory, whose source is in the context.
-pub const LIST_TEMPLATE: &str = "{{if not .Error}}{{if .Standard}}{{.ImportPath}}{{else if .Module}}\
-{{if not .Module.Main}}{{if .Module.Replace}}{{if .Module.Replace.Version}}{{.ImportPath}}{{end}}\
-{{else}}{{.ImportPath}}{{end}}{{end}}{{end}}{{end}}";
+/// The Go template of the dependency list, a line per package. `dep PATH`: a package from outside
+/// the main module(s), std included, but not from modules replaced by a local directory (their
+/// source is in the context). `own PATH<TAB>DIR<TAB>IMPORTS<TAB>FILE<TAB>FILE…`: a package of a
+/// main module other than a `main` (for the package groups, see [`super::groups`]).
+pub const LIST_TEMPLATE: &str = "{{if not .Error}}{{if .Standard}}dep {{.ImportPath}}{{else if .Module}}\
+{{if .Module.Main}}{{if ne .Name \"main\"}}own {{.ImportPath}}\t{{.Dir}}\t{{join .Imports \" \"}}\
+{{range .GoFiles}}\t{{.}}{{end}}{{range .CgoFiles}}\t{{.}}{{end}}{{range .CFiles}}\t{{.}}{{end}}\
+{{range .CXXFiles}}\t{{.}}{{end}}{{range .HFiles}}\t{{.}}{{end}}{{range .SFiles}}\t{{.}}{{end}}\
+{{range .SysoFiles}}\t{{.}}{{end}}{{range .EmbedFiles}}\t{{.}}{{end}}{{end}}\
+{{else if .Module.Replace}}{{if .Module.Replace.Version}}dep {{.ImportPath}}{{end}}\
+{{else}}dep {{.ImportPath}}{{end}}{{end}}{{end}}";
 
-/// `go list -deps …` sorted into one file: the only thing the dependency compile is keyed on.
+/// `go list -deps …` (the `--check` cgo survey) sorted into one file.
 fn list() -> String {
     let proxy = module_proxy();
     format!(
@@ -104,17 +112,69 @@ fn list() -> String {
     )
 }
 
-/// Compiles the listed packages in the persistent build cache (warm locally), with Go printing
-/// every cache key it computes (GODEBUG=gocachehash=1). The entries for those keys, an action
-/// record `<id>-a` and the output it names `<out>-d`, are copied into the step's output: a build
-/// cache layer holding exactly these dependencies. `id` names that set, and the marker in the
-/// persistent cache says it is already there, so the compile step does not copy it again.
-fn precompile() -> String {
+/// `go list -deps …` with [`LIST_TEMPLATE`], split in two outputs: the dependencies, the only
+/// thing the dependency compile is keyed on, and the module's own packages, which the frontend
+/// reads to group them.
+fn list_packages() -> String {
     let proxy = module_proxy();
     format!(
+        "set -eu\n{proxy}\"$@\" >/tmp/gofront-deps\n\
+         sed -n 's/^dep //p' /tmp/gofront-deps | sort -u >{DEPENDENCY_LIST}/packages\n\
+         sed -n 's/^own //p' /tmp/gofront-deps | sort -u >{OWN_LIST}/packages\n"
+    )
+}
+
+/// Copies the build cache entries of the action ids in /tmp/gofront-ids, an action record
+/// `<id>-a` and the output it names `<out>-d`, from GOCACHE into "$out/cache": a build cache
+/// layer of exactly those packages. Its `id` names that set, and the marker in the persistent
+/// cache says it is already there, so [`seed`] does not copy it back.
+fn keep_entries() -> String {
+    r#"mkdir -p "$out/cache"
+cd "$GOCACHE"
+awk '{ a = substr($0, 1, 2) "/" $0 "-a"
+  if ((getline entry < a) > 0) {
+    split(entry, f, " "); d = substr(f[3], 1, 2) "/" f[3] "-d"
+    if ((getline probe < d) >= 0) { print d; print a }
+    close(d)
+  }
+  close(a) }' /tmp/gofront-ids >/tmp/gofront-files
+# In slices, to stay under the argument size limit (busybox tar has no file-list option).
+total=$(wc -l </tmp/gofront-files) first=1
+while [ "$first" -le "$total" ]; do
+  last=$((first + 3999))
+  tar -cf - $(sed -n "${first},${last}p" /tmp/gofront-files) | tar -C "$out/cache" -xf -
+  first=$((last + 1))
+done
+id=$(sha256sum </tmp/gofront-ids | cut -c1-64)
+echo "$id" >"$out/id"
+mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
+"#
+    .to_string()
+}
+
+/// Copies every layer of compiled packages mounted under [`SEEDS`] into the persistent build
+/// cache, once per layer (a fresh CI runner has an empty one; a warm one has the marker).
+fn seed() -> String {
+    format!(
+        r#"for seed in {SEEDS}/*; do
+  [ -s "$seed/id" ] || continue
+  marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
+  if ! [ -e "$marker" ]; then
+    (cd "$seed/cache" && tar -cf - .) | tar -C "$GOCACHE" -xf -
+    mkdir -p "$GOCACHE/gofront-seeded" && : >"$marker"
+  fi
+done
+"#
+    )
+}
+
+/// Compiles the listed dependencies in the persistent build cache (warm locally), with Go
+/// printing every cache key it computes (GODEBUG=gocachehash=1), and keeps their entries.
+fn precompile() -> String {
+    format!(
         r#"set -eu
-{proxy}seed={DEPENDENCY_CACHE}
-mkdir -p "$seed/cache"
+{proxy}out={DEPENDENCY_CACHE}
+mkdir -p "$out/cache"
 pkgs=$(cat {DEPENDENCY_LIST}/packages)
 [ -n "$pkgs" ] || exit 0
 if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-hashes; then
@@ -122,46 +182,41 @@ if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-ha
   exit 1
 fi
 {{ grep -E '^HASH\[[^]]*\]: [0-9a-f]{{64}}$' /tmp/gofront-hashes || true; }} | sed 's/.*: //' | sort -u >/tmp/gofront-ids
-cd "$GOCACHE"
-awk '{{ a = substr($0, 1, 2) "/" $0 "-a"
-  if ((getline entry < a) > 0) {{
-    split(entry, f, " "); d = substr(f[3], 1, 2) "/" f[3] "-d"
-    if ((getline probe < d) >= 0) {{ print d; print a }}
-    close(d)
-  }}
-  close(a) }}' /tmp/gofront-ids >/tmp/gofront-files
-# In slices, to stay under the argument size limit (busybox tar has no file-list option).
-total=$(wc -l </tmp/gofront-files) first=1
-while [ "$first" -le "$total" ]; do
-  last=$((first + 3999))
-  tar -cf - $(sed -n "${{first}},${{last}}p" /tmp/gofront-files) | tar -C "$seed/cache" -xf -
-  first=$((last + 1))
-done
-id=$(sha256sum </tmp/gofront-ids | cut -c1-64)
-echo "$id" >"$seed/id"
-mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
-echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
-"#
+{keep}echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
+"#,
+        proxy = module_proxy(),
+        keep = keep_entries()
     )
 }
 
-/// Before the real compile: copy the precompiled dependencies into the persistent build cache
-/// once per dependency set (a fresh CI runner has an empty one), then run the command.
-fn compile() -> String {
-    let proxy = module_proxy();
+/// One group of the module's own packages (GOFRONT_PACKAGES), over the sources of the group
+/// and the groups below it, seeded with their compiled packages: compiles the group and keeps
+/// the entries of its own packages alone. A failure is not the build's: the final compile, which
+/// sees the whole context, reports it (or succeeds where a group's view of the sources was short).
+fn compile_group() -> String {
     format!(
         r#"set -eu
-{proxy}seed={DEPENDENCY_CACHE}
-if [ -s "$seed/id" ]; then
-  marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
-  if ! [ -e "$marker" ]; then
-    (cd "$seed/cache" && tar -cf - .) | tar -C "$GOCACHE" -xf -
-    mkdir -p "$GOCACHE/gofront-seeded" && : >"$marker"
-  fi
+{proxy}out={DEPENDENCY_CACHE}
+{seed}if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $GOFRONT_PACKAGES 2>/tmp/gofront-hashes; then
+  echo "gofront: this group did not compile on its own; the build's compile will" >&2
+  exit 0
 fi
-exec "$@"
-"#
+printf '%s\n' $GOFRONT_PACKAGES >/tmp/gofront-own
+{{ grep -E '^HASH\[build [^]]*\]: [0-9a-f]{{64}}$' /tmp/gofront-hashes || true; }} \
+  | sed 's/^HASH\[build \(.*\)\]: \(.*\)$/\1 \2/' \
+  | awk 'NR == FNR {{ own[$0] = 1; next }} ($1 in own) {{ print $2 }}' /tmp/gofront-own - | sort -u >/tmp/gofront-ids
+{keep}echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l </tmp/gofront-own) packages"
+"#,
+        proxy = module_proxy(),
+        seed = seed(),
+        keep = keep_entries()
     )
+}
+
+/// Before the real compile: the compiled dependencies and package groups into the persistent
+/// build cache (see [`seed`]), then the command.
+fn compile() -> String {
+    format!("set -eu\n{proxy}{seed}exec \"$@\"\n", proxy = module_proxy(), seed = seed())
 }
 
 /// `go install module/pkg@version` for a `version` build: Go puts the binaries in GOPATH's bin

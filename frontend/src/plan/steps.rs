@@ -15,10 +15,11 @@
 //! (cheap) listing, and an unchanged list is a cache hit. The persistent cache mounts (modules,
 //! build cache) stay in front of all of this for local incremental speed.
 
+use super::groups::PackageGroup;
 use super::{
     scripts, Base, BuildPlan, Delve, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DELVE_MODULE,
     DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, MODULE_CACHE_ID, MODULE_PROXY_CACHE,
-    NETRC_PATH, NETRC_SECRET, NONROOT, OUT, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+    NETRC_PATH, NETRC_SECRET, NONROOT, OUT, OWN_LIST, SEEDS, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
 };
 use crate::program::{
     ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
@@ -82,10 +83,11 @@ pub fn module_file_patterns() -> Vec<String> {
 }
 
 /// The build of a plan: every target's output. `packages` says how the base installs the plan's
-/// packages (None when it has none).
-pub fn program(plan: &BuildPlan, packages: Option<PackageManager>) -> Program {
+/// packages (None when it has none); `groups` are the module's own packages cut into groups
+/// (see [`super::groups`]), compiled apart when the plan has dependency layers.
+pub fn program(plan: &BuildPlan, packages: Option<PackageManager>, groups: &[PackageGroup]) -> Program {
     let mut steps = Steps::start(plan);
-    let outputs = steps.outputs(packages);
+    let outputs = steps.outputs(packages, groups);
     let mut program = steps.program;
     program.outputs = outputs;
     program.default_target =
@@ -291,15 +293,15 @@ impl<'a> Steps<'a> {
     }
 
     /// Every target's output.
-    fn outputs(&mut self, packages: Option<PackageManager>) -> Vec<Output> {
+    fn outputs(&mut self, packages: Option<PackageManager>, groups: &[PackageGroup]) -> Vec<Output> {
         let plan = self.plan;
         let platform = plan.platform.clone();
-        let precompiled = self.module_files.filter(|_| plan.dependency_layers).map(|files| self.precompile(files));
+        let precompiled = match self.module_files.filter(|_| plan.dependency_layers) {
+            Some(files) => self.precompile(files, groups),
+            None => Vec::new(),
+        };
         let compile_env = plan.compile_env();
-        let extra: Vec<Mount> = precompiled
-            .map(|from| Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Input { from, scratch: false } })
-            .into_iter()
-            .collect();
+        let extra = seed_mounts(&precompiled);
         let name = format!("[gofront] go build {} ({platform})", plan.package());
         let binaries = self.over_context(
             "build",
@@ -560,20 +562,35 @@ impl<'a> Steps<'a> {
         Output { target: targets::name(Kind::TestReport).into(), tree, image: default, evaluate: true }
     }
 
-    /// The packages the binaries import from outside the main module(s) for the target platform,
-    /// then their compile with the final build's flags and environment into a build cache layer.
-    /// It sees only the module files, the module layer and the list, all keyed by content, so it
-    /// re-runs only when the dependency set or the build settings change.
-    fn precompile(&mut self, module_files: StepId) -> Tree {
+    /// `go list -deps` of the binaries for the target platform, into two outputs: the packages
+    /// from outside the main module(s) ([`DEPENDENCY_LIST`]) and the module's own ([`OWN_LIST`]).
+    fn list(&mut self) -> (Tree, Tree) {
         let plan = self.plan;
         let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", scripts::LIST_TEMPLATE].map(Value::from).into();
         args.extend(plan.compile_flags.iter().map(Value::text));
         args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
         let env = plan.compile_env();
         let name = format!("[gofront] list dependencies ({})", plan.platform);
-        let list =
-            self.over_context("dependencies", name, |s, m| s.go_run("list", args, env, m), DEPENDENCY_LIST, Vec::new());
+        let own = vec![Mount { dest: OWN_LIST.into(), kind: MountKind::Output }];
+        let deps = self.over_context(
+            "dependencies",
+            name,
+            |s, m| s.go_run("list-packages", args, env, m),
+            DEPENDENCY_LIST,
+            own,
+        );
+        let own = Tree { mount: Some(OWN_LIST.into()), ..deps.clone() };
+        (deps, own)
+    }
 
+    /// The packages the binaries import from outside the main module(s), compiled with the final
+    /// build's flags and environment into a build cache layer, then each group of the module's
+    /// own packages over it: the layers the compile is seeded with, by name. The dependency
+    /// compile sees only the module files, the module layer and the list, all keyed by content,
+    /// so it re-runs only when the dependency set or the build settings change.
+    fn precompile(&mut self, module_files: StepId, groups: &[PackageGroup]) -> Vec<(String, Tree)> {
+        let plan = self.plan;
+        let (list, _) = self.list();
         let mut mounts = self.mounts(self.modules.as_ref());
         let input = |from: Tree| MountKind::Input { from, scratch: false };
         mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(module_files)) });
@@ -581,10 +598,49 @@ impl<'a> Steps<'a> {
         mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
         let mut args: Vec<Value> = vec!["go".into(), "build".into()];
         args.extend(plan.compile_flags.iter().map(Value::text));
-        let run = self.go_run("precompile", args, plan.compile_env(), mounts);
+        let run = self.go_run("precompile", args.clone(), plan.compile_env(), mounts);
         let name = format!("[gofront] compile dependencies ({})", plan.platform);
         let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
-        Tree::at(step, DEPENDENCY_CACHE)
+        let mut seeds = vec![("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE))];
+        for (k, group) in groups.iter().enumerate() {
+            let number = k + 1;
+            let copies = group
+                .files
+                .iter()
+                .map(|file| FileAction::Copy {
+                    from: self.sources.clone(),
+                    src: format!("/{file}").into(),
+                    dest: format!("/{file}"),
+                    mode: None,
+                    owner: None,
+                    contents: false,
+                    wildcard: false,
+                })
+                .collect();
+            let sources = self.program.add(
+                &format!("group-{number}-sources"),
+                format!("[gofront] sources of package group {number}"),
+                Vec::new(),
+                Op::Files { base: Some(Tree::root(module_files)), actions: copies },
+            );
+            let mut mounts = self.mounts(self.modules.as_ref());
+            mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(sources)) });
+            mounts.extend(seed_mounts(&seeds));
+            mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
+            let mut env = plan.compile_env();
+            env.push(Env::Set("GOFRONT_PACKAGES".into(), group.packages.join(" ").into()));
+            let run = self.go_run("compile-group", args.clone(), env, mounts);
+            let first = group.packages.first().map_or("", String::as_str);
+            let more = match group.packages.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            let name =
+                format!("[gofront] compile package group {number}/{}: {first}{more} ({})", groups.len(), plan.platform);
+            let step = self.add_run(&format!("group-{number}"), name, &plan.spans.build.clone(), run);
+            seeds.push((format!("group-{number}"), Tree::at(step, DEPENDENCY_CACHE)));
+        }
+        seeds
     }
 
     /// Runs the base's package manager on the base itself, for the target platform.
@@ -672,6 +728,27 @@ impl<'a> Steps<'a> {
         };
         Tree::root(self.program.add(id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
     }
+}
+
+/// Read-only mounts of layers of compiled packages under [`SEEDS`], where the compile scripts
+/// look for them.
+fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
+    seeds
+        .iter()
+        .map(|(name, from)| Mount {
+            dest: format!("{SEEDS}/{name}"),
+            kind: MountKind::Input { from: from.clone(), scratch: false },
+        })
+        .collect()
+}
+
+/// The module's own packages as the dependency list finds them for `plan` (the file `packages`
+/// of the returned tree): the program that lists them, the same steps as in [`program`], so the
+/// build that follows finds them done.
+pub fn own_packages(plan: &BuildPlan) -> (Program, Tree) {
+    let mut steps = Steps::start(plan);
+    let (_, own) = steps.list();
+    (steps.program, own)
 }
 
 /// The debug image's entrypoint: Delve runs `binary` headless for any number of clients and lets

@@ -1,0 +1,243 @@
+//! The module's own packages, cut into groups that CI caches can carry.
+//!
+//! BuildKit finds an imported cache entry only by its key, and the compile step's key holds the
+//! whole context: after any edit a fresh runner has none of the module's compiled packages. A
+//! group is a step of its own whose key holds only the sources of its packages and of the groups
+//! below it, so an edit re-runs the group it touches and those above, and the rest come from the
+//! imported cache.
+//!
+//! Groups are cut from the import graph by height (the longest chain of the module's own imports
+//! below a package): a package imports only lower ones, so the groups form a chain, each
+//! compiled over the ones below. Most edits land near the top (handlers, commands), and an edit
+//! re-runs its group and every group above it, so the groups grow from the top: the first holds
+//! about a sixteenth of the module's files, the next as much, then an eighth, a quarter, and the
+//! rest.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A module smaller than this many files compiles in the build step alone: a group costs a
+/// container start and Go's package loading, more than it saves.
+pub const MIN_MODULE_FILES: usize = 12;
+/// A group holds at least this many files (but the top one, which holds what is left).
+const MIN_GROUP_FILES: usize = 4;
+/// The shares of the module's files the groups take, from the top; the last takes the rest.
+const SHARES: [usize; 4] = [16, 16, 8, 4];
+
+/// One of the module's own packages as the dependency list printed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnPackage {
+    pub import_path: String,
+    /// Its directory, relative to the build context.
+    pub dir: String,
+    /// What it imports of the module's own packages.
+    pub imports: Vec<String>,
+    /// Its source files (Go, cgo, assembly, embedded…), relative to `dir`.
+    pub files: Vec<String>,
+}
+
+/// A group: its packages, and every source file the group's compile needs (its own and those of
+/// the groups below), relative to the context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageGroup {
+    pub packages: Vec<String>,
+    pub files: Vec<String>,
+}
+
+/// Reads the `own` lines of the dependency list (`PATH<TAB>DIR<TAB>IMPORTS<TAB>FILE…`, DIR an
+/// absolute path under `src`). None when a line is not what the list prints, or a package lies
+/// outside `src`: the build then compiles the module in one step, as without groups.
+pub fn parse(text: &str, src: &str) -> Option<Vec<OwnPackage>> {
+    let mut packages = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let mut fields = line.split('\t');
+        let import_path = fields.next()?.to_string();
+        let dir = fields.next()?;
+        let imports = fields.next()?.split(' ').filter(|i| !i.is_empty()).map(str::to_string).collect();
+        let files: Vec<String> = fields.map(str::to_string).collect();
+        let dir = if dir == src { String::new() } else { dir.strip_prefix(src)?.strip_prefix('/')?.to_string() };
+        let safe = |path: &str| !path.is_empty() && !path.starts_with('/') && !path.split('/').any(|p| p == "..");
+        if import_path.is_empty() || (!dir.is_empty() && !safe(&dir)) || !files.iter().all(|f| safe(f)) {
+            return None;
+        }
+        packages.push(OwnPackage { import_path, dir, imports, files });
+    }
+    Some(packages)
+}
+
+/// The groups, lowest first; none for a module under [`MIN_MODULE_FILES`] files or an import
+/// graph with a cycle (which Go refuses anyway).
+pub fn group(packages: &[OwnPackage]) -> Vec<PackageGroup> {
+    let by_path: BTreeMap<&str, &OwnPackage> = packages.iter().map(|p| (p.import_path.as_str(), p)).collect();
+    let total: usize = packages.iter().map(|p| p.files.len()).sum();
+    if total < MIN_MODULE_FILES || by_path.len() < 2 {
+        return Vec::new();
+    }
+    let Some(heights) = heights(&by_path) else {
+        return Vec::new();
+    };
+    // From the top: highest first, then by import path, so the cut is the same on every build.
+    let mut order: Vec<&OwnPackage> = by_path.values().copied().collect();
+    order.sort_by(|a, b| {
+        heights[b.import_path.as_str()].cmp(&heights[a.import_path.as_str()]).then(a.import_path.cmp(&b.import_path))
+    });
+    let mut cuts: Vec<Vec<&OwnPackage>> = vec![Vec::new()];
+    let mut size = 0;
+    for package in order {
+        let share = SHARES.get(cuts.len() - 1).map(|s| (total / s).max(MIN_GROUP_FILES));
+        if share.is_some_and(|share| size >= share) {
+            cuts.push(Vec::new());
+            size = 0;
+        }
+        size += package.files.len();
+        if let Some(cut) = cuts.last_mut() {
+            cut.push(package);
+        }
+    }
+    // A last (lowest) cut too small to pay for its step joins the one above it.
+    if cuts.len() > 1 && size < MIN_GROUP_FILES {
+        if let Some(last) = cuts.pop() {
+            if let Some(above) = cuts.last_mut() {
+                above.extend(last);
+            }
+        }
+    }
+    cuts.reverse();
+    let mut files = BTreeSet::new();
+    cuts.into_iter()
+        .map(|cut| {
+            files.extend(cut.iter().flat_map(|p| p.files.iter().map(|f| join(&p.dir, f))));
+            let mut packages: Vec<String> = cut.iter().map(|p| p.import_path.clone()).collect();
+            packages.sort();
+            PackageGroup { packages, files: files.iter().cloned().collect() }
+        })
+        .collect()
+}
+
+fn join(dir: &str, file: &str) -> String {
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+/// Each package's height among the module's own packages: 0 when it imports none of them.
+/// None when the imports form a cycle.
+fn heights<'a>(by_path: &BTreeMap<&'a str, &'a OwnPackage>) -> Option<BTreeMap<&'a str, usize>> {
+    let mut heights: BTreeMap<&str, usize> = BTreeMap::new();
+    for &start in by_path.keys() {
+        // Depth-first without recursion: (package, next import to look at).
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        let mut on_stack: BTreeSet<&str> = BTreeSet::from([start]);
+        while let Some(&mut (path, ref mut next)) = stack.last_mut() {
+            if heights.contains_key(path) {
+                stack.pop();
+                on_stack.remove(path);
+                continue;
+            }
+            let imports = &by_path[path].imports;
+            let pending = imports[*next..]
+                .iter()
+                .position(|i| by_path.contains_key(i.as_str()) && !heights.contains_key(i.as_str()));
+            match pending {
+                Some(offset) => {
+                    let import = by_path.get_key_value(imports[*next + offset].as_str()).map(|(k, _)| *k)?;
+                    *next += offset + 1;
+                    if !on_stack.insert(import) {
+                        return None;
+                    }
+                    stack.push((import, 0));
+                }
+                None => {
+                    let height =
+                        imports.iter().filter_map(|i| heights.get(i.as_str())).map(|h| h + 1).max().unwrap_or(0);
+                    heights.insert(path, height);
+                    stack.pop();
+                    on_stack.remove(path);
+                }
+            }
+        }
+    }
+    Some(heights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(path: &str, imports: &[&str], files: usize) -> OwnPackage {
+        OwnPackage {
+            import_path: format!("m/{path}"),
+            dir: path.to_string(),
+            imports: imports.iter().map(|i| format!("m/{i}")).collect(),
+            files: (0..files).map(|k| format!("f{k}.go")).collect(),
+        }
+    }
+
+    #[test]
+    fn reads_the_list_lines() {
+        let text = "m/a\t/src/a\tfmt m/b\ta.go\tembed/x.txt\nm\t/src\t\troot.go\n";
+        let packages = parse(text, "/src").expect("parsed");
+        assert_eq!(packages[0].dir, "a");
+        assert_eq!(packages[0].imports, ["fmt", "m/b"]);
+        assert_eq!(packages[0].files, ["a.go", "embed/x.txt"]);
+        assert_eq!(packages[1].dir, "");
+        assert_eq!(packages[1].files, ["root.go"]);
+    }
+
+    #[test]
+    fn refuses_what_the_list_does_not_print() {
+        assert_eq!(parse("m/a\t/elsewhere/a\t\ta.go", "/src"), None);
+        assert_eq!(parse("m/a\t/src/a\t\t../../etc/passwd", "/src"), None);
+        assert_eq!(parse("m/a", "/src"), None);
+        assert_eq!(parse("", "/src"), Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_small_module_has_no_groups() {
+        assert!(group(&[package("a", &["b"], 3), package("b", &[], 3)]).is_empty());
+        assert!(group(&[package("a", &[], 40)]).is_empty());
+    }
+
+    #[test]
+    fn groups_form_a_chain_with_the_smallest_on_top() {
+        // A chain of 8 packages of 10 files: cmd on top, util at the bottom.
+        let names = ["cmd", "api", "server", "store", "model", "codec", "log", "util"];
+        let packages: Vec<OwnPackage> = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| package(n, &names.get(k + 1).map_or(vec![], |m| vec![*m]), 10))
+            .collect();
+        let groups = group(&packages);
+        assert!(groups.len() >= 3, "{groups:?}");
+        let top = groups.last().expect("a group");
+        assert_eq!(top.packages, ["m/cmd"]);
+        // Every group compiles over the sources of those below it, and holds its own.
+        for pair in groups.windows(2) {
+            assert!(pair[0].files.iter().all(|f| pair[1].files.contains(f)), "{pair:?}");
+            assert!(pair[1].files.len() > pair[0].files.len());
+        }
+        assert_eq!(top.files.len(), 80);
+        // A package lands below everything that imports it.
+        let at = |p: &str| groups.iter().position(|g| g.packages.iter().any(|q| q == p)).expect("grouped");
+        for pair in names.windows(2) {
+            assert!(at(&format!("m/{}", pair[0])) >= at(&format!("m/{}", pair[1])));
+        }
+        let all: usize = groups.iter().map(|g| g.packages.len()).sum();
+        assert_eq!(all, names.len());
+    }
+
+    #[test]
+    fn an_import_cycle_means_no_groups() {
+        let packages = [package("a", &["b"], 10), package("b", &["a"], 10)];
+        assert!(group(&packages).is_empty());
+    }
+
+    #[test]
+    fn the_same_list_gives_the_same_groups() {
+        let packages: Vec<OwnPackage> = (0..30).map(|k| package(&format!("p{k}"), &[], 2)).collect();
+        let mut reversed = packages.clone();
+        reversed.reverse();
+        assert_eq!(group(&packages), group(&reversed));
+    }
+}
