@@ -2,6 +2,10 @@
 //! cache (`docker builder prune -af`), stop the module proxy, change one line, and build again
 //! with `--cache-from`: modules and compiled dependencies must come from the imported cache.
 //!
+//! The registry test's project has three packages of its own in a chain (text, money, catalog),
+//! which gofront compiles as package groups: after the edit of the top one, the two below come
+//! from the imported cache too.
+//!
 //! Each test runs on an engine of its own ([`ThrowawayEngine`]), which it may prune: the shared
 //! engine keeps its caches.
 
@@ -9,9 +13,9 @@ use gofront_e2e::{registry, run, tag, ModuleProxy, Project, ThrowawayEngine};
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 
-/// Builds (with `first_extra`) and exports the cache, prunes, stops the proxy, edits, and rebuilds
-/// from the cache.
-fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: &str, test: &str) {
+/// Builds `fixture` (with `first_extra`) and exports the cache, prunes, stops the proxy, edits,
+/// and rebuilds from the cache.
+fn fresh_runner_rebuilds_from(fixture: &str, first_extra: &[&str], cache_to: &str, cache_from: &str, test: &str) {
     let engine = ThrowawayEngine::start();
     let _on = engine.enter();
     let image = tag(test);
@@ -19,7 +23,7 @@ fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: 
     let goproxy = format!("GOPROXY={}", proxy.url);
     // A namespace of its own for the cache mounts, as on the shared engine.
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS={test}-{}", std::process::id());
-    let project = Project::from_fixture("shop");
+    let project = Project::from_fixture(fixture);
     project.gofile(SHOP);
     let common = ["--build-arg", &goproxy, "--build-arg", &namespace, "-t", &image, "--load"];
 
@@ -54,6 +58,19 @@ fn fresh_runner_rebuilds_from(first_extra: &[&str], cache_to: &str, cache_from: 
     for package in &packages {
         assert!(package.starts_with("example.com/shop"), "{package} was compiled on the fresh runner:\n{}", second.log);
     }
+    if fixture == "shop-layered" {
+        // The groups below the edit come from the cache; the edited one compiled catalog alone,
+        // so the build's compile had only the main package left.
+        for group in ["group 1/3: example.com/shop/internal/text", "group 2/3: example.com/shop/internal/money"] {
+            let output = second.step_output(&format!("[gofront] compile package {group}"));
+            assert!(output.is_empty(), "{group} compiled again: {output:?}\n{}", second.log);
+        }
+        let top_name = "[gofront] compile package group 3/3: example.com/shop/internal/catalog";
+        assert_eq!(second.step_ran(top_name), Some(true), "no group step:\n{}", second.log);
+        let top = second.step_output(top_name);
+        assert!(top.iter().any(|l| l.contains("1 cache keys, 1 packages")), "{top:?}\n{}", second.log);
+        assert_eq!(packages, ["example.com/shop/cmd/shop"], "{}", second.log);
+    }
     let (ok, out) = run(&image, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("Hello, shop!") && out.contains("item: fig"), "{out}");
@@ -66,6 +83,7 @@ fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
     // buildx drops a --cache-from whose local directory holds no cache yet, so a first run does
     // not look like CI to gofront: the build arg turns the dependency layers on.
     fresh_runner_rebuilds_from(
+        "shop",
         &["--build-arg", "GOFRONT_DEPENDENCY_LAYERS=on"],
         &format!("type=local,dest={cache},mode=max"),
         &format!("type=local,src={cache}"),
@@ -80,6 +98,7 @@ fn fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy() {
     // no cache yet. The import alone makes gofront build the dependency layers.
     let from = format!("type=registry,ref={reference}");
     fresh_runner_rebuilds_from(
+        "shop-layered",
         &["--cache-from", &from],
         &format!("type=registry,ref={reference},mode=max"),
         &format!("type=registry,ref={reference}"),

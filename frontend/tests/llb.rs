@@ -172,7 +172,10 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
     // The compile starts from the precompiled layer and the module layer.
     let precompile_id = op_id(&text, "[gofront] compile dependencies");
     let compile = op_block(&text, "[gofront] go build ./cmd/shop");
-    assert!(compile.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile_id}.1 readonly")), "{compile}");
+    assert!(
+        compile.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile_id}.1 readonly")),
+        "{compile}"
+    );
     assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{compile}");
     assert!(compile.contains("\"go\", \"build\", \"-v\", \"-trimpath\""), "{compile}");
 }
@@ -209,7 +212,10 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
     let second_sources = op_id(&text, "[gofront] sources of package group 2");
     assert!(!second.contains(&format!("from {context}.")), "{second}");
     assert!(second.contains(&format!("mount /src Bind from {second_sources}.0 readonly")), "{second}");
-    assert!(second.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile}.1 readonly")), "{second}");
+    assert!(
+        second.contains(&format!("mount /gofront/seeds/dependencies Bind from {precompile}.1 readonly")),
+        "{second}"
+    );
     assert!(second.contains(&format!("mount /gofront/seeds/group-1 Bind from {first}.")), "{second}");
     assert!(second.contains("env GOFRONT_PACKAGES=example.com/shop/internal/catalog"), "{second}");
     let second_id = op_id(&text, "[gofront] compile package group 2/2");

@@ -228,6 +228,17 @@ mod tests {
     }
 
     #[test]
+    fn three_packages_of_four_files_make_three_groups() {
+        // tests/fixtures/shop-layered: catalog imports money and text, money imports text.
+        let packages =
+            [package("catalog", &["money", "text"], 4), package("money", &["text"], 4), package("text", &[], 4)];
+        let groups = group(&packages);
+        let names: Vec<&str> = groups.iter().map(|g| g.packages[0].as_str()).collect();
+        assert_eq!(names, ["m/text", "m/money", "m/catalog"]);
+        assert_eq!(groups.iter().map(|g| g.files.len()).collect::<Vec<_>>(), [4, 8, 12]);
+    }
+
+    #[test]
     fn an_import_cycle_means_no_groups() {
         let packages = [package("a", &["b"], 10), package("b", &["a"], 10)];
         assert!(group(&packages).is_empty());
