@@ -196,17 +196,22 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
         PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] },
         PackageGroup {
             packages: vec!["example.com/shop/internal/catalog".into()],
-            files: vec!["internal/catalog/catalog.go".into(), "util/u.go".into()],
+            files: vec!["internal/catalog/catalog.go".into()],
         },
     ];
     let text = describe(&print_grouped(&plan, None, None, Settings::default(), None, &groups).0);
     let context = op_id(&text, "[gofront] load build context");
     let module_files = op_id(&text, "[gofront] module files");
     let precompile = op_id(&text, "[gofront] compile dependencies");
-    let sources = op_block(&text, "[gofront] sources of package group 2");
-    assert!(sources.contains("copy /internal/catalog/catalog.go -> /internal/catalog/catalog.go"), "{sources}");
+    // Each group's sources on top of those of the group below, the lowest on the module files.
+    let first_sources = op_id(&text, "[gofront] sources of package group 1");
+    let sources = op_block(&text, "[gofront] sources of package group 1");
     assert!(sources.contains("copy /util/u.go -> /util/u.go"), "{sources}");
     assert!(sources.contains(&format!("inputs=[\"{module_files}.0\", \"{context}.0\"]")), "{sources}");
+    let sources = op_block(&text, "[gofront] sources of package group 2");
+    assert!(sources.contains("copy /internal/catalog/catalog.go -> /internal/catalog/catalog.go"), "{sources}");
+    assert!(!sources.contains("/util/u.go"), "{sources}");
+    assert!(sources.contains(&format!("inputs=[\"{first_sources}.0\", \"{context}.0\"]")), "{sources}");
     let first = op_id(&text, "[gofront] compile package group 1/2: example.com/shop/util");
     let second = op_block(&text, "[gofront] compile package group 2/2: example.com/shop/internal/catalog");
     let second_sources = op_id(&text, "[gofront] sources of package group 2");

@@ -4,7 +4,8 @@
 //! module files (go.mod, go.sum, go.work…) ─ go mod download         → module layer
 //! context + module layer                  ─ go list -deps           → package list (per platform)
 //! module files + module layer + list      ─ go build <deps>         → build cache layer (per platform)
-//! context + module layer + cache layer    ─ go build -trimpath …    → /out
+//! a group's sources + the layers below    ─ go build <own packages> → a cache layer per package group
+//! context + module layer + cache layers   ─ go build -trimpath …    → /out
 //! runtime root (scratch + CA + zoneinfo + passwd/group + /tmp, or a base image)
 //!    └─ image: root + /app/<name> (+ files) + image config
 //! ```
@@ -12,7 +13,10 @@
 //! The module and build cache layers are ordinary layers: they travel in `--cache-to` exports,
 //! so a fresh CI runner gets them from the imported cache. The dependency compile mounts the
 //! package list read-only, so BuildKit keys it by the list's content: a source change re-runs the
-//! (cheap) listing, and an unchanged list is a cache hit. The persistent cache mounts (modules,
+//! (cheap) listing, and an unchanged list is a cache hit. The module's own packages are compiled
+//! in groups read from that list (see [`super::groups`]), each keyed by its own sources and those
+//! below it, so a fresh runner compiles only the group an edit touches and those above it. The
+//! persistent cache mounts (modules,
 //! build cache) stay in front of all of this for local incremental speed.
 
 use super::groups::PackageGroup;
@@ -602,6 +606,9 @@ impl<'a> Steps<'a> {
         let name = format!("[gofront] compile dependencies ({})", plan.platform);
         let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
         let mut seeds = vec![("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE))];
+        // Each group's sources go on top of those below it: a layer holds one group's files, and
+        // its key the content of them and of everything below.
+        let mut below = Tree::root(module_files);
         for (k, group) in groups.iter().enumerate() {
             let number = k + 1;
             let copies = group
@@ -621,8 +628,9 @@ impl<'a> Steps<'a> {
                 &format!("group-{number}-sources"),
                 format!("[gofront] sources of package group {number}"),
                 Vec::new(),
-                Op::Files { base: Some(Tree::root(module_files)), actions: copies },
+                Op::Files { base: Some(below), actions: copies },
             );
+            below = Tree::root(sources);
             let mut mounts = self.mounts(self.modules.as_ref());
             mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(sources)) });
             mounts.extend(seed_mounts(&seeds));
