@@ -16,8 +16,8 @@
 //! (cheap) listing, and an unchanged list is a cache hit. The module's own packages are compiled
 //! in groups read from that list (see [`super::groups`]), each keyed by its own sources and those
 //! below it, so a fresh runner compiles only the group an edit touches and those above it. The
-//! persistent cache mounts (modules,
-//! build cache) stay in front of all of this for local incremental speed.
+//! persistent cache mounts (modules, build cache) stay in front of all of this for local
+//! incremental speed.
 
 use super::groups::PackageGroup;
 use super::{
