@@ -597,7 +597,9 @@ impl<C: Client> Frontend<C> {
             }
             Base::Scratch => (None, None),
         };
-        let groups = match plan.dependency_layers && plan.published.is_none() && !plan.target.checks() {
+        // Only the release build uses the groups (debug and test builds compile with other flags).
+        let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
+        let groups = match plan.dependency_layers && plan.published.is_none() && compiles {
             true => self.package_groups(plan, inputs, builder).await,
             false => Vec::new(),
         };
