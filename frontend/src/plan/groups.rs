@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A module smaller than this many files compiles in the build step alone: a group costs a
 /// container start and Go's package loading, more than it saves.
 pub const MIN_MODULE_FILES: usize = 12;
+/// The most the copies of the groups' sources may add to the build graph, in bytes of paths
+/// (each copy names its file twice): BuildKit takes a graph of 4 MiB at most in one request.
+const MAX_PATH_BYTES: usize = 1 << 20;
 /// A group holds at least this many files (but the top one, which holds what is left).
 const MIN_GROUP_FILES: usize = 4;
 /// The shares of the module's files the groups take, from the top; the last takes the rest.
@@ -64,12 +67,13 @@ pub fn parse(text: &str, src: &str) -> Option<Vec<OwnPackage>> {
     Some(packages)
 }
 
-/// The groups, lowest first; none for a module under [`MIN_MODULE_FILES`] files or an import
-/// graph with a cycle (which Go refuses anyway).
+/// The groups, lowest first; none for a module under [`MIN_MODULE_FILES`] files, one whose file
+/// copies would not fit in a build graph, or an import graph with a cycle (which Go refuses).
 pub fn group(packages: &[OwnPackage]) -> Vec<PackageGroup> {
     let by_path: BTreeMap<&str, &OwnPackage> = packages.iter().map(|p| (p.import_path.as_str(), p)).collect();
     let total: usize = packages.iter().map(|p| p.files.len()).sum();
-    if total < MIN_MODULE_FILES || by_path.len() < 2 {
+    let path_bytes: usize = packages.iter().flat_map(|p| p.files.iter().map(|f| 2 * (p.dir.len() + f.len() + 2))).sum();
+    if total < MIN_MODULE_FILES || by_path.len() < 2 || path_bytes > MAX_PATH_BYTES {
         return Vec::new();
     }
     let Some(heights) = heights(&by_path) else {
@@ -235,6 +239,15 @@ mod tests {
         let names: Vec<&str> = groups.iter().map(|g| g.packages[0].as_str()).collect();
         assert_eq!(names, ["m/text", "m/money", "m/catalog"]);
         assert_eq!(groups.iter().map(|g| g.files.len()).collect::<Vec<_>>(), [4, 4, 4]);
+    }
+
+    #[test]
+    fn a_module_too_large_for_one_build_graph_has_no_groups() {
+        let long = "d".repeat(200);
+        let packages: Vec<OwnPackage> =
+            (0..40).map(|k| OwnPackage { dir: format!("{long}/{k}"), ..package(&format!("p{k}"), &[], 100) }).collect();
+        assert!(group(&packages).is_empty());
+        assert!(!group(&packages[..4]).is_empty());
     }
 
     #[test]
