@@ -621,7 +621,9 @@ impl<'a> Steps<'a> {
                     mode: None,
                     owner: None,
                     contents: false,
-                    wildcard: false,
+                    // A file that is not there (a name the list could not print plainly) is
+                    // skipped, not the build's failure: the group then fails to compile, softly.
+                    wildcard: true,
                 })
                 .collect();
             let sources = self.program.add(
