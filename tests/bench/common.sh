@@ -21,6 +21,24 @@ timed() {
 # The middle of the numbers on stdin, one per line (the upper one of an even count).
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# A Debian docker-registry on 127.0.0.1 (tests/engine/test-tools.sh installs it), its storage in
+# DIR/data: sets $registry_address (host:port) and $registry_pid once it answers. The caller stops
+# it from its EXIT trap.
+bench_registry() { # bench_registry DIR
+  local dir=$1 port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$dir"
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir/data" "$port" >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 100); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
+    sleep 0.1
+  done
+  registry_address="127.0.0.1:$port"
+}
+
 # The benchmarks prune the BuildKit cache between runs, so they build on a throwaway engine of
 # their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the
 # containerd image store like the shared engines; the docker driver exports cache only with it),

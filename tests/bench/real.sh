@@ -67,17 +67,7 @@ else
 fi
 
 # One registry per tool, so each cache's size is its own.
-registry() { # registry TOOL: starts it; sets $registry_address
-  local dir="$work/registry-$1" port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  mkdir -p "$dir"
-  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
-    "$dir/data" "$port" >"$dir/config.yml"
-  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break; sleep 0.1; done
-  registry_address="127.0.0.1:$port"
-}
+registry() { bench_registry "$work/registry-$1"; pids+=("$registry_pid"); }
 
 # GOFRONT_BENCH_LOGS=DIR keeps every build's plain progress there (NN-TOOL.log, in order), with
 # each step's time, to see where a build's time goes.

@@ -17,15 +17,11 @@ source tests/bench/common.sh
 runs=${1:-5}
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
-  "$work/storage" "$port" >"$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
-registry_pid=$!
+registry_pid=''
 trap 'kill $registry_pid 2>/dev/null || true; stop_bench_engine; rm -rf "$work"' EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+bench_registry "$work/registry"
 
-registry="127.0.0.1:$port/bench"
+registry="$registry_address/bench"
 pinned=$(bash images/release.sh 1.0.0 "$registry" 2>/dev/null | tail -n1)
 echo "released $pinned" >&2
 # The release is built on the shared engine; the pruned builds run on a throwaway one (common.sh).
