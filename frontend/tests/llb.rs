@@ -203,11 +203,13 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
     let context = op_id(&text, "[gofront] load build context");
     let module_files = op_id(&text, "[gofront] module files");
     let precompile = op_id(&text, "[gofront] compile dependencies");
-    // Each group's sources on top of those of the group below, the lowest on the module files.
+    // Each group's sources on top of those of the group below, the lowest with the module files.
     let first_sources = op_id(&text, "[gofront] sources of package group 1");
     let sources = op_block(&text, "[gofront] sources of package group 1");
     assert!(sources.contains("copy /util/u.go -> /util/u.go"), "{sources}");
-    assert!(sources.contains(&format!("inputs=[\"{module_files}.0\", \"{context}.0\"]")), "{sources}");
+    assert!(sources.contains("copy /go.mod -> /go.mod") && sources.contains("copy /go.sum -> /go.sum"), "{sources}");
+    assert!(sources.contains(&format!("inputs=[\"{context}.0\"]")), "{sources}");
+    assert!(!text.contains(&format!("inputs=[\"{module_files}.0\", \"{context}.0\"]")), "{text}");
     let sources = op_block(&text, "[gofront] sources of package group 2");
     assert!(sources.contains("copy /internal/catalog/catalog.go -> /internal/catalog/catalog.go"), "{sources}");
     assert!(!sources.contains("/util/u.go"), "{sources}");
@@ -223,11 +225,34 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
     );
     assert!(second.contains(&format!("mount /gofront/seeds/group-1 Bind from {first}.")), "{second}");
     assert!(second.contains("env GOFRONT_PACKAGES=example.com/shop/internal/catalog"), "{second}");
+    assert!(!second.contains("mount /src/vendor"), "{second}");
     let second_id = op_id(&text, "[gofront] compile package group 2/2");
     let compile = op_block(&text, "[gofront] go build ./cmd/shop");
     for (seed, from) in [("dependencies", &precompile), ("group-1", &first), ("group-2", &second_id)] {
         assert!(compile.contains(&format!("mount /gofront/seeds/{seed} Bind from {from}.")), "{seed}: {compile}");
     }
+}
+
+/// A vendored module's groups see vendor/ straight from its own context transfer (a selector on
+/// it), never through a layer of the module files: a fresh runner pulls no vendor/ for them.
+#[test]
+fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let layout = Layout { vendor_dir: Some("vendor".into()), ..root_layout() };
+    let options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        cache_imported: true,
+        ..Default::default()
+    };
+    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let groups = [PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] }];
+    let text = describe(&print_grouped(&plan, None, None, Settings::default(), None, &groups).0);
+    let vendor = op_id(&text, "[gofront] load vendor/");
+    let sources = op_block(&text, "[gofront] sources of package group 1");
+    assert!(sources.contains("mkdir /vendor"), "{sources}");
+    assert!(!sources.contains("copy /vendor"), "{sources}");
+    let group = op_block(&text, "[gofront] compile package group 1/1");
+    assert!(group.contains(&format!("mount /src/vendor Bind from {vendor}.0 selector=/vendor readonly")), "{group}");
 }
 
 /// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.

@@ -72,7 +72,9 @@ pub fn describe(definition: &pb::Definition) -> String {
                     };
                     let ro = if mount.readonly { " readonly" } else { "" };
                     let output = if mount.output >= 0 { format!(" output={}", mount.output) } else { String::new() };
-                    let _ = writeln!(out, "      mount {} {kind}{ro}{output}", mount.dest);
+                    let selector =
+                        if mount.selector.is_empty() { String::new() } else { format!(" selector={}", mount.selector) };
+                    let _ = writeln!(out, "      mount {} {kind}{selector}{ro}{output}", mount.dest);
                 }
             }
             Some(pb::op::Op::File(f)) => {

@@ -107,6 +107,8 @@ struct Steps<'a> {
     context: StepId,
     scripts: StepId,
     module_files: Option<StepId>,
+    /// The context's vendor/ tree alone, for a vendored module.
+    vendor: Option<StepId>,
     modules: Option<Tree>,
     /// What the Go steps compile: the context, with generated code when the Gofile asks for it.
     sources: Tree,
@@ -140,7 +142,17 @@ impl<'a> Steps<'a> {
             .collect();
         let scripts = program.add("scripts", "[gofront] step scripts", Vec::new(), Op::Files { base: None, actions });
         let sources = Tree::root(context);
-        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None, sources };
+        let mut steps = Steps {
+            plan,
+            program,
+            builder,
+            context,
+            scripts,
+            module_files: None,
+            vendor: None,
+            modules: None,
+            sources,
+        };
         if plan.published.is_none() {
             steps.module_files = Some(steps.module_files());
         }
@@ -183,6 +195,7 @@ impl<'a> Steps<'a> {
                 shared_key: "gofront-vendor".into(),
             };
             let tree = self.program.add("vendor", "[gofront] load vendor/", Vec::new(), Op::Context(view));
+            self.vendor = Some(tree);
             actions.push(copy(tree, vendor, true));
         }
         self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions })
@@ -607,34 +620,43 @@ impl<'a> Steps<'a> {
         let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
         let mut seeds = vec![("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE))];
         // Each group's sources go on top of those below it: a layer holds one group's files, and
-        // its key the content of them and of everything below.
-        let mut below = Tree::root(module_files);
+        // its key the content of them and of everything below. The lowest starts from the module
+        // files and an empty vendor/ to mount the context's onto: the layers hold no vendor/, so
+        // a fresh runner pulls none of it to build a group.
+        let copy = |from: &Tree, file: &str| FileAction::Copy {
+            from: from.clone(),
+            src: format!("/{file}").into(),
+            dest: format!("/{file}"),
+            mode: None,
+            owner: None,
+            contents: false,
+            // A file that is not there (a name the list could not print plainly) is skipped,
+            // not the build's failure: the group then fails to compile, softly.
+            wildcard: true,
+        };
+        let context = Tree::root(self.context);
+        let mut base_actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(&context, f)).collect();
+        if let Some(vendor) = &plan.vendor_dir {
+            base_actions.push(FileAction::Mkdir { path: format!("/{vendor}"), mode: 0o755, owner: None });
+        }
+        let mut below: Option<Tree> = None;
         for (k, group) in groups.iter().enumerate() {
             let number = k + 1;
-            let copies = group
-                .files
-                .iter()
-                .map(|file| FileAction::Copy {
-                    from: self.sources.clone(),
-                    src: format!("/{file}").into(),
-                    dest: format!("/{file}"),
-                    mode: None,
-                    owner: None,
-                    contents: false,
-                    // A file that is not there (a name the list could not print plainly) is
-                    // skipped, not the build's failure: the group then fails to compile, softly.
-                    wildcard: true,
-                })
-                .collect();
+            let mut actions = if below.is_none() { std::mem::take(&mut base_actions) } else { Vec::new() };
+            actions.extend(group.files.iter().map(|file| copy(&self.sources, file)));
             let sources = self.program.add(
                 &format!("group-{number}-sources"),
                 format!("[gofront] sources of package group {number}"),
                 Vec::new(),
-                Op::Files { base: Some(below), actions: copies },
+                Op::Files { base: below.take(), actions },
             );
-            below = Tree::root(sources);
+            below = Some(Tree::root(sources));
             let mut mounts = self.mounts(self.modules.as_ref());
             mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(sources)) });
+            if let (Some(vendor), Some(dir)) = (self.vendor, &plan.vendor_dir) {
+                let kind = MountKind::Subtree { from: Tree::root(vendor), path: format!("/{dir}") };
+                mounts.push(Mount { dest: format!("{SRC}/{dir}"), kind });
+            }
             mounts.extend(seed_mounts(&seeds));
             mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
             let mut env = plan.compile_env();

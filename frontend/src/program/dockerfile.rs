@@ -183,6 +183,13 @@ impl Printer<'_> {
                                 None => format!("type=bind,target={dest}{rw}"),
                             }
                         }
+                        MountKind::Subtree { from, path } => match self.locate(from) {
+                            Some((stage, base)) => {
+                                let source = format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'));
+                                format!("type=bind,from={stage},source={source},target={dest}")
+                            }
+                            None => format!("type=bind,source={path},target={dest}"),
+                        },
                         // A Dockerfile keeps what a step writes in its own stage.
                         MountKind::Output => {
                             made.push(dest.clone());

@@ -164,6 +164,13 @@ impl<'a> Printer<'a> {
                         MountKind::Tmpfs => Mount::tmpfs(dest),
                         MountKind::Input { from, scratch: false } => Mount::read_only(dest, &self.tree(from)?),
                         MountKind::Input { from, scratch: true } => Mount::scratch_copy(dest, &self.tree(from)?),
+                        MountKind::Subtree { from, path } => Mount::Bind {
+                            dest: dest.into(),
+                            from: Some(self.tree(from)?),
+                            selector: path.clone(),
+                            readonly: true,
+                            output: false,
+                        },
                         MountKind::Output => Mount::writable(dest, None),
                         MountKind::Edit { from } => Mount::writable(dest, Some(&self.tree(from)?)),
                     });

@@ -171,6 +171,12 @@ pub enum MountKind {
         from: Tree,
         scratch: bool,
     },
+    /// One directory of another tree (`path` in it), read-only: BuildKit keys the step by that
+    /// directory's content alone.
+    Subtree {
+        from: Tree,
+        path: String,
+    },
     /// Starts empty; what the step leaves there is a tree of its own.
     Output,
     /// A writable copy of another tree; what the step leaves there is a tree of its own.
@@ -310,7 +316,9 @@ impl Program {
                 .collect(),
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
-                    MountKind::Input { from, .. } | MountKind::Edit { from } => Some(from.step),
+                    MountKind::Input { from, .. } | MountKind::Subtree { from, .. } | MountKind::Edit { from } => {
+                        Some(from.step)
+                    }
                     _ => None,
                 }))
                 .collect(),
