@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
+use gofront::plan::groups::PackageGroup;
 use gofront::plan::steps::{self, PackageManager};
 use gofront::plan::{self, BuildOptions, Network};
 use gofront::platform::Platform;
@@ -62,7 +63,12 @@ fn program_of(shape: &str, gofile: &str) -> (Program, Settings) {
         options.build_args.insert(name.to_string(), format!("value-of-{name}"));
     }
     let plan = plan::plan(&read.gofile, &read.layout, &options).expect("plan");
-    let program = steps::program(&plan, Some(PackageManager::Apt), &[]);
+    // Two package groups (the files need not exist to print them), so their steps are walked too.
+    let groups = [
+        PackageGroup { packages: vec!["example.com/x/util".into()], files: vec!["util/u.go".into()] },
+        PackageGroup { packages: vec!["example.com/x/store".into()], files: vec!["store/s.go".into()] },
+    ];
+    let program = steps::program(&plan, Some(PackageManager::Apt), &groups);
     let mut settings = Settings { build_args: options.build_args.clone(), session: "s".into(), ..Default::default() };
     for step in &program.steps {
         if let Op::Image { reference, .. } = &step.op {
