@@ -21,7 +21,8 @@ pub const MIN_MODULE_FILES: usize = 12;
 /// The most the copies of the groups' sources may add to the build graph, in bytes of paths
 /// (each copy names its file twice): BuildKit takes a graph of 4 MiB at most in one request.
 const MAX_PATH_BYTES: usize = 1 << 20;
-/// A group holds at least this many files (but the top one, which holds what is left).
+/// A group holds at least this many files: the lowest, which takes what is left, joins the
+/// group above it when it holds fewer.
 const MIN_GROUP_FILES: usize = 4;
 /// The shares of the module's files the groups take, from the top; the last takes the rest.
 const SHARES: [usize; 4] = [16, 16, 8, 4];
