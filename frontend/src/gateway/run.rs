@@ -597,9 +597,10 @@ impl<C: Client> Frontend<C> {
             }
             Base::Scratch => (None, None),
         };
-        // Only the release build uses the groups (debug and test builds compile with other flags).
+        // Only the release build uses the groups (debug and test builds compile with other flags);
+        // a `version` build has no dependency layers, so none.
         let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
-        let groups = match plan.dependency_layers && plan.published.is_none() && compiles {
+        let groups = match plan.dependency_layers && compiles {
             true => self.package_groups(plan, inputs, builder).await,
             false => Vec::new(),
         };

@@ -583,9 +583,7 @@ impl<'a> Steps<'a> {
     /// from outside the main module(s) ([`DEPENDENCY_LIST`]) and the module's own ([`OWN_LIST`]).
     fn list(&mut self) -> (Tree, Tree) {
         let plan = self.plan;
-        let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", scripts::LIST_TEMPLATE].map(Value::from).into();
-        args.extend(plan.compile_flags.iter().map(Value::text));
-        args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
+        let args = list_deps(plan, scripts::LIST_TEMPLATE);
         let env = plan.compile_env();
         let name = format!("[gofront] list dependencies ({})", plan.platform);
         let own = vec![Mount { dest: OWN_LIST.into(), kind: MountKind::Output }];
@@ -596,7 +594,7 @@ impl<'a> Steps<'a> {
             DEPENDENCY_LIST,
             own,
         );
-        let own = Tree { mount: Some(OWN_LIST.into()), ..deps.clone() };
+        let own = Tree::at(deps.step, OWN_LIST);
         (deps, own)
     }
 
@@ -762,6 +760,14 @@ impl<'a> Steps<'a> {
     }
 }
 
+/// `go list -e -deps -f TEMPLATE` over the binaries' packages, with the final build's flags.
+fn list_deps(plan: &BuildPlan, template: &str) -> Vec<Value> {
+    let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", template].map(Value::from).into();
+    args.extend(plan.compile_flags.iter().map(Value::text));
+    args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
+    args
+}
+
 /// Read-only mounts of layers of compiled packages under [`SEEDS`], where the compile scripts
 /// look for them.
 fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
@@ -837,9 +843,7 @@ const CGO_TEMPLATE: &str =
 /// layer, so normal builds do not run it.
 pub fn cgo_survey(plan: &BuildPlan) -> (Program, Tree) {
     let mut steps = Steps::start(plan);
-    let mut args: Vec<Value> = ["go", "list", "-e", "-deps", "-f", CGO_TEMPLATE].map(Value::from).into();
-    args.extend(plan.compile_flags.iter().map(Value::text));
-    args.extend(plan.binaries.iter().map(|b| Value::text(&b.package)));
+    let args = list_deps(plan, CGO_TEMPLATE);
     let mut env = plan.compile_env();
     env.push(Env::Set("CGO_ENABLED".into(), "1".into()));
     let name = format!("[gofront] list packages with cgo files ({})", plan.platform);
