@@ -92,6 +92,17 @@ fn emit(platform: &str, gofile_text: &str) -> (gofront::proto::pb::Definition, I
     print_plan(&plan, None, None, settings, Some(source))
 }
 
+/// The fixture Gofile's plan for linux/amd64 as on a CI runner (`--cache-from`: dependency layers on).
+fn ci_plan(layout: Layout) -> BuildPlan {
+    let gofile = gofile::parse(GOFILE).expect("gofile");
+    let options = BuildOptions {
+        build_platform: Platform::parse("linux/amd64").expect("platform"),
+        cache_imported: true,
+        ..Default::default()
+    };
+    plan::plan(&gofile, &layout, &options).expect("plan")
+}
+
 /// The LLB of a default build of `gofile` (no settings of the client's).
 fn describe_plan(plan: &BuildPlan) -> String {
     describe(&print_plan(plan, None, None, Settings::default(), None).0)
@@ -185,13 +196,7 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
 /// compiled dependencies and the groups below; the build's compile starts from all of them.
 #[test]
 fn package_groups_see_their_own_sources_and_the_groups_below() {
-    let gofile = gofile::parse(GOFILE).expect("gofile");
-    let options = BuildOptions {
-        build_platform: Platform::parse("linux/amd64").expect("platform"),
-        cache_imported: true,
-        ..Default::default()
-    };
-    let plan = plan::plan(&gofile, &root_layout(), &options).expect("plan");
+    let plan = ci_plan(root_layout());
     let groups = [
         PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] },
         PackageGroup {
@@ -237,14 +242,7 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
 /// it), never through a layer of the module files: a fresh runner pulls no vendor/ for them.
 #[test]
 fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
-    let gofile = gofile::parse(GOFILE).expect("gofile");
-    let layout = Layout { vendor_dir: Some("vendor".into()), ..root_layout() };
-    let options = BuildOptions {
-        build_platform: Platform::parse("linux/amd64").expect("platform"),
-        cache_imported: true,
-        ..Default::default()
-    };
-    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let plan = ci_plan(Layout { vendor_dir: Some("vendor".into()), ..root_layout() });
     let groups = [PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] }];
     let text = describe(&print_grouped(&plan, None, None, Settings::default(), None, &groups).0);
     let vendor = op_id(&text, "[gofront] load vendor/");
@@ -258,14 +256,7 @@ fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
 /// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.
 #[test]
 fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
-    let gofile = gofile::parse(GOFILE).expect("gofile");
-    let layout = Layout { vendor_dir: Some("vendor".into()), ..root_layout() };
-    let options = BuildOptions {
-        build_platform: Platform::parse("linux/amd64").expect("platform"),
-        cache_imported: true,
-        ..Default::default()
-    };
-    let plan = plan::plan(&gofile, &layout, &options).expect("plan");
+    let plan = ci_plan(Layout { vendor_dir: Some("vendor".into()), ..root_layout() });
     let text = describe_plan(&plan);
     assert!(!text.contains("[gofront] go mod download"), "{text}");
     let vendor = op_block(&text, "[gofront] load vendor/");
