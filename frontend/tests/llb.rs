@@ -171,7 +171,10 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
     assert!(precompile.contains(&format!("mount /gofront/list Bind from {list}.1 readonly")), "{precompile}");
     assert!(precompile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{precompile}");
     assert!(precompile.contains("mount /gofront/depcache Bind from scratch output=1"), "{precompile}");
-    assert!(precompile.contains("env GOARCH=amd64") && precompile.contains("\"go\", \"build\", \"-trimpath\"]"));
+    assert!(
+        precompile.contains("env GOARCH=amd64")
+            && precompile.contains("\"go\", \"build\", \"-trimpath\", \"-gcflags=all=-dwarf=false\"]")
+    );
 
     // The list sees the source; the download sees only the module files.
     let listing = op_block(&text, "[gofront] list dependencies");

@@ -26,6 +26,10 @@ pub use layout::{ContextFiles, Layout};
 /// Where the Go module caches live in the builder; set explicitly so Go never misses the mounts.
 pub const GOMODCACHE: &str = "/go/pkg/mod";
 pub const GOCACHE: &str = "/root/.cache/go-build";
+/// The compiler writes no DWARF: `-ldflags=-w` drops it from the binary anyway, and without it
+/// the compiled packages (the build cache, the dependency layers a CI cache carries) are about a
+/// fifth smaller. The debug build keeps its DWARF: it does not pass this.
+pub const NO_DWARF: &str = "-gcflags=all=-dwarf=false";
 /// Mount points inside the build containers.
 pub const SRC: &str = "/src";
 pub const OUT: &str = "/out";
@@ -260,7 +264,7 @@ pub struct BuildPlan {
     pub go_env: Vec<Env>,
     /// CGO_ENABLED and the Gofile's `build_env`: every step that compiles or checks.
     pub build_env: Vec<(String, String)>,
-    /// The flags that change how packages compile (`-trimpath`, `-tags`): the build and the
+    /// The flags that change how packages compile (`-trimpath`, no DWARF, `-tags`): the build and the
     /// dependency steps use exactly these, so their cache entries are the ones the build looks up.
     pub compile_flags: Vec<String>,
     /// `-ldflags` of the build: `-s -w` and the Gofile's, with its build args.
@@ -351,7 +355,8 @@ impl BuildPlan {
     /// The build of the debug image's binaries: no optimizations or inlining, symbols kept, and
     /// the source paths as the build saw them (/src/…), which the debugger maps to the checkout.
     pub fn debug_command(&self) -> Vec<Value> {
-        let mut flags: Vec<Value> = self.compile_flags.iter().filter(|f| *f != "-trimpath").map(Value::text).collect();
+        let kept = |f: &&String| *f != "-trimpath" && *f != NO_DWARF;
+        let mut flags: Vec<Value> = self.compile_flags.iter().filter(kept).map(Value::text).collect();
         flags.extend(["-buildvcs=false".into(), "-gcflags=all=-N -l".into()]);
         if let Some(own) = &self.own_ldflags {
             flags.push(Value::Concat(vec!["-ldflags=".into(), own.clone()]));
@@ -586,7 +591,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     let mut build_env = vec![("CGO_ENABLED".to_string(), if cgo { "1" } else { "0" }.to_string())];
     build_env.extend(gofile.build_env.iter().map(|(name, value)| (name.clone(), value.value.clone())));
 
-    let mut compile_flags = vec!["-trimpath".to_string()];
+    let mut compile_flags = vec!["-trimpath".to_string(), NO_DWARF.to_string()];
     if !gofile.tags.is_empty() {
         let tags: Vec<&str> = gofile.tags.iter().map(|t| t.value.as_str()).collect();
         compile_flags.push(format!("-tags={}", tags.join(",")));

@@ -57,9 +57,20 @@ fn defaults_follow_go_mod() {
     assert!(p.downloads());
     assert_eq!(
         command(&p),
-        ["go", "build", "-v", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", "/out/shop", "./cmd/shop"]
+        [
+            "go",
+            "build",
+            "-v",
+            "-trimpath",
+            "-gcflags=all=-dwarf=false",
+            "-buildvcs=false",
+            "-ldflags=-s -w",
+            "-o",
+            "/out/shop",
+            "./cmd/shop"
+        ]
     );
-    assert_eq!(p.compile_flags, ["-trimpath"]);
+    assert_eq!(p.compile_flags, ["-trimpath", "-gcflags=all=-dwarf=false"]);
     assert!(p.go_env.contains(&Env::Set("GOFLAGS".into(), "-mod=readonly".into())));
     assert!(p.go_env.contains(&Env::Set("GOTOOLCHAIN".into(), "local".into())));
     assert!(p.build_env.contains(&("CGO_ENABLED".into(), "0".into())));
