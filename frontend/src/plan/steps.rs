@@ -385,32 +385,46 @@ impl<'a> Steps<'a> {
         };
         for image in &plan.images {
             let target = image.target.as_str();
-            let actions = image
-                .binaries
-                .iter()
-                .map(|(file, name)| FileAction::Copy {
+            let entrypoint = image.spec.entrypoint.first().cloned().unwrap_or_default();
+            let id = format!("{target}-with-binaries");
+            let name = format!("[gofront] image {entrypoint} ({platform})");
+            let mut tree = if takes_every_binary_as_built(plan, &image.binaries) {
+                // The compile's output is the app directory: one copy of its contents, which
+                // stamps the directory after them. Every copy of the binaries is a layer that
+                // `--cache-to` compresses and uploads; this way there are two, not three.
+                let copy = FileAction::Copy {
                     from: binaries.clone(),
-                    src: format!("/{file}").into(),
-                    dest: format!("{APP_DIR}/{name}"),
+                    src: "/".into(),
+                    dest: APP_DIR.into(),
                     mode: Some(0o755),
                     owner: root_owner,
-                    contents: false,
+                    contents: true,
                     wildcard: false,
-                })
-                .collect();
-            let staged = self.program.add(
-                &format!("{target}-binaries"),
-                "[gofront] binaries, staged",
-                Vec::new(),
-                Op::Files { base: None, actions },
-            );
-            let entrypoint = image.spec.entrypoint.first().cloned().unwrap_or_default();
-            let mut tree = self.settle(
-                &format!("{target}-with-binaries"),
-                format!("[gofront] image {entrypoint} ({platform})"),
-                Some(&root),
-                staged,
-            );
+                };
+                let base = Some(root.clone());
+                Tree::root(self.program.add(&id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
+            } else {
+                let actions = image
+                    .binaries
+                    .iter()
+                    .map(|(file, name)| FileAction::Copy {
+                        from: binaries.clone(),
+                        src: format!("/{file}").into(),
+                        dest: format!("{APP_DIR}/{name}"),
+                        mode: Some(0o755),
+                        owner: root_owner,
+                        contents: false,
+                        wildcard: false,
+                    })
+                    .collect();
+                let staged = self.program.add(
+                    &format!("{target}-binaries"),
+                    "[gofront] binaries, staged",
+                    Vec::new(),
+                    Op::Files { base: None, actions },
+                );
+                self.settle(&id, name, Some(&root), staged)
+            };
             let names: Vec<&str> = image.binaries.iter().map(|(_, n)| n.as_str()).collect();
             let mut history = root_history.clone();
             history.push(format!("COPY {} into {APP_DIR} (go build)", names.join(", ")));
@@ -758,6 +772,13 @@ impl<'a> Steps<'a> {
         };
         Tree::root(self.program.add(id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
     }
+}
+
+/// Whether an image's binaries are exactly what the compile writes to [`OUT`], under the same
+/// names (the usual case: one `main`, one image).
+fn takes_every_binary_as_built(plan: &BuildPlan, binaries: &[(String, String)]) -> bool {
+    binaries.len() == plan.binaries.len()
+        && binaries.iter().all(|(file, name)| file == name && plan.binaries.iter().any(|b| &b.file == file))
 }
 
 /// `go list -e -deps -f TEMPLATE` over the binaries' packages, with the final build's flags.
