@@ -383,6 +383,15 @@ impl<'a> Steps<'a> {
                 (self.scratch_root(), vec!["runtime root: CA certificates, zoneinfo, passwd/group, /tmp".to_string()])
             }
         };
+        let binary_copy = |src: String, dest: String, contents: bool| FileAction::Copy {
+            from: binaries.clone(),
+            src: src.into(),
+            dest,
+            mode: Some(0o755),
+            owner: root_owner,
+            contents,
+            wildcard: false,
+        };
         for image in &plan.images {
             let target = image.target.as_str();
             let entrypoint = image.spec.entrypoint.first().cloned().unwrap_or_default();
@@ -392,30 +401,14 @@ impl<'a> Steps<'a> {
                 // The compile's output is the app directory: one copy of its contents, which
                 // stamps the directory after them. Every copy of the binaries is a layer that
                 // `--cache-to` compresses and uploads; this way there are two, not three.
-                let copy = FileAction::Copy {
-                    from: binaries.clone(),
-                    src: "/".into(),
-                    dest: APP_DIR.into(),
-                    mode: Some(0o755),
-                    owner: root_owner,
-                    contents: true,
-                    wildcard: false,
-                };
+                let copy = binary_copy("/".into(), APP_DIR.into(), true);
                 let base = Some(root.clone());
                 Tree::root(self.program.add(&id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
             } else {
                 let actions = image
                     .binaries
                     .iter()
-                    .map(|(file, name)| FileAction::Copy {
-                        from: binaries.clone(),
-                        src: format!("/{file}").into(),
-                        dest: format!("{APP_DIR}/{name}"),
-                        mode: Some(0o755),
-                        owner: root_owner,
-                        contents: false,
-                        wildcard: false,
-                    })
+                    .map(|(file, name)| binary_copy(format!("/{file}"), format!("{APP_DIR}/{name}"), false))
                     .collect();
                 let staged = self.program.add(
                     &format!("{target}-binaries"),
