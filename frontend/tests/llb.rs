@@ -348,11 +348,15 @@ fn alpine_packages_are_installed_with_apk_on_the_target_platform() {
     assert!(install.contains("exec [\"apk\", \"add\", \"--no-cache\", \"curl\", \"tzdata\"]"), "{install}");
     assert!(install.contains("[linux/arm64]"), "{install}");
     assert!(install.contains("mount / Bind from #"), "{install}");
-    // The binaries reach the base in one copy of the compile's output into /app: that copy
-    // stamps /app itself, and no staged tree is one more layer for the cache export.
+    // The compile writes the binary into /app on the base itself: no copy of it, no staged
+    // tree, is one more layer for the cache export.
     assert!(!text.contains("[gofront] binaries, staged"), "{text}");
-    let image = text.split("\n#").find(|b| b.contains("[gofront] image /app/shop")).expect("image op");
-    assert!(image.contains("copy / -> /app mode=755 ts=0"), "{image}");
+    assert!(!text.contains("[gofront] image /app/shop"), "{text}");
+    let compile = text.split("\n#").find(|b| b.contains("[gofront] go build ./cmd/shop")).expect("compile op");
+    let install_op = install.split_whitespace().next().expect("op number");
+    assert!(compile.contains(&format!("mount /gofront/image Bind from #{install_op}.0 output=")), "{compile}");
+    assert!(compile.contains("\"-o\", \"/gofront/image/app/shop\""), "{compile}");
+    assert!(compile.contains("env GOFRONT_EPOCH=0"), "{compile}");
     assert_eq!(config.architecture, "arm64");
 }
 

@@ -126,7 +126,7 @@ fn both_printers_render_every_step_mount_variable_and_argument() {
                     for mount in &run.mounts {
                         let dest = &mount.dest;
                         let in_dockerfile = match mount.kind {
-                            MountKind::Output => format!("mkdir -p '{dest}'"),
+                            MountKind::Output | MountKind::Onto { .. } => format!("mkdir -p '{dest}'"),
                             _ => format!("target={dest}"),
                         };
                         both(format!("mount {dest} of {}", step.name), &format!("mount {dest} "), &in_dockerfile);

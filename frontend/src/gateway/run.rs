@@ -632,19 +632,17 @@ impl<C: Client> Frontend<C> {
         // `--sbom`: gofront's own SBOM from the binaries' build info, for images (BuildKit then
         // runs no scanner). Its step is printed apart, so the build's own definition is the same
         // with or without it.
-        let sbom_definition =
-            match (self.options.sbom, &plan.target, program.output(crate::targets::name(crate::targets::Kind::Binary)))
-            {
-                (true, plan::Target::Image(_), Some(binaries)) => {
-                    let mut with_sbom = program.clone();
-                    let tree = steps::sbom(&mut with_sbom, &binaries.tree)
-                        .ok_or_else(|| self.plain("no builder for the SBOM"))?;
-                    let mut printer = Printer::new(&with_sbom, &settings);
-                    let step = printer.print(&[&tree]).map_err(bug)?.pop().ok_or_else(|| self.plain("no SBOM step"))?;
-                    Some(printer.finish().definition(&step, Some(source_info.clone())))
-                }
-                _ => None,
-            };
+        let sbom_definition = match (self.options.sbom, &plan.target) {
+            (true, plan::Target::Image(_)) => {
+                let mut with_sbom = program.clone();
+                let tree =
+                    steps::sbom(&mut with_sbom, &output.tree).ok_or_else(|| self.plain("no builder for the SBOM"))?;
+                let mut printer = Printer::new(&with_sbom, &settings);
+                let step = printer.print(&[&tree]).map_err(bug)?.pop().ok_or_else(|| self.plain("no SBOM step"))?;
+                Some(printer.finish().definition(&step, Some(source_info.clone())))
+            }
+            _ => None,
+        };
         let definition = graph.definition(&result, Some(source_info.clone()));
         let (id, sbom) = tokio::join!(self.solve(definition, "solve the build", output.evaluate), async {
             match sbom_definition {

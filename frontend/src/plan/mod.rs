@@ -33,6 +33,8 @@ pub const NO_DWARF: &str = "-gcflags=all=-dwarf=false";
 /// Mount points inside the build containers.
 pub const SRC: &str = "/src";
 pub const OUT: &str = "/out";
+/// Where the image's compile mounts the runtime root to write the binaries into its /app.
+pub const IMAGE_ROOT: &str = "/gofront/image";
 /// The persistent module cache (a cache mount): a `file://` GOPROXY in front of the network, so a
 /// go.mod change downloads only the modules that are new.
 pub const MODULE_PROXY_CACHE: &str = "/gofront/modcache";
@@ -346,10 +348,16 @@ impl BuildPlan {
     /// `go install module/pkg@version`, as users install tools: Go then records the version in
     /// the binary's build info (`go build` in the module's directory would record `(devel)`).
     pub fn build_command(&self) -> Vec<Value> {
+        self.build_command_into(OUT)
+    }
+
+    /// [`Self::build_command`] writing the binaries into `dir` (Go records no output path in
+    /// them: the bytes are the same).
+    pub fn build_command_into(&self, dir: &str) -> Vec<Value> {
         let mut flags: Vec<Value> = self.compile_flags.iter().map(Value::text).collect();
         flags.push("-buildvcs=false".into());
         flags.push(Value::Concat(vec!["-ldflags=".into(), self.ldflags.clone()]));
-        self.go_build(flags)
+        self.go_build(flags, dir)
     }
 
     /// The build of the debug image's binaries: no optimizations or inlining, symbols kept, and
@@ -361,10 +369,10 @@ impl BuildPlan {
         if let Some(own) = &self.own_ldflags {
             flags.push(Value::Concat(vec!["-ldflags=".into(), own.clone()]));
         }
-        self.go_build(flags)
+        self.go_build(flags, OUT)
     }
 
-    fn go_build(&self, flags: Vec<Value>) -> Vec<Value> {
+    fn go_build(&self, flags: Vec<Value>, dir: &str) -> Vec<Value> {
         let verb = if self.published.is_some() { "install" } else { "build" };
         let mut command: Vec<Value> = vec!["go".into(), verb.into(), "-v".into()];
         command.extend(flags);
@@ -379,8 +387,8 @@ impl BuildPlan {
             return command;
         }
         let output = match self.binaries.as_slice() {
-            [one] => format!("{OUT}/{}", one.file),
-            _ => format!("{OUT}/"),
+            [one] => format!("{dir}/{}", one.file),
+            _ => format!("{dir}/"),
         };
         command.extend(["-o".into(), output.into()]);
         command.extend(self.binaries.iter().map(|b| Value::text(&b.package)));

@@ -19,6 +19,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("precompile", precompile()),
         ("compile-group", compile_group()),
         ("compile", compile()),
+        ("compile-into", compile_into()),
         ("install", install()),
         ("generate", generate()),
         ("check", check()),
@@ -217,6 +218,26 @@ printf '%s\n' $GOFRONT_PACKAGES >/tmp/gofront-own
 /// build cache (see [`seed`]), then the command.
 fn compile() -> String {
     format!("set -eu\n{proxy}{seed}exec \"$@\"\n", proxy = module_proxy(), seed = seed())
+}
+
+/// [`compile`] straight into an image's app directory (GOFRONT_APP, on the runtime root), then
+/// its new files (GOFRONT_BINARIES, a line each) and the directory get mode 755 and the time
+/// GOFRONT_EPOCH: that step's output is the image's layer, so it must hold what a copy would.
+fn compile_into() -> String {
+    format!(
+        r#"set -eu
+{proxy}{seed}mkdir -p "$GOFRONT_APP"
+"$@"
+printf '%s\n' "$GOFRONT_BINARIES" | while IFS= read -r binary; do
+  chmod 755 "$GOFRONT_APP/$binary"
+  touch -d "@$GOFRONT_EPOCH" "$GOFRONT_APP/$binary"
+done
+chmod 755 "$GOFRONT_APP"
+touch -d "@$GOFRONT_EPOCH" "$GOFRONT_APP"
+"#,
+        proxy = module_proxy(),
+        seed = seed()
+    )
 }
 
 /// `go install module/pkg@version` for a `version` build: Go puts the binaries in GOPATH's bin

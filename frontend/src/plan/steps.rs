@@ -22,8 +22,9 @@
 use super::groups::PackageGroup;
 use super::{
     scripts, Base, BuildPlan, Delve, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DELVE_MODULE,
-    DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, MODULE_CACHE_ID, MODULE_PROXY_CACHE,
-    NETRC_PATH, NETRC_SECRET, NONROOT, OUT, OWN_LIST, SEEDS, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK, ZONEINFO,
+    DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, IMAGE_ROOT, MODULE_CACHE_ID,
+    MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT, OWN_LIST, SEEDS, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK,
+    ZONEINFO,
 };
 use crate::program::{
     ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
@@ -300,13 +301,27 @@ impl<'a> Steps<'a> {
         output: &str,
         extra: Vec<Mount>,
     ) -> Tree {
+        let output = Mount { dest: output.into(), kind: MountKind::Output };
+        self.over_context_into(id, name, run_of, output, extra)
+    }
+
+    /// [`Self::over_context`] with the output mount given: what the step leaves there is its tree.
+    fn over_context_into(
+        &mut self,
+        id: &str,
+        name: String,
+        run_of: impl FnOnce(&Self, Vec<Mount>) -> Run,
+        output: Mount,
+        extra: Vec<Mount>,
+    ) -> Tree {
         let mut mounts = self.mounts(self.modules.as_ref());
         mounts.push(Mount { dest: SRC.into(), kind: MountKind::Input { from: self.sources.clone(), scratch: false } });
-        mounts.push(Mount { dest: output.into(), kind: MountKind::Output });
+        let dest = output.dest.clone();
+        mounts.push(output);
         mounts.extend(extra);
         let run = run_of(self, mounts);
         let step = self.add_run(id, name, &self.plan.spans.build.clone(), run);
-        Tree::at(step, output)
+        Tree::at(step, &dest)
     }
 
     /// Every target's output.
@@ -320,6 +335,7 @@ impl<'a> Steps<'a> {
         let compile_env = plan.compile_env();
         let extra = seed_mounts(&precompiled);
         let name = format!("[gofront] go build {} ({platform})", plan.package());
+        let build_name = name.clone();
         let binaries = self.over_context(
             "build",
             name,
@@ -327,12 +343,12 @@ impl<'a> Steps<'a> {
                 s.go_run(
                     if plan.published.is_some() { "install" } else { "compile" },
                     plan.build_command(),
-                    compile_env,
+                    compile_env.clone(),
                     mounts,
                 )
             },
             OUT,
-            extra,
+            extra.clone(),
         );
         // The other targets run with the default image's settings; the binaries from the root.
         let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
@@ -383,32 +399,45 @@ impl<'a> Steps<'a> {
                 (self.scratch_root(), vec!["runtime root: CA certificates, zoneinfo, passwd/group, /tmp".to_string()])
             }
         };
-        let binary_copy = |src: String, dest: String, contents: bool| FileAction::Copy {
-            from: binaries.clone(),
-            src: src.into(),
-            dest,
-            mode: Some(0o755),
-            owner: root_owner,
-            contents,
-            wildcard: false,
-        };
         for image in &plan.images {
             let target = image.target.as_str();
             let entrypoint = image.spec.entrypoint.first().cloned().unwrap_or_default();
             let id = format!("{target}-with-binaries");
             let name = format!("[gofront] image {entrypoint} ({platform})");
-            let mut tree = if takes_every_binary_as_built(plan, &image.binaries) {
-                // The compile's output is the app directory: one copy of its contents, which
-                // stamps the directory after them. Every copy of the binaries is a layer that
-                // `--cache-to` compresses and uploads; this way there are two, not three.
-                let copy = binary_copy("/".into(), APP_DIR.into(), true);
-                let base = Some(root.clone());
-                Tree::root(self.program.add(&id, name, Vec::new(), Op::Files { base, actions: vec![copy] }))
+            let names: Vec<&str> = image.binaries.iter().map(|(_, n)| n.as_str()).collect();
+            let mut tree = if plan.published.is_none() && takes_every_binary_as_built(plan, &image.binaries) {
+                // The compile writes the binaries into /app on the runtime root itself, so its
+                // output is the image's layer. Every copy of the binaries is a result that
+                // `--cache-to` compresses and uploads: this way there is one. (`--target
+                // binary` has a compile of its own, the same command into /out.)
+                let app = format!("{IMAGE_ROOT}{APP_DIR}");
+                let mut env = compile_env.clone();
+                env.extend([
+                    Env::Set("GOFRONT_APP".into(), app.clone().into()),
+                    Env::Set("GOFRONT_BINARIES".into(), names.join("\n").into()),
+                    Env::Set("GOFRONT_EPOCH".into(), plan.epoch.unwrap_or(0).to_string().into()),
+                ]);
+                let output = Mount { dest: IMAGE_ROOT.into(), kind: MountKind::Onto { base: root.clone() } };
+                self.over_context_into(
+                    &format!("{target}-build"),
+                    build_name.clone(),
+                    |s, mounts| s.go_run("compile-into", plan.build_command_into(&app), env, mounts),
+                    output,
+                    extra.clone(),
+                )
             } else {
                 let actions = image
                     .binaries
                     .iter()
-                    .map(|(file, name)| binary_copy(format!("/{file}"), format!("{APP_DIR}/{name}"), false))
+                    .map(|(file, name)| FileAction::Copy {
+                        from: binaries.clone(),
+                        src: format!("/{file}").into(),
+                        dest: format!("{APP_DIR}/{name}"),
+                        mode: Some(0o755),
+                        owner: root_owner,
+                        contents: false,
+                        wildcard: false,
+                    })
                     .collect();
                 let staged = self.program.add(
                     &format!("{target}-binaries"),
@@ -418,7 +447,6 @@ impl<'a> Steps<'a> {
                 );
                 self.settle(&id, name, Some(&root), staged)
             };
-            let names: Vec<&str> = image.binaries.iter().map(|(_, n)| n.as_str()).collect();
             let mut history = root_history.clone();
             history.push(format!("COPY {} into {APP_DIR} (go build)", names.join(", ")));
             if !image.files.is_empty() {
@@ -822,10 +850,10 @@ fn shown(value: &Value) -> String {
     }
 }
 
-/// The SBOM step: `go version -m` over the compiled binaries (it reads the build info Go embeds,
-/// for any platform), on the build platform with no network; returns the directory holding
-/// `buildinfo.txt`.
-pub fn sbom(program: &mut Program, binaries: &Tree) -> Option<Tree> {
+/// The SBOM step: `go version -m` over an image's /app, where its binaries are (it reads the
+/// build info Go embeds, for any platform), on the build platform with no network; returns the
+/// directory holding `buildinfo.txt`.
+pub fn sbom(program: &mut Program, image: &Tree) -> Option<Tree> {
     let builder = program.shell?;
     let run = Run {
         root: Tree::root(builder),
@@ -835,7 +863,7 @@ pub fn sbom(program: &mut Program, binaries: &Tree) -> Option<Tree> {
         user: String::new(),
         network: Network::None,
         mounts: vec![
-            Mount { dest: OUT.into(), kind: MountKind::Input { from: binaries.clone(), scratch: false } },
+            Mount { dest: OUT.into(), kind: MountKind::Subtree { from: image.clone(), path: APP_DIR.into() } },
             Mount { dest: "/gofront/sbom".into(), kind: MountKind::Output },
         ],
         side: Side::Build,

@@ -57,6 +57,12 @@ fn stage(program: &Program, id: StepId) -> String {
     format!("gofront-{}", program.step(id).id)
 }
 
+/// The stage holding what step `id` added onto the tree mounted at `dest`, on that tree.
+fn onto_stage(program: &Program, id: StepId, dest: &str) -> String {
+    let name: String = dest.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    format!("{}-{}", stage(program, id), name.trim_matches('-'))
+}
+
 fn image_arg(program: &Program, id: StepId) -> String {
     format!("GOFRONT_{}", program.step(id).id.to_ascii_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
 }
@@ -83,6 +89,9 @@ impl Printer<'_> {
         if let Op::Context(view) = &self.program.step(tree.step).op {
             // A named context is a `--from` source of its own in a Dockerfile, too.
             return (view.name != super::MAIN_CONTEXT).then(|| (view.name.clone(), "/".to_string()));
+        }
+        if let (Some(_), Some(dest)) = (self.program.onto_base(tree), &tree.mount) {
+            return Some((onto_stage(self.program, tree.step, dest), "/".into()));
         }
         let prefix = if self.staged.contains(&tree.step) { STAGED } else { "" };
         let path = format!("{prefix}{}", tree.mount.as_deref().unwrap_or(""));
@@ -191,7 +200,7 @@ impl Printer<'_> {
                             None => format!("type=bind,source={path},target={dest}"),
                         },
                         // A Dockerfile keeps what a step writes in its own stage.
-                        MountKind::Output => {
+                        MountKind::Output | MountKind::Onto { .. } => {
                             made.push(dest.clone());
                             continue;
                         }
@@ -227,6 +236,25 @@ impl Printer<'_> {
                 flush(&mut group, &mut words);
                 words.extend(run.argv.iter().map(word));
                 let _ = writeln!(self.out, " {}", words.join(" "));
+                // What the step added onto a tree, copied onto that tree's stage.
+                for mount in &run.mounts {
+                    if let MountKind::Onto { base } = &mount.kind {
+                        let name = onto_stage(program, id, &mount.dest);
+                        let _ = writeln!(self.out);
+                        match self.locate(base) {
+                            Some((from, path)) if path == "/" => {
+                                let _ = writeln!(self.out, "FROM {from} AS {name}");
+                            }
+                            Some((from, path)) => {
+                                let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY --from={from} {path}/ /");
+                            }
+                            None => {
+                                let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY . /");
+                            }
+                        }
+                        let _ = writeln!(self.out, "COPY --from={} {}/ /", stage(program, id), mount.dest);
+                    }
+                }
             }
         }
         self.out.push('\n');

@@ -172,7 +172,9 @@ impl<'a> Printer<'a> {
                             output: false,
                         },
                         MountKind::Output => Mount::writable(dest, None),
-                        MountKind::Edit { from } => Mount::writable(dest, Some(&self.tree(from)?)),
+                        MountKind::Edit { from } | MountKind::Onto { base: from } => {
+                            Mount::writable(dest, Some(&self.tree(from)?))
+                        }
                     });
                 }
                 let mut env: Vec<(String, String)> = Vec::new();

@@ -183,6 +183,13 @@ pub enum MountKind {
     Edit {
         from: Tree,
     },
+    /// A writable copy of `base` to which the step only adds files: what it leaves there is
+    /// `base` with the additions, a tree of its own (an image's root with its binaries). A
+    /// Dockerfile, whose mounts keep nothing, writes the additions into the step's stage and
+    /// copies them onto `base`'s after.
+    Onto {
+        base: Tree,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,9 +323,10 @@ impl Program {
                 .collect(),
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
-                    MountKind::Input { from, .. } | MountKind::Subtree { from, .. } | MountKind::Edit { from } => {
-                        Some(from.step)
-                    }
+                    MountKind::Input { from, .. }
+                    | MountKind::Subtree { from, .. }
+                    | MountKind::Edit { from }
+                    | MountKind::Onto { base: from } => Some(from.step),
                     _ => None,
                 }))
                 .collect(),
@@ -327,6 +335,9 @@ impl Program {
 
     /// The image a tree's root filesystem starts from (None: from scratch, or an output mount).
     pub fn image_under(&self, tree: &Tree) -> Option<StepId> {
+        if let Some(base) = self.onto_base(tree) {
+            return self.image_under(base);
+        }
         if tree.mount.is_some() {
             return None;
         }
@@ -336,6 +347,17 @@ impl Program {
             Op::Files { base: Some(base), .. } => self.image_under(base),
             _ => None,
         }
+    }
+}
+
+impl Program {
+    /// The base of a tree a step added files onto (see [`MountKind::Onto`]).
+    pub fn onto_base(&self, tree: &Tree) -> Option<&Tree> {
+        let (Op::Run(run), Some(dest)) = (&self.step(tree.step).op, &tree.mount) else { return None };
+        run.mounts.iter().find_map(|m| match &m.kind {
+            MountKind::Onto { base } if &m.dest == dest => Some(base),
+            _ => None,
+        })
     }
 }
 
