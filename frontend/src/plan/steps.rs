@@ -5,9 +5,9 @@
 //! context + module layer                  ─ go list -deps           → package list (per platform)
 //! module files + module layer + list      ─ go build <deps>         → build cache layer (per platform)
 //! a group's sources + the layers below    ─ go build <own packages> → a cache layer per package group
-//! context + module layer + cache layers   ─ go build -trimpath …    → /out
 //! runtime root (scratch + CA + zoneinfo + passwd/group + /tmp, or a base image)
-//!    └─ image: root + /app/<name> (+ files) + image config
+//! context + module layer + cache layers   ─ go build -trimpath …    → /app/<name> on the runtime root
+//!    └─ image: that tree (+ files) + image config             (--target binary: → /out)
 //! ```
 //!
 //! The module and build cache layers are ordinary layers: they travel in `--cache-to` exports,
