@@ -89,6 +89,23 @@ fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
         &format!("type=local,src={cache}"),
         "ci-local",
     );
+    // The binary travels once: the compile writes it into the image's own layer, so no other
+    // result (a compile output, a staged copy) carries it into the export too.
+    let blobs = std::fs::read_dir(dir.path().join("blobs/sha256")).expect("the exported blobs");
+    let holding: Vec<String> = blobs
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|blob| {
+            let listing =
+                std::process::Command::new("timeout").args(["60", "tar", "-tvzf"]).arg(blob).output().expect("tar");
+            // A regular file named shop, wherever it lies: /app/shop, or /shop in a compile output.
+            String::from_utf8_lossy(&listing.stdout).lines().any(|line| {
+                let path = line.split_whitespace().last().unwrap_or_default();
+                line.starts_with('-') && (path == "shop" || path.ends_with("/shop"))
+            })
+        })
+        .map(|blob| blob.display().to_string())
+        .collect();
+    assert_eq!(holding.len(), 1, "the cache export holds the binary in {holding:?}");
 }
 
 #[test]
