@@ -241,16 +241,8 @@ impl Printer<'_> {
                     if let MountKind::Onto { base } = &mount.kind {
                         let name = onto_stage(program, id, &mount.dest);
                         let _ = writeln!(self.out);
-                        match self.locate(base) {
-                            Some((from, path)) if path == "/" => {
-                                let _ = writeln!(self.out, "FROM {from} AS {name}");
-                            }
-                            Some((from, path)) => {
-                                let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY --from={from} {path}/ /");
-                            }
-                            None => {
-                                let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY . /");
-                            }
+                        if !self.stage_holding(base, &name) {
+                            let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY . /");
                         }
                         let _ = writeln!(self.out, "COPY --from={} {}/ /", stage(program, id), mount.dest);
                     }
@@ -350,14 +342,23 @@ impl Printer<'_> {
         self.staged.insert(id);
     }
 
+    /// Starts stage `name` holding `tree` at its root: on the tree's own stage, or a copy of its
+    /// directory onto scratch. False for the build context, which has no stage.
+    fn stage_holding(&mut self, tree: &Tree, name: &str) -> bool {
+        let Some((stage, path)) = self.locate(tree) else { return false };
+        if path == "/" {
+            let _ = writeln!(self.out, "FROM {stage} AS {name}");
+        } else {
+            let _ = writeln!(self.out, "FROM scratch AS {name}\nCOPY --from={stage} {path}/ /");
+        }
+        true
+    }
+
     /// A target's stage: its tree, and for an image its config.
     fn target(&mut self, index: usize) {
         let output = &self.program.outputs[index];
-        let Some((stage, path)) = self.locate(&output.tree) else { return };
-        if path == "/" {
-            let _ = writeln!(self.out, "FROM {stage} AS {}", output.target);
-        } else {
-            let _ = writeln!(self.out, "FROM scratch AS {}\nCOPY --from={stage} {path}/ /", output.target);
+        if !self.stage_holding(&output.tree, &output.target) {
+            return;
         }
         {
             let image = &output.image;

@@ -348,9 +348,7 @@ impl Program {
             _ => None,
         }
     }
-}
 
-impl Program {
     /// The base of a tree a step added files onto (see [`MountKind::Onto`]).
     pub fn onto_base(&self, tree: &Tree) -> Option<&Tree> {
         let (Op::Run(run), Some(dest)) = (&self.step(tree.step).op, &tree.mount) else { return None };
