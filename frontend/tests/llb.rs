@@ -241,14 +241,14 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
     }
 }
 
-/// A vendored module's groups see vendor/ straight from its own context transfer (a selector on
-/// it), never through a layer of the module files: a fresh runner pulls no vendor/ for them.
+/// A vendored module's groups see vendor/ straight from the build context (a selector on it),
+/// never through a layer of the module files: a fresh runner pulls no vendor/ for them.
 #[test]
 fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
     let plan = ci_plan(Layout { vendor_dir: Some("vendor".into()), ..root_layout() });
     let groups = [PackageGroup { packages: vec!["example.com/shop/util".into()], files: vec!["util/u.go".into()] }];
     let text = describe(&print_grouped(&plan, None, None, Settings::default(), None, &groups).0);
-    let vendor = op_id(&text, "[gofront] load vendor/");
+    let vendor = op_id(&text, "[gofront] load build context");
     let sources = op_block(&text, "[gofront] sources of package group 1");
     assert!(sources.contains("mkdir /vendor"), "{sources}");
     assert!(!sources.contains("copy /vendor"), "{sources}");
@@ -257,15 +257,17 @@ fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
 }
 
 /// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.
+/// vendor/ comes from the one context transfer (a second would start only after the list).
 #[test]
 fn a_vendored_module_compiles_its_dependencies_from_the_vendor_tree() {
     let plan = ci_plan(Layout { vendor_dir: Some("vendor".into()), ..root_layout() });
     let text = describe_plan(&plan);
     assert!(!text.contains("[gofront] go mod download"), "{text}");
-    let vendor = op_block(&text, "[gofront] load vendor/");
-    assert!(vendor.contains("local.includepattern=[\"vendor/**\"]"), "{vendor}");
+    assert!(!text.contains("[gofront] load vendor/"), "{text}");
+    let context = op_id(&text, "[gofront] load build context");
     let files = op_block(&text, "[gofront] module files");
     assert!(files.contains("copy /vendor -> /vendor"), "{files}");
+    assert!(files.contains(&format!("\"{context}.0\"")), "{files}");
     let precompile = op_block(&text, "[gofront] compile dependencies");
     assert!(precompile.contains("env GOFLAGS=-mod=vendor") && precompile.contains("network=None"), "{precompile}");
     assert!(!precompile.contains("mount /go/pkg/mod"), "{precompile}");

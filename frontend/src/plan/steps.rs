@@ -108,8 +108,6 @@ struct Steps<'a> {
     context: StepId,
     scripts: StepId,
     module_files: Option<StepId>,
-    /// The context's vendor/ tree alone, for a vendored module.
-    vendor: Option<StepId>,
     modules: Option<Tree>,
     /// What the Go steps compile: the context, with generated code when the Gofile asks for it.
     sources: Tree,
@@ -143,17 +141,7 @@ impl<'a> Steps<'a> {
             .collect();
         let scripts = program.add("scripts", "[gofront] step scripts", Vec::new(), Op::Files { base: None, actions });
         let sources = Tree::root(context);
-        let mut steps = Steps {
-            plan,
-            program,
-            builder,
-            context,
-            scripts,
-            module_files: None,
-            vendor: None,
-            modules: None,
-            sources,
-        };
+        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None, sources };
         if plan.published.is_none() {
             steps.module_files = Some(steps.module_files());
         }
@@ -190,14 +178,9 @@ impl<'a> Steps<'a> {
         };
         let mut actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(source, f, false)).collect();
         if let Some(vendor) = &plan.vendor_dir {
-            let view = ContextView {
-                name: MAIN_CONTEXT.into(),
-                include: vec![format!("{vendor}/**")],
-                shared_key: "gofront-vendor".into(),
-            };
-            let tree = self.program.add("vendor", "[gofront] load vendor/", Vec::new(), Op::Context(view));
-            self.vendor = Some(tree);
-            actions.push(copy(tree, vendor, true));
+            // From the build context itself (the copy is keyed by the content of vendor/ alone):
+            // a transfer of its own would start only after the list, a fresh runner's longest wait.
+            actions.push(copy(self.context, vendor, true));
         }
         self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions })
     }
@@ -686,8 +669,8 @@ impl<'a> Steps<'a> {
             below = Some(Tree::root(sources));
             let mut mounts = self.mounts(self.modules.as_ref());
             mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(sources)) });
-            if let (Some(vendor), Some(dir)) = (self.vendor, &plan.vendor_dir) {
-                let kind = MountKind::Subtree { from: Tree::root(vendor), path: format!("/{dir}") };
+            if let Some(dir) = &plan.vendor_dir {
+                let kind = MountKind::Subtree { from: Tree::root(self.context), path: format!("/{dir}") };
                 mounts.push(Mount { dest: format!("{SRC}/{dir}"), kind });
             }
             mounts.extend(seed_mounts(&seeds));
