@@ -48,6 +48,9 @@ pub const OWN_LIST: &str = "/gofront/own";
 /// The precompiled dependencies: Go build cache entries for exactly the listed packages (and
 /// the output of each group of the module's own packages).
 pub const DEPENDENCY_CACHE: &str = "/gofront/depcache";
+/// The dependency compile keeps its entries in two halves, this the second: two layers, which a
+/// fresh runner fetches and unpacks at the same time (one layer unpacks on one core).
+pub const DEPENDENCY_CACHE_SECOND: &str = "/gofront/depcache-2";
 /// Where the compiles find the layers of precompiled packages, one directory each.
 pub const SEEDS: &str = "/gofront/seeds";
 /// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads

@@ -4,7 +4,7 @@
 //! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
 //! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
 
-use super::{DEPENDENCY_CACHE, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT, OWN_LIST, SEEDS};
+use super::{DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT, OWN_LIST, SEEDS};
 
 /// Where the scripts are mounted in the Go steps.
 pub const SCRIPTS: &str = "/gofront/bin";
@@ -125,30 +125,31 @@ fn list_packages() -> String {
     )
 }
 
-/// Copies the build cache entries of the action ids in /tmp/gofront-ids, an action record
-/// `<id>-a` and the output it names `<out>-d`, from GOCACHE into "$out/cache": a build cache
-/// layer of exactly those packages. Its `id` names that set, and the marker in the persistent
-/// cache says it is already there, so [`seed`] does not copy it back.
+/// A shell function, `keep IDS OUT`: copies the build cache entries of the action ids listed in
+/// the file IDS, an action record `<id>-a` and the output it names `<out>-d`, from GOCACHE into
+/// OUT/cache: a build cache layer of exactly those packages. OUT/id names that set, and the
+/// marker in the persistent cache says it is already there, so [`seed`] does not copy it back.
 fn keep_entries() -> String {
-    r#"mkdir -p "$out/cache"
-cd "$GOCACHE"
-awk '{ a = substr($0, 1, 2) "/" $0 "-a"
-  if ((getline entry < a) > 0) {
-    split(entry, f, " "); d = substr(f[3], 1, 2) "/" f[3] "-d"
-    if ((getline probe < d) >= 0) { print d; print a }
-    close(d)
-  }
-  close(a) }' /tmp/gofront-ids >/tmp/gofront-files
-# In slices, to stay under the argument size limit (busybox tar has no file-list option).
-total=$(wc -l </tmp/gofront-files) first=1
-while [ "$first" -le "$total" ]; do
-  last=$((first + 3999))
-  tar -cf - $(sed -n "${first},${last}p" /tmp/gofront-files) | tar -C "$out/cache" -xf -
-  first=$((last + 1))
-done
-id=$(sha256sum </tmp/gofront-ids | cut -c1-64)
-echo "$id" >"$out/id"
-mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
+    r#"keep() {
+  mkdir -p "$2/cache"
+  (cd "$GOCACHE" && awk '{ a = substr($0, 1, 2) "/" $0 "-a"
+    if ((getline entry < a) > 0) {
+      split(entry, f, " "); d = substr(f[3], 1, 2) "/" f[3] "-d"
+      if ((getline probe < d) >= 0) { print d; print a }
+      close(d)
+    }
+    close(a) }' "$1") >/tmp/gofront-files
+  # In slices, to stay under the argument size limit (busybox tar has no file-list option).
+  total=$(wc -l </tmp/gofront-files) first=1
+  while [ "$first" -le "$total" ]; do
+    last=$((first + 3999))
+    (cd "$GOCACHE" && tar -cf - $(sed -n "${first},${last}p" /tmp/gofront-files)) | tar -C "$2/cache" -xf -
+    first=$((last + 1))
+  done
+  id=$(sha256sum <"$1" | cut -c1-64)
+  echo "$id" >"$2/id"
+  mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
+}
 "#
     .to_string()
 }
@@ -174,8 +175,7 @@ done
 fn precompile() -> String {
     format!(
         r#"set -eu
-{proxy}out={DEPENDENCY_CACHE}
-mkdir -p "$out/cache"
+{proxy}mkdir -p {DEPENDENCY_CACHE}/cache {DEPENDENCY_CACHE_SECOND}/cache
 pkgs=$(cat {DEPENDENCY_LIST}/packages)
 [ -n "$pkgs" ] || exit 0
 if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-hashes; then
@@ -183,7 +183,12 @@ if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-ha
   exit 1
 fi
 {{ grep -E '^HASH\[[^]]*\]: [0-9a-f]{{64}}$' /tmp/gofront-hashes || true; }} | sed 's/.*: //' | sort -u >/tmp/gofront-ids
-{keep}echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
+# Every other key to each half: two layers, which a fresh runner pulls and unpacks side by side.
+awk 'NR % 2 == 1' /tmp/gofront-ids >/tmp/gofront-ids-1
+awk 'NR % 2 == 0' /tmp/gofront-ids >/tmp/gofront-ids-2
+{keep}keep /tmp/gofront-ids-1 {DEPENDENCY_CACHE}
+keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND}
+echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
 "#,
         proxy = module_proxy(),
         keep = keep_entries()
@@ -197,8 +202,7 @@ fi
 fn compile_group() -> String {
     format!(
         r#"set -eu
-{proxy}out={DEPENDENCY_CACHE}
-{seed}if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $GOFRONT_PACKAGES 2>/tmp/gofront-hashes; then
+{proxy}{seed}if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $GOFRONT_PACKAGES 2>/tmp/gofront-hashes; then
   echo "gofront: this group did not compile on its own; the build's compile will" >&2
   exit 0
 fi
@@ -206,7 +210,8 @@ printf '%s\n' $GOFRONT_PACKAGES >/tmp/gofront-own
 {{ grep -E '^HASH\[build [^]]*\]: [0-9a-f]{{64}}$' /tmp/gofront-hashes || true; }} \
   | sed 's/^HASH\[build \(.*\)\]: \(.*\)$/\1 \2/' \
   | awk 'NR == FNR {{ own[$0] = 1; next }} ($1 in own) {{ print $2 }}' /tmp/gofront-own - | sort -u >/tmp/gofront-ids
-{keep}echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l </tmp/gofront-own) packages"
+{keep}keep /tmp/gofront-ids {DEPENDENCY_CACHE}
+echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l </tmp/gofront-own) packages"
 "#,
         proxy = module_proxy(),
         seed = seed(),

@@ -22,9 +22,9 @@
 use super::groups::PackageGroup;
 use super::{
     scripts, Base, BuildPlan, Delve, LineSpan, Network, APP_DIR, BUILD_CACHE_ID, CA_BUNDLE, DEFAULT_PATH, DELVE_MODULE,
-    DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, IMAGE_ROOT, MODULE_CACHE_ID,
-    MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT, OWN_LIST, SEEDS, SRC, SSH_AGENT_ID, SSH_AGENT_SOCK,
-    ZONEINFO,
+    DELVE_PORT, DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_LIST, GOCACHE, GOMODCACHE, GO_PATH, IMAGE_ROOT,
+    MODULE_CACHE_ID, MODULE_PROXY_CACHE, NETRC_PATH, NETRC_SECRET, NONROOT, OUT, OWN_LIST, SEEDS, SRC, SSH_AGENT_ID,
+    SSH_AGENT_SOCK, ZONEINFO,
 };
 use crate::program::{
     ContextView, Env, FileAction, ImageSpec, Mount, MountKind, Op, Output, Program, Run, Side, StepId, Tree, Value,
@@ -629,12 +629,16 @@ impl<'a> Steps<'a> {
         mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(module_files)) });
         mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: input(list) });
         mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
+        mounts.push(Mount { dest: DEPENDENCY_CACHE_SECOND.into(), kind: MountKind::Output });
         let mut args: Vec<Value> = vec!["go".into(), "build".into()];
         args.extend(plan.compile_flags.iter().map(Value::text));
         let run = self.go_run("precompile", args.clone(), plan.compile_env(), mounts);
         let name = format!("[gofront] compile dependencies ({})", plan.platform);
         let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
-        let mut seeds = vec![("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE))];
+        let mut seeds = vec![
+            ("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE)),
+            ("dependencies-2".to_string(), Tree::at(step, DEPENDENCY_CACHE_SECOND)),
+        ];
         // Each group's sources go on top of those below it: a layer holds one group's files, and
         // its key the content of them and of everything below. The lowest starts from the module
         // files and an empty vendor/ to mount the context's onto: the layers hold no vendor/, so
