@@ -162,7 +162,6 @@ const ALL_LLB_CAPS: &[&str] = &[
     "platform",
     "meta.description",
     "meta.ignorecache",
-    "meta.exportcache",
     "exec.meta.network",
     "exec.meta.proxyenv",
     "exec.mount.cache",

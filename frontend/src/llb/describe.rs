@@ -102,9 +102,6 @@ pub fn describe(definition: &pb::Definition) -> String {
             }
         }
         if let Some(meta) = meta {
-            if meta.export_cache.as_ref().is_some_and(|e| !e.value) {
-                let _ = writeln!(out, "    result kept out of cache exports");
-            }
             let caps: Vec<&str> = meta.caps.keys().map(String::as_str).collect();
             if !caps.is_empty() {
                 let _ = writeln!(out, "    caps {}", caps.join(","));

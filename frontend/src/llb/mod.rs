@@ -105,14 +105,6 @@ impl Graph {
         meta.caps.insert("meta.ignorecache".into(), true);
     }
 
-    /// Keeps an op's result out of `--cache-to` exports (its cache key is still exported, so
-    /// the steps that read it are found by theirs).
-    pub fn unexported(&mut self, digest: &str) {
-        let meta = self.metadata.entry(digest.to_string()).or_default();
-        meta.export_cache = Some(pb::ExportCache { value: false });
-        meta.caps.insert("meta.exportcache".into(), true);
-    }
-
     /// Every cap any op declares, to check against what the engine announced.
     pub fn caps(&self) -> BTreeSet<String> {
         self.metadata.values().flat_map(|m| m.caps.keys().cloned()).collect()

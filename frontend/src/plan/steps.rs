@@ -182,13 +182,7 @@ impl<'a> Steps<'a> {
             // a transfer of its own would start only after the list, a fresh runner's longest wait.
             actions.push(copy(self.context, vendor, true));
         }
-        let files =
-            self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions });
-        // The steps that read it are keyed by its content; a fresh runner copies it again only
-        // when one of them must run. With vendor/, it is the largest layer after the compiled
-        // dependencies, and the one no build pulls.
-        self.program.unexport(files);
-        files
+        self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions })
     }
 
     /// Mounts every Go step has: the persistent caches, the scripts, credentials, the module layer.

@@ -220,9 +220,6 @@ impl<'a> Printer<'a> {
                 outputs
             }
         };
-        if step.unexported {
-            self.graph.unexported(&outputs.digest);
-        }
         self.graph.locate(&outputs.digest, ranges(&step.spans));
         Ok(outputs)
     }

@@ -240,10 +240,6 @@ pub struct Step {
     /// The Gofile (or go.mod) lines the step comes from, shown when it fails.
     pub spans: Vec<LineSpan>,
     pub op: Op,
-    /// `--cache-to` exports its key but not its result: a large tree that a fresh runner can
-    /// make again from the context in less time than pulling it would take, and needs only
-    /// when a step that reads it must run. (A Dockerfile cannot say this; eject leaves it out.)
-    pub unexported: bool,
 }
 
 /// The runtime settings of an image, before they are merged over its base's.
@@ -288,13 +284,8 @@ pub struct Program {
 
 impl Program {
     pub fn add(&mut self, id: &str, name: impl Into<String>, spans: Vec<LineSpan>, op: Op) -> StepId {
-        self.steps.push(Step { id: id.to_string(), name: name.into(), spans, op, unexported: false });
+        self.steps.push(Step { id: id.to_string(), name: name.into(), spans, op });
         StepId(self.steps.len() - 1)
-    }
-
-    /// Keeps a step's result out of exported caches (see [`Step::unexported`]).
-    pub fn unexport(&mut self, id: StepId) {
-        self.steps[id.0].unexported = true;
     }
 
     pub fn step(&self, id: StepId) -> &Step {
