@@ -167,22 +167,31 @@ impl<'a> Steps<'a> {
         };
         let source =
             self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));
-        let copy = |from: StepId, path: &str, contents: bool| FileAction::Copy {
-            from: Tree::root(from),
+        let copy = |path: &str| FileAction::Copy {
+            from: Tree::root(source),
             src: format!("/{path}").into(),
             dest: format!("/{path}"),
             mode: None,
             owner: None,
-            contents,
+            contents: false,
             wildcard: false,
         };
-        let mut actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(source, f, false)).collect();
+        let mut actions: Vec<FileAction> = plan.module_files.iter().map(|f| copy(f)).collect();
         if let Some(vendor) = &plan.vendor_dir {
-            // From the build context itself (the copy is keyed by the content of vendor/ alone):
-            // a transfer of its own would start only after the list, a fresh runner's longest wait.
-            actions.push(copy(self.context, vendor, true));
+            // Only the place to mount vendor/ on (see [`Self::vendor_mount`]): a copy would be a
+            // layer that every cache export carries and no fresh runner needs.
+            actions.push(FileAction::Mkdir { path: format!("/{vendor}"), mode: 0o755, owner: None });
         }
         self.program.add("module-files", "[gofront] module files", Vec::new(), Op::Files { base: None, actions })
+    }
+
+    /// A vendored module's vendor/ straight from the build context, over the (empty) one of the
+    /// module files or a group's sources: a selector on the context, so BuildKit keys the step
+    /// by the content of vendor/ alone, and no layer holds it.
+    fn vendor_mount(&self) -> Option<Mount> {
+        let dir = self.plan.vendor_dir.as_ref()?;
+        let kind = MountKind::Subtree { from: Tree::root(self.context), path: format!("/{dir}") };
+        Some(Mount { dest: format!("{SRC}/{dir}"), kind })
     }
 
     /// Mounts every Go step has: the persistent caches, the scripts, credentials, the module layer.
@@ -627,6 +636,7 @@ impl<'a> Steps<'a> {
         let mut mounts = self.mounts(self.modules.as_ref());
         let input = |from: Tree| MountKind::Input { from, scratch: false };
         mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(module_files)) });
+        mounts.extend(self.vendor_mount());
         mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: input(list) });
         mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
         mounts.push(Mount { dest: DEPENDENCY_CACHE_SECOND.into(), kind: MountKind::Output });
@@ -673,10 +683,7 @@ impl<'a> Steps<'a> {
             below = Some(Tree::root(sources));
             let mut mounts = self.mounts(self.modules.as_ref());
             mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(sources)) });
-            if let Some(dir) = &plan.vendor_dir {
-                let kind = MountKind::Subtree { from: Tree::root(self.context), path: format!("/{dir}") };
-                mounts.push(Mount { dest: format!("{SRC}/{dir}"), kind });
-            }
+            mounts.extend(self.vendor_mount());
             mounts.extend(seed_mounts(&seeds));
             mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
             let mut env = plan.compile_env();
