@@ -13,8 +13,9 @@
 #   cache size   what the registry holds after both CI runs
 #   zstd         the two CI runs and the cache size again, with compression=zstd on --cache-to
 #
-# Each tool gets its own registry (Debian's docker-registry on 127.0.0.1, stopped at the end). The
-# runs above prune the BuildKit cache, on a throwaway engine of their own (see common.sh).
+# Each scenario runs the two tools back to back, on the same edits. Each tool gets its own
+# registry (Debian's docker-registry on 127.0.0.1, stopped at the end). The runs above prune the
+# BuildKit cache, on a throwaway engine of their own (see common.sh).
 #
 #   tests/bench/real.sh DIR MAIN FILE        e.g. tests/bench/real.sh /tmp/buildkit ./cmd/buildctl \
 #                                                      cmd/buildctl/common/common.go
@@ -26,7 +27,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,26p' "$0" >&2; exit 2; }
+[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,27p' "$0" >&2; exit 2; }
 source tests/bench/common.sh
 bash tests/engine/test-tools.sh
 
@@ -97,36 +98,55 @@ runs() { # the image runs: its binary answers --help or --version without failin
 
 tools=(cachemount gofront)
 declare -A cold local_edit noop first_ci ci cache first_ci_zstd ci_zstd cache_zstd
-# ci_pair TOOL REF [cache-to options]: the first CI run and the fresh-runner rebuild after an edit,
-# into $pair_first and $pair_ci.
-ci_pair() {
-  local tool=$1 ref=$2 extra=${3:-}
-  local flags=(--cache-from "type=registry,ref=$ref" --cache-to "type=registry,ref=$ref,mode=max$extra")
-  docker buildx prune -af >/dev/null
-  pair_first=$(timed build "$tool" "${flags[@]}")
-  docker buildx prune -af >/dev/null
+# Scenario by scenario, the two tools back to back on the same source: this machine's speed
+# drifts over minutes, and a tool-by-tool order put the drift into every ratio.
+echo "[bench] $name: cold, local edit, no-op" >&2
+docker buildx prune -af >/dev/null
+# Their caches do not overlap (other cache mount ids, other steps), so each cold build is cold.
+for tool in "${tools[@]}"; do cold[$tool]=$(timed build "$tool"); done
+one_line_edit
+for tool in "${tools[@]}"; do local_edit[$tool]=$(timed build "$tool"); done
+for tool in "${tools[@]}"; do runs "$tool"; done
+declare -A noops
+for _ in 1 2 3 4 5; do
+  for tool in "${tools[@]}"; do noops[$tool]+="$(timed build "$tool") "; done
+done
+for tool in "${tools[@]}"; do noop[$tool]=$(printf '%s\n' ${noops[$tool]} | median); done
+
+# ci_pairs SUFFIX [cache-to options]: for each tool, the first CI run from an empty engine and an
+# empty cache ref, then (after one edit, for both) the fresh-runner rebuild; its registry's size.
+declare -A pair_first pair_ci pair_cache
+ci_pairs() {
+  local suffix=$1 extra=${2:-} tool
+  declare -A refs
+  for tool in "${tools[@]}"; do
+    registry "$tool$suffix"
+    refs[$tool]="$registry_address/cache/$name:ci"
+  done
+  flags() { echo "--cache-from type=registry,ref=${refs[$1]} --cache-to type=registry,ref=${refs[$1]},mode=max$extra"; }
+  for tool in "${tools[@]}"; do
+    docker buildx prune -af >/dev/null
+    # shellcheck disable=SC2046 # the flags are words without blanks
+    pair_first[$tool]=$(timed build "$tool" $(flags "$tool"))
+  done
   one_line_edit
-  pair_ci=$(timed build "$tool" "${flags[@]}")
-  runs "$tool"
+  for tool in "${tools[@]}"; do
+    docker buildx prune -af >/dev/null
+    # shellcheck disable=SC2046
+    pair_ci[$tool]=$(timed build "$tool" $(flags "$tool"))
+    runs "$tool"
+    pair_cache[$tool]=$(du -sb "$work/registry-$tool$suffix/data" | cut -f1)
+  done
 }
+echo "[bench] $name: CI, gzip" >&2
+ci_pairs ""
 for tool in "${tools[@]}"; do
-  echo "[bench] $name: $tool" >&2
-  docker buildx prune -af >/dev/null
-  cold[$tool]=$(timed build "$tool")
-  one_line_edit
-  local_edit[$tool]=$(timed build "$tool")
-  noop[$tool]=$(for _ in 1 2 3 4 5; do timed build "$tool"; done | median)
-  runs "$tool"
-
-  registry "$tool"
-  ci_pair "$tool" "$registry_address/cache/$name:ci"
-  first_ci[$tool]=$pair_first ci[$tool]=$pair_ci
-  cache[$tool]=$(du -sb "$work/registry-$tool/data" | cut -f1)
-
-  registry "$tool-zstd"
-  ci_pair "$tool" "$registry_address/cache/$name:ci" ",compression=zstd"
-  first_ci_zstd[$tool]=$pair_first ci_zstd[$tool]=$pair_ci
-  cache_zstd[$tool]=$(du -sb "$work/registry-$tool-zstd/data" | cut -f1)
+  first_ci[$tool]=${pair_first[$tool]} ci[$tool]=${pair_ci[$tool]} cache[$tool]=${pair_cache[$tool]}
+done
+echo "[bench] $name: CI, zstd" >&2
+ci_pairs "-zstd" ",compression=zstd"
+for tool in "${tools[@]}"; do
+  first_ci_zstd[$tool]=${pair_first[$tool]} ci_zstd[$tool]=${pair_ci[$tool]} cache_zstd[$tool]=${pair_cache[$tool]}
 done
 
 row() { # row LABEL FORMAT ARRAY
