@@ -127,8 +127,9 @@ fn list_packages() -> String {
 
 /// A shell function, `keep IDS OUT`: copies the build cache entries of the action ids listed in
 /// the file IDS, an action record `<id>-a` and the output it names `<out>-d`, from GOCACHE into
-/// OUT/cache: a build cache layer of exactly those packages. OUT/id names that set, and the
-/// marker in the persistent cache says it is already there, so [`seed`] does not copy it back.
+/// OUT/cache: a build cache layer of exactly those packages (a linked entry, see [`seed`], as the
+/// file it names). OUT/id names that set, and the marker in the persistent cache says it is
+/// already there, so [`seed`] does not copy it back.
 fn keep_entries() -> String {
     r#"keep() {
   mkdir -p "$2/cache"
@@ -143,7 +144,7 @@ fn keep_entries() -> String {
   total=$(wc -l </tmp/gofront-files) first=1
   while [ "$first" -le "$total" ]; do
     last=$((first + 3999))
-    (cd "$GOCACHE" && tar -cf - $(sed -n "${first},${last}p" /tmp/gofront-files)) | tar -C "$2/cache" -xf -
+    (cd "$GOCACHE" && tar -chf - $(sed -n "${first},${last}p" /tmp/gofront-files)) | tar -C "$2/cache" -xf -
     first=$((last + 1))
   done
   id=$(sha256sum <"$1" | cut -c1-64)
@@ -154,12 +155,29 @@ fn keep_entries() -> String {
     .to_string()
 }
 
-/// Copies every layer of compiled packages mounted under [`SEEDS`] into the persistent build
-/// cache, once per layer (a fresh CI runner has an empty one; a warm one has the marker).
+/// Puts every layer of compiled packages mounted under [`SEEDS`] where Go finds it.
+///
+/// Where the compiled dependencies came from an imported cache (a fresh CI runner: the step that
+/// compiled them did not run here, so the persistent cache has no marker of them), Go works on a
+/// build cache of the step's own, in /tmp, that links to every layer: hundreds of megabytes are
+/// not copied for one use. Go only reads an entry it finds (its mtime update fails harmlessly
+/// on the read-only layer) and writes what it compiles as new files; the layers a later step
+/// needs are kept by [`keep_entries`], the rest is the step's own.
+///
+/// Otherwise each layer not yet there is copied into the persistent cache, once (its marker).
 fn seed() -> String {
     format!(
-        r#"for seed in {SEEDS}/*; do
+        r#"for seed in {SEEDS}/dependencies*; do
+  if [ -s "$seed/id" ] && ! [ -e "$GOCACHE/gofront-seeded/$(cat "$seed/id")" ]; then
+    export GOCACHE=/tmp/gofront-build-cache
+  fi
+done
+for seed in {SEEDS}/*; do
   [ -s "$seed/id" ] || continue
+  if [ "$GOCACHE" = /tmp/gofront-build-cache ]; then
+    mkdir -p "$GOCACHE" && cp -rsf "$seed/cache/." "$GOCACHE/"
+    continue
+  fi
   marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
   if ! [ -e "$marker" ]; then
     (cd "$seed/cache" && tar -cf - .) | tar -C "$GOCACHE" -xf -
@@ -219,8 +237,8 @@ echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l </tmp/gofront-own)
     )
 }
 
-/// Before the real compile: the compiled dependencies and package groups into the persistent
-/// build cache (see [`seed`]), then the command.
+/// Before the real compile: the compiled dependencies and package groups where Go finds them
+/// (see [`seed`]), then the command.
 fn compile() -> String {
     format!("set -eu\n{proxy}{seed}exec \"$@\"\n", proxy = module_proxy(), seed = seed())
 }
