@@ -167,15 +167,18 @@ fn keep_entries() -> String {
 /// Otherwise each layer not yet there is copied into the persistent cache, once (its marker).
 fn seed() -> String {
     format!(
-        r#"for seed in {SEEDS}/dependencies*; do
-  if [ -s "$seed/id" ] && ! [ -e "$GOCACHE/gofront-seeded/$(cat "$seed/id")" ]; then
-    export GOCACHE=/tmp/gofront-build-cache
-  fi
+        r#"linked=
+for seed in {SEEDS}/dependencies*; do
+  if [ -s "$seed/id" ] && ! [ -e "$GOCACHE/gofront-seeded/$(cat "$seed/id")" ]; then linked=1; fi
 done
+if [ -n "$linked" ]; then
+  export GOCACHE=/tmp/gofront-build-cache
+  mkdir -p "$GOCACHE"
+fi
 for seed in {SEEDS}/*; do
   [ -s "$seed/id" ] || continue
-  if [ "$GOCACHE" = /tmp/gofront-build-cache ]; then
-    mkdir -p "$GOCACHE" && cp -rsf "$seed/cache/." "$GOCACHE/"
+  if [ -n "$linked" ]; then
+    cp -rsf "$seed/cache/." "$GOCACHE/"
     continue
   fi
   marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
