@@ -46,6 +46,9 @@ pub fn describe(definition: &pb::Definition) -> String {
             Some(pb::op::Op::Exec(e)) => {
                 let m = e.meta.clone().unwrap_or_default();
                 let _ = writeln!(out, "    exec {:?} cwd={} network={:?}", m.args, m.cwd, e.network());
+                // The order BuildKit exports their cache in.
+                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
+                let _ = writeln!(out, "      inputs {inputs:?}");
                 for env in &m.env {
                     let _ = writeln!(out, "      env {env}");
                 }
@@ -95,6 +98,10 @@ pub fn describe(definition: &pb::Definition) -> String {
                     };
                     let _ = writeln!(out, "      [{} {}→{}] {what}", a.input, a.secondary_input, a.output);
                 }
+            }
+            Some(pb::op::Op::Merge(_)) => {
+                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
+                let _ = writeln!(out, "    merge {inputs:?}");
             }
             None => {
                 let inputs: Vec<String> = op.inputs.iter().map(input).collect();

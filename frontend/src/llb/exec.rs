@@ -102,9 +102,19 @@ impl ExecOutputs {
 
 impl Graph {
     pub fn exec(&mut self, mut exec: Exec, name: &str) -> ExecOutputs {
+        // Inputs in the order the mounts are given: BuildKit exports a cache depth first, an
+        // op's inputs in this order (see the package groups' seeds).
+        let mut inputs: Vec<pb::Input> = Vec::new();
+        for mount in &exec.mounts {
+            if let Mount::Bind { from: Some(from), .. } = mount {
+                let edge = pb::Input { digest: from.digest.clone(), index: from.index };
+                if !inputs.contains(&edge) {
+                    inputs.push(edge);
+                }
+            }
+        }
         // Mounts sorted by destination so "/" comes first, as BuildKit expects.
         exec.mounts.sort_by(|a, b| a.dest().cmp(b.dest()));
-        let mut inputs: Vec<pb::Input> = Vec::new();
         let mut caps = vec!["exec.meta.base"];
         let mut mounts = Vec::new();
         let mut next_output = 0;

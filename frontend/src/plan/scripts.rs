@@ -125,10 +125,11 @@ fn list_packages() -> String {
     )
 }
 
-/// A shell function, `keep IDS OUT`: copies the build cache entries of the action ids listed in
-/// the file IDS, an action record `<id>-a` and the output it names `<out>-d`, from GOCACHE into
-/// OUT/cache: a build cache layer of exactly those packages (a linked entry, see [`seed`], as the
-/// file it names). OUT/id names that set, and the marker in the persistent cache says it is
+/// A shell function, `keep IDS OUT [NAME]`: copies the build cache entries of the action ids
+/// listed in the file IDS, an action record `<id>-a` and the output it names `<out>-d`, from
+/// GOCACHE into OUT/cache: a build cache layer of exactly those packages (a linked entry, see
+/// [`seed`], as the file it names). OUT/NAME (`id`, or another `id*` name for a layer that is
+/// merged with one named `id`) names that set, and the marker in the persistent cache says it is
 /// already there, so [`seed`] does not copy it back.
 fn keep_entries() -> String {
     r#"keep() {
@@ -148,14 +149,15 @@ fn keep_entries() -> String {
     first=$((last + 1))
   done
   id=$(sha256sum <"$1" | cut -c1-64)
-  echo "$id" >"$2/id"
+  echo "$id" >"$2/${3:-id}"
   mkdir -p "$GOCACHE/gofront-seeded" && : >"$GOCACHE/gofront-seeded/$id"
 }
 "#
     .to_string()
 }
 
-/// Puts every layer of compiled packages mounted under [`SEEDS`] where Go finds it.
+/// Puts every layer of compiled packages mounted under [`SEEDS`] where Go finds it. A layer names
+/// the sets of cache entries it holds in its `id*` files (two for a merge).
 ///
 /// Where the compiled dependencies came from an imported cache (a fresh CI runner: the step that
 /// compiled them did not run here, so the persistent cache has no marker of them), Go works on a
@@ -167,24 +169,30 @@ fn keep_entries() -> String {
 /// Otherwise each layer not yet there is copied into the persistent cache, once (its marker).
 fn seed() -> String {
     format!(
-        r#"linked=
+        r#"unmarked() {{
+  for id in "$1"/id*; do
+    if [ -s "$id" ] && ! [ -e "$GOCACHE/gofront-seeded/$(cat "$id")" ]; then return 0; fi
+  done
+  return 1
+}}
+linked=
 for seed in {SEEDS}/dependencies*; do
-  if [ -s "$seed/id" ] && ! [ -e "$GOCACHE/gofront-seeded/$(cat "$seed/id")" ]; then linked=1; fi
+  if unmarked "$seed"; then linked=1; fi
 done
 if [ -n "$linked" ]; then
   export GOCACHE=/tmp/gofront-build-cache
   mkdir -p "$GOCACHE"
 fi
 for seed in {SEEDS}/*; do
-  [ -s "$seed/id" ] || continue
+  [ -d "$seed/cache" ] || continue
   if [ -n "$linked" ]; then
     cp -rsf "$seed/cache/." "$GOCACHE/"
-    continue
-  fi
-  marker="$GOCACHE/gofront-seeded/$(cat "$seed/id")"
-  if ! [ -e "$marker" ]; then
+  elif unmarked "$seed"; then
     (cd "$seed/cache" && tar -cf - .) | tar -C "$GOCACHE" -xf -
-    mkdir -p "$GOCACHE/gofront-seeded" && : >"$marker"
+    mkdir -p "$GOCACHE/gofront-seeded"
+    for id in "$seed"/id*; do
+      if [ -s "$id" ]; then : >"$GOCACHE/gofront-seeded/$(cat "$id")"; fi
+    done
   fi
 done
 "#
@@ -208,7 +216,7 @@ fi
 awk 'NR % 2 == 1' /tmp/gofront-ids >/tmp/gofront-ids-1
 awk 'NR % 2 == 0' /tmp/gofront-ids >/tmp/gofront-ids-2
 {keep}keep /tmp/gofront-ids-1 {DEPENDENCY_CACHE}
-keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND}
+keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND} id-2
 echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
 "#,
         proxy = module_proxy(),

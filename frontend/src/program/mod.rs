@@ -225,10 +225,19 @@ pub struct Run {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Image { reference: String, side: Side },
+    Image {
+        reference: String,
+        side: Side,
+    },
     Context(ContextView),
-    Files { base: Option<Tree>, actions: Vec<FileAction> },
+    Files {
+        base: Option<Tree>,
+        actions: Vec<FileAction>,
+    },
     Run(Run),
+    /// The union of trees, each over the ones before it: one tree to mount that stays as many
+    /// layers as it has parts (nothing is copied).
+    Merge(Vec<Tree>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -321,6 +330,7 @@ impl Program {
                 }))
                 .map(|t| t.step)
                 .collect(),
+            Op::Merge(parts) => parts.iter().map(|t| t.step).collect(),
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
                     MountKind::Input { from, .. }
