@@ -81,11 +81,15 @@ build() { # build TOOL [extra buildx args…]
   local log=/dev/null
   # Numbered by the logs already there: builds run in subshells (timed), so no counter survives.
   [ -z "$logs" ] || log=$(printf '%s/%02d-%s.log' "$logs" "$(($(ls "$logs" | wc -l) + 1))" "$tool")
+  # A tag of its own too: when a tag moved off the previous image, the engine could remove a
+  # snapshot the two images share while the new one was being unpacked ("parent snapshot …
+  # does not exist", moby/buildkit#6521; it stopped one run of this benchmark).
+  local tags=(-t "bench/$tool" -t "bench/$tool:$(date +%s%N)")
   case "$tool" in
     gofront) docker buildx build "${common[@]}" -f "$app/Gofile" \
-      --build-context builder=docker-image://gofront-test/golang:1.27 -t "bench/$tool" --load "$@" "$app" ;;
+      --build-context builder=docker-image://gofront-test/golang:1.27 "${tags[@]}" --load "$@" "$app" ;;
     *) docker buildx build "${common[@]}" -f "$app/$tool.Dockerfile" --build-arg BUILDER=gofront-test/golang:1.27 \
-      --build-arg "MAIN=$main" -t "bench/$tool" --load "$@" "$app" ;;
+      --build-arg "MAIN=$main" "${tags[@]}" --load "$@" "$app" ;;
   esac 2>&1 | tee "$log"
 }
 edits=0
