@@ -103,7 +103,7 @@ impl ExecOutputs {
 impl Graph {
     pub fn exec(&mut self, mut exec: Exec, name: &str) -> ExecOutputs {
         // Inputs in the order the mounts are given: BuildKit exports a cache depth first, an
-        // op's inputs in this order (see the package groups' seeds).
+        // op's inputs in this order (see the compile's seeds in `plan::steps`).
         let mut inputs: Vec<pb::Input> = Vec::new();
         for mount in &exec.mounts {
             if let Mount::Bind { from: Some(from), .. } = mount {

@@ -157,7 +157,8 @@ fn keep_entries() -> String {
 }
 
 /// Puts every layer of compiled packages mounted under [`SEEDS`] where Go finds it. A layer names
-/// the sets of cache entries it holds in its `id*` files (two for a merge).
+/// the set of cache entries it holds in an `id*` file (`id-2` in the second dependency layer, so
+/// that a merge of the two keeps both).
 ///
 /// Where the compiled dependencies came from an imported cache (a fresh CI runner: the step that
 /// compiled them did not run here, so the persistent cache has no marker of them), Go works on a
