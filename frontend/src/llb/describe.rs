@@ -34,6 +34,7 @@ pub fn describe(definition: &pb::Definition) -> String {
             .map(|p| format!(" [{}/{}{}]", p.os, p.architecture, variant(&p.variant)))
             .unwrap_or_default();
         let _ = writeln!(out, "#{n} {name}{platform}");
+        let inputs: Vec<String> = op.inputs.iter().map(input).collect();
         match &op.op {
             Some(pb::op::Op::Source(s)) => {
                 let _ = writeln!(out, "    source {}", s.identifier);
@@ -47,7 +48,6 @@ pub fn describe(definition: &pb::Definition) -> String {
                 let m = e.meta.clone().unwrap_or_default();
                 let _ = writeln!(out, "    exec {:?} cwd={} network={:?}", m.args, m.cwd, e.network());
                 // The order BuildKit exports their cache in.
-                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
                 let _ = writeln!(out, "      inputs {inputs:?}");
                 for env in &m.env {
                     let _ = writeln!(out, "      env {env}");
@@ -81,7 +81,6 @@ pub fn describe(definition: &pb::Definition) -> String {
                 }
             }
             Some(pb::op::Op::File(f)) => {
-                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
                 let _ = writeln!(out, "    file inputs={inputs:?}");
                 for a in &f.actions {
                     let what = match &a.action {
@@ -100,11 +99,9 @@ pub fn describe(definition: &pb::Definition) -> String {
                 }
             }
             Some(pb::op::Op::Merge(_)) => {
-                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
                 let _ = writeln!(out, "    merge {inputs:?}");
             }
             None => {
-                let inputs: Vec<String> = op.inputs.iter().map(input).collect();
                 let _ = writeln!(out, "    result {inputs:?}");
             }
         }

@@ -107,10 +107,7 @@ impl Graph {
         let mut inputs: Vec<pb::Input> = Vec::new();
         for mount in &exec.mounts {
             if let Mount::Bind { from: Some(from), .. } = mount {
-                let edge = pb::Input { digest: from.digest.clone(), index: from.index };
-                if !inputs.contains(&edge) {
-                    inputs.push(edge);
-                }
+                input_position(&mut inputs, from);
             }
         }
         // Mounts sorted by destination so "/" comes first, as BuildKit expects.
@@ -125,12 +122,7 @@ impl Graph {
                 Mount::Bind { from, selector, readonly, output, .. } => {
                     caps.push("exec.mount.bind");
                     if let Some(from) = from {
-                        let edge = pb::Input { digest: from.digest.clone(), index: from.index };
-                        let position = inputs.iter().position(|i| *i == edge).unwrap_or_else(|| {
-                            inputs.push(edge);
-                            inputs.len() - 1
-                        });
-                        wire.input = position as i64;
+                        wire.input = input_position(&mut inputs, from) as i64;
                     }
                     if !selector.is_empty() {
                         wire.selector = selector.clone();
@@ -206,4 +198,13 @@ impl Graph {
             .collect();
         ExecOutputs { digest, by_dest }
     }
+}
+
+/// Where `from` is among an op's inputs, added at the end the first time.
+fn input_position(inputs: &mut Vec<pb::Input>, from: &Output) -> usize {
+    let edge = from.edge();
+    inputs.iter().position(|i| *i == edge).unwrap_or_else(|| {
+        inputs.push(edge);
+        inputs.len() - 1
+    })
 }

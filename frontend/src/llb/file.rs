@@ -122,7 +122,7 @@ impl Graph {
             action.output = if k == last { 0 } else { -1 };
         }
         let op = pb::Op {
-            inputs: ops.inputs.iter().map(|o| pb::Input { digest: o.digest.clone(), index: o.index }).collect(),
+            inputs: ops.inputs.iter().map(Output::edge).collect(),
             op: Some(pb::op::Op::File(pb::FileOp { actions: ops.actions })),
             ..Default::default()
         };

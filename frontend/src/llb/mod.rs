@@ -20,6 +20,13 @@ pub struct Output {
     pub index: i64,
 }
 
+impl Output {
+    /// This output as an op's input.
+    pub fn edge(&self) -> pb::Input {
+        pb::Input { digest: self.digest.clone(), index: self.index }
+    }
+}
+
 /// Ops in dependency order, deduplicated by digest, with their metadata.
 #[derive(Debug, Default, Clone)]
 pub struct Graph {
@@ -93,7 +100,7 @@ impl Graph {
     /// their own (no copy) and, exporting the union, compresses them side by side.
     pub fn merge(&mut self, layers: &[Output], name: &str) -> Output {
         let op = pb::Op {
-            inputs: layers.iter().map(|l| pb::Input { digest: l.digest.clone(), index: l.index }).collect(),
+            inputs: layers.iter().map(Output::edge).collect(),
             op: Some(pb::op::Op::Merge(pb::MergeOp {
                 inputs: (0_i64..).take(layers.len()).map(|input| pb::MergeLayer { input }).collect(),
             })),
@@ -125,10 +132,7 @@ impl Graph {
 
     /// Seals the graph with the terminal op pointing at `result`.
     pub fn definition(mut self, result: &Output, source: Option<pb::SourceInfo>) -> pb::Definition {
-        let terminal = pb::Op {
-            inputs: vec![pb::Input { digest: result.digest.clone(), index: result.index }],
-            ..Default::default()
-        };
+        let terminal = pb::Op { inputs: vec![result.edge()], ..Default::default() };
         self.push(&terminal, "", &["constraints", "platform", "meta.description"]);
         let source = source.map(|info| pb::Source { locations: self.locations.clone(), infos: vec![info] });
         pb::Definition { def: self.ops, metadata: self.metadata, source }
