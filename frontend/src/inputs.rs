@@ -10,6 +10,7 @@ use futures_util::future::{join_all, try_join_all};
 use crate::diagnostic::Diagnostic;
 use crate::gofile::zero::Mains;
 use crate::gofile::Gofile;
+use crate::plan::layout::{Layout, ModuleSearch};
 use crate::plan::{layout, BuildPlan, ContextFiles};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +67,9 @@ fn child(dir: &str, name: &str) -> String {
 
 /// The context's module metadata, one directory level at a time (every directory of a level and
 /// every file read at once): every path, symbolic links, and the texts of go.mod, go.work, go.sum
-/// and vendor/modules.txt.
-pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
-    let mut files = ContextFiles::default();
+/// and vendor/modules.txt. `tree` is a transfer with `search`'s patterns, or a whole context.
+pub async fn module_files(tree: &impl Tree, search: ModuleSearch) -> Result<ContextFiles, ReadError> {
+    let mut files = ContextFiles { search, ..Default::default() };
     let mut level = vec![String::new()];
     while !level.is_empty() {
         let listings = try_join_all(level.iter().map(|dir| tree.list(dir, ""))).await?;
@@ -78,7 +79,8 @@ pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
             for entry in entries {
                 let path = child(dir, &entry.name);
                 match entry.kind {
-                    Kind::Dir => next.push(path),
+                    Kind::Dir if search.enters(&path) => next.push(path),
+                    Kind::Dir => {}
                     Kind::Link(target) => {
                         files.links.insert(path.clone(), target);
                         files.paths.insert(path);
@@ -116,6 +118,23 @@ pub async fn module_files(tree: &impl Tree) -> Result<ContextFiles, ReadError> {
         level = next;
     }
     Ok(files)
+}
+
+/// Where the module lives, found by `find` in the module files `read` gets: the root's first, the
+/// whole tree's only when the root's do not settle it ([`Layout::settled_at_root`]). On most
+/// projects the client then walks two directories instead of the whole tree. Returns what `find`
+/// says of the files it was last given, and those files.
+pub async fn settle<E>(
+    read: impl AsyncFn(ModuleSearch) -> Result<ContextFiles, E>,
+    find: impl AsyncFn(&ContextFiles) -> Result<(Gofile, Layout), Diagnostic>,
+) -> Result<(Result<(Gofile, Layout), Diagnostic>, ContextFiles), E> {
+    let root = read(ModuleSearch::Root).await?;
+    let found = find(&root).await;
+    if found.as_ref().is_ok_and(|(gofile, layout)| layout.settled_at_root(&gofile.module.value)) {
+        return Ok((found, root));
+    }
+    let tree = read(ModuleSearch::Tree).await?;
+    Ok((find(&tree).await, tree))
 }
 
 /// Each `main` must name a directory of the context holding a `package main`; said before compiling.

@@ -7,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::gofile::{self, Gofile};
 use crate::inputs::{self, LocalTree};
 use crate::lint;
+use crate::plan::layout::ModuleSearch;
 use crate::plan::{self, BuildOptions, BuildPlan, ContextFiles, Layout};
 use crate::platform::Platform;
 
@@ -32,23 +33,26 @@ pub async fn read(context: &Path, file: &Path, target: Option<&str>) -> Result<C
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{name}: cannot read: {e}"))?;
     let rendered = |d: Diagnostic| d.render(&name, &text);
     let excludes = inputs::local_excludes(context, &path).map_err(|e| format!("{name}: {e}"))?;
-    let module_files = LocalTree {
-        root: context.to_path_buf(),
-        excludes: excludes.clone(),
-        include: plan::steps::module_file_patterns(),
+    let tree = LocalTree { root: context.to_path_buf(), excludes: excludes.clone(), include: Vec::new() };
+    // As the frontend reads them: the root's module files first (see [`inputs::settle`]).
+    let read = async |search: ModuleSearch| {
+        let module_files =
+            LocalTree { root: context.to_path_buf(), excludes: excludes.clone(), include: search.patterns() };
+        inputs::module_files(&module_files, search).await.map_err(|e| format!("{name}: {e}"))
     };
-    let tree = LocalTree { root: context.to_path_buf(), excludes, include: Vec::new() };
     if gofile::zero::is_go_file(&name, &text) {
-        let files = inputs::module_files(&module_files).await.map_err(|e| format!("{name}: {e}"))?;
-        let (gofile, layout) = inputs::zero_config(&name, &text, &files, &tree, target).await.map_err(rendered)?;
+        let find = async |files: &ContextFiles| inputs::zero_config(&name, &text, files, &tree, target).await;
+        let (found, files) = inputs::settle(read, find).await?;
+        let (gofile, layout) = found.map_err(rendered)?;
         return Ok(Context { name, text, gofile, layout, files, tree });
     }
     let gofile = gofile::parse(&text).map_err(rendered)?;
     let (layout, files) = if gofile.version.is_some() {
         (plan::layout::published(&gofile), ContextFiles::default())
     } else {
-        let files = inputs::module_files(&module_files).await.map_err(|e| format!("{name}: {e}"))?;
-        (plan::layout::locate(&gofile, &files).map_err(rendered)?, files)
+        let find = async |files: &ContextFiles| Ok((gofile.clone(), plan::layout::locate(&gofile, files)?));
+        let (found, files) = inputs::settle(read, find).await?;
+        (found.map_err(rendered)?.1, files)
     };
     Ok(Context { name, text, gofile, layout, files, tree })
 }

@@ -5,6 +5,7 @@ use gofront::gomod;
 use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
 use gofront::plan::groups::PackageGroup;
+use gofront::plan::layout::ModuleSearch;
 use gofront::plan::steps::{self, PackageManager};
 use gofront::plan::{self, BuildOptions, BuildPlan, Layout, Network};
 use gofront::platform::Platform;
@@ -21,6 +22,8 @@ fn root_layout() -> Layout {
         gomod: gomod::parse(GOMOD).expect("go.mod"),
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
+        // As the frontend finds such a module: in the root's files alone.
+        module_search: ModuleSearch::Root,
         vendor_dir: None,
         gosum: None,
         modules_txt: None,

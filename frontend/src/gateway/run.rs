@@ -17,6 +17,7 @@ use crate::image::ImageConfig;
 use crate::inputs::{self, Entry, Kind, ReadError, Tree};
 use crate::llb::{self, Graph, Local};
 use crate::plan::groups::{self, PackageGroup};
+use crate::plan::layout::ModuleSearch;
 use crate::plan::steps::{self, PackageManager};
 use crate::plan::{self, Base, BuildPlan, ContextFiles, ImageChoice};
 use crate::platform::Platform;
@@ -369,14 +370,16 @@ impl<C: Client> Frontend<C> {
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+        let read = async |search| self.module_files(&excludes, &file, search).await;
         if gofile::zero::is_go_file(&file.name, &file.text) {
             // No Gofile: go.mod (or go.work) is the build file.
-            let files = self.module_files(&excludes, &file).await?;
             let local = self.context_local("context", Vec::new(), &excludes);
             let (reference, _) = self.solve_local(local, "[gofront] load build context").await?;
             let tree = RefTree { client: &self.client, reference };
-            let (gofile, layout) =
-                inputs::zero_config(&file.name, &file.text, &files, &tree, target).await.map_err(|d| file.error(d))?;
+            let find =
+                async |files: &ContextFiles| inputs::zero_config(&file.name, &file.text, files, &tree, target).await;
+            let (found, files) = inputs::settle(read, find).await?;
+            let (gofile, layout) = found.map_err(|d| file.error(d))?;
             return Ok(Inputs { file, gofile, layout, excludes, files });
         }
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
@@ -387,18 +390,24 @@ impl<C: Client> Frontend<C> {
             }
             (layout, ContextFiles::default())
         } else {
-            let files = self.module_files(&excludes, &file).await?;
-            (plan::layout::locate(&gofile, &files).map_err(|d| file.error(d))?, files)
+            let find = async |files: &ContextFiles| Ok((gofile.clone(), plan::layout::locate(&gofile, files)?));
+            let (found, files) = inputs::settle(read, find).await?;
+            (found.map_err(|d| file.error(d))?.1, files)
         };
         Ok(Inputs { file, gofile, layout, excludes, files })
     }
 
     /// The context's module metadata, transferred with the ignore patterns applied.
-    async fn module_files(&self, excludes: &[String], file: &BuildFile) -> Result<ContextFiles, FrontendError> {
-        let local = self.context_local("gofront-module-files", steps::module_file_patterns(), excludes);
+    async fn module_files(
+        &self,
+        excludes: &[String],
+        file: &BuildFile,
+        search: ModuleSearch,
+    ) -> Result<ContextFiles, FrontendError> {
+        let local = self.context_local(search.shared_key(), search.patterns(), excludes);
         let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
         let tree = RefTree { client: &self.client, reference };
-        inputs::module_files(&tree).await.map_err(|e| self.unreadable(file, e))
+        inputs::module_files(&tree, search).await.map_err(|e| self.unreadable(file, e))
     }
 
     /// A `version` build without `go`: the module's go.mod from the first proxy of GOPROXY (an

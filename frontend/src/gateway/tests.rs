@@ -69,6 +69,24 @@ impl Fake {
     }
 }
 
+impl Fake {
+    /// The include patterns of every transfer of module files, solve by solve: the frontend's own
+    /// reads, then the one the build's graph names.
+    fn module_file_transfers(&self) -> Vec<Vec<String>> {
+        let recorded = self.recorded.borrow();
+        let ops = recorded.solves.iter().filter_map(|s| s.definition.as_ref()).flat_map(|d| {
+            let ops = d.def.iter().filter_map(|b| pb::Op::decode(b.as_slice()).ok());
+            ops.filter_map(|op| match op.op {
+                Some(pb::op::Op::Source(source)) => Some(source),
+                _ => None,
+            })
+        });
+        ops.filter(|s| s.attrs.get("local.sharedkeyhint").is_some_and(|k| k.starts_with("gofront-module-files")))
+            .map(|s| patterns(&s.attrs, "local.includepattern"))
+            .collect()
+    }
+}
+
 /// A JSON list from a local source's attribute.
 fn patterns(attrs: &BTreeMap<String, String>, key: &str) -> Vec<String> {
     attrs.get(key).and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
@@ -337,6 +355,38 @@ fn dockerignore_applies_to_what_the_plan_reads() {
     result_of_build(&fake, &[]);
     let names = fake.names();
     assert!(names.iter().any(|n| n == "[gofront] go mod download"), "vendored instead of downloading: {names:?}");
+}
+
+/// A module at the root, without a workspace or replaces by directory, is found in the root's
+/// module files: the client walks the root and vendor/ instead of the whole tree, and the
+/// build's graph names that same transfer, so it is not made twice.
+#[test]
+fn a_root_module_needs_only_the_root_files() {
+    let dir = shop("");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    let transfers = fake.module_file_transfers();
+    assert_eq!(transfers.len(), 2, "the frontend's read and the build's: {transfers:?}");
+    for patterns in transfers {
+        assert_eq!(patterns, ["go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt"]);
+    }
+}
+
+/// A workspace (or a module elsewhere, or a replace by directory) needs the whole tree's module
+/// files: the root's are read first, then the tree's, and the build uses the tree's.
+#[test]
+fn a_workspace_needs_the_whole_tree() {
+    let dir = shop("");
+    std::fs::write(dir.path().join("go.work"), "go 1.22\n\nuse (\n\t.\n\t./lib\n)\n").expect("write");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(dir.path().join("lib/go.mod"), "module example.com/lib\n\ngo 1.22\n").expect("write");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    let transfers = fake.module_file_transfers();
+    let deep = |patterns: &Vec<String>| patterns.iter().any(|p| p == "**/go.mod");
+    assert_eq!(transfers.iter().map(deep).collect::<Vec<_>>(), [false, true, true], "{transfers:?}");
+    let names = fake.names();
+    assert!(names.iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{names:?}");
 }
 
 /// A read that fails for another reason than a missing file says what failed, never "absent".

@@ -260,6 +260,8 @@ pub struct BuildPlan {
     pub build_platform: Platform,
     /// Files of the module the dependency stage sees (relative to the context root).
     pub module_files: Vec<String>,
+    /// The transfer they come from: the one the frontend read them from.
+    pub module_search: layout::ModuleSearch,
     /// The vendor/ directory of a `-mod=vendor` build (relative to the context root).
     pub vendor_dir: Option<String>,
     /// The client's `--network`: the package install step's, and the Go steps' unless vendored
@@ -652,6 +654,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         platform,
         build_platform: options.build_platform.clone(),
         module_files: layout.module_files.clone(),
+        module_search: layout.module_search,
         vendor_dir: layout.vendor_dir.clone(),
         network: options.network,
         go_env,

@@ -78,15 +78,6 @@ impl PackageManager {
     }
 }
 
-/// The include patterns of the small transfer gofront reads module metadata from: every go.mod,
-/// go.sum, go.work, go.work.sum and vendor/modules.txt of the context.
-pub fn module_file_patterns() -> Vec<String> {
-    ["go.mod", "go.sum", "go.work", "go.work.sum", "vendor/modules.txt"]
-        .iter()
-        .flat_map(|name| [name.to_string(), format!("**/{name}")])
-        .collect()
-}
-
 /// The build of a plan: every target's output. `packages` says how the base installs the plan's
 /// packages (None when it has none); `groups` are the module's own packages cut into groups
 /// (see [`super::groups`]), compiled apart when the plan has dependency layers.
@@ -162,8 +153,8 @@ impl<'a> Steps<'a> {
         let plan = self.plan;
         let view = ContextView {
             name: MAIN_CONTEXT.into(),
-            include: module_file_patterns(),
-            shared_key: "gofront-module-files".into(),
+            include: plan.module_search.patterns(),
+            shared_key: plan.module_search.shared_key().into(),
         };
         let source =
             self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));

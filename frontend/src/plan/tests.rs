@@ -39,6 +39,7 @@ fn layout_of(gomod_text: &str, has_vendor: bool) -> Layout {
         gomod: gomod(gomod_text),
         workspace: None,
         module_files: vec!["go.mod".into(), "go.sum".into()],
+        module_search: super::layout::ModuleSearch::Root,
         vendor_dir: has_vendor.then(|| "vendor".to_string()),
         gosum: None,
         modules_txt: None,
@@ -352,6 +353,39 @@ mod layout {
         assert_eq!(layout.module_dir, "");
         assert_eq!(layout.module_files, ["go.mod", "go.sum"]);
         assert!(layout.workspace.is_none());
+    }
+
+    /// What the frontend reads only the root's module files for: anything else needs the tree's.
+    #[test]
+    fn the_root_files_settle_only_a_plain_root_module() {
+        let settled = |entries: &[(&str, &str)], extra: &str| {
+            locate(&gofile("example.com/a", extra), &files(entries)).is_ok_and(|l| l.settled_at_root("example.com/a"))
+        };
+        assert!(settled(&[("go.mod", "module example.com/a\n"), ("go.sum", "")], ""));
+        assert!(settled(&[("go.mod", "module example.com/a\nreplace example.com/b => example.com/c v1.0.0\n")], ""));
+        assert!(settled(&[("go.mod", "module example.com/a\n")], "dir = \".\"\n"));
+        let replaced = [("go.mod", "module example.com/a\nreplace example.com/b => ./b\n"), ("b/go.mod", "module b\n")];
+        assert!(!settled(&replaced, ""));
+        let workspace = [("go.work", "use .\n"), ("go.mod", "module example.com/a\n")];
+        assert!(!settled(&workspace, ""));
+        assert!(!settled(&[("go.mod", "module example.com/tools\n"), ("a/go.mod", "module example.com/a\n")], ""));
+        assert!(!settled(
+            &[("go.mod", "module example.com/a\n"), ("sub/go.mod", "module example.com/a\n")],
+            "dir = \"sub\"\n"
+        ));
+    }
+
+    /// The root's go.mod is the module even where a copy deeper down declares it too (an example
+    /// or a test fixture), as the root's files alone would say; without one at the root, two copies
+    /// are ambiguous.
+    #[test]
+    fn the_root_go_mod_wins_over_copies_deeper_down() {
+        let copies = [("examples/go.mod", "module example.com/a\n"), ("fixtures/go.mod", "module example.com/a\n")];
+        let mut entries = vec![("go.mod", "module example.com/a\n")];
+        entries.extend(copies);
+        assert_eq!(locate(&gofile("example.com/a", ""), &files(&entries)).expect("layout").module_dir, "");
+        let err = locate(&gofile("example.com/a", ""), &files(&copies)).expect_err("ambiguous");
+        assert!(err.message.contains("several go.mod files declare module example.com/a"), "{}", err.message);
     }
 
     #[test]
