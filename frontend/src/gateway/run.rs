@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use tokio::sync::oneshot;
+
 use futures_util::future::{join_all, try_join_all};
 
 use super::caps::Caps;
@@ -66,6 +68,8 @@ struct Inputs {
     excludes: Vec<String>,
     /// The module metadata files read from the context (none for a `version` build).
     files: ContextFiles,
+    /// The context's transfer, when it was solved while the inputs were read.
+    context: Option<String>,
 }
 
 /// A solved result's files, read through the gateway.
@@ -190,17 +194,26 @@ impl<C: Client> Frontend<C> {
             return self.answer(&request).await;
         }
         let started = Instant::now();
-        let inputs = self.read_inputs(self.options.build.target.as_deref()).await?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
-        let plans = self.plans(&inputs)?;
+        // The context's transfer, the longest wait of a build with nothing to compile, starts as
+        // soon as its ignore patterns are known, and runs while the frontend plans.
+        let (send_excludes, excludes) = oneshot::channel();
+        let prepare = async {
+            let inputs = self.read_inputs(self.options.build.target.as_deref(), Some(send_excludes)).await?;
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
+            let plans = self.plans(&inputs)?;
+            let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
+            let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
+            Ok::<_, FrontendError>((inputs, plans, builder))
+        };
+        let context = async {
+            let excludes = excludes.await.ok()?;
+            Some(self.solve_context(&excludes).await)
+        };
+        let (prepared, context) = tokio::join!(prepare, context);
+        let (inputs, plans, builder) = prepared?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        // Independent questions to the engine, asked at once.
-        let (checked, builder) = tokio::join!(
-            self.check_context(first, &inputs),
-            self.resolve(&first.builder, &first.build_platform, &inputs.file)
-        );
-        checked?;
-        let builder = builder?;
+        let context = context.transpose()?.or_else(|| inputs.context.clone());
+        self.check_context(first, &inputs, context).await?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
         // The lint rules' findings show as build warnings, found and sent while the build runs:
         // they never stop it or delay it. An engine without the Warn call builds without them.
@@ -224,7 +237,7 @@ impl<C: Client> Frontend<C> {
 
     /// `--check` / `--call=check`: the lint rules' findings, without building.
     async fn lint(&self) -> Result<gw::Result, FrontendError> {
-        let inputs = self.read_inputs(self.options.build.target.as_deref()).await?;
+        let inputs = self.read_inputs(self.options.build.target.as_deref(), None).await?;
         let plans = self.plans(&inputs)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // A builder that cannot be resolved (offline, say) only skips the rule that needs it.
@@ -351,7 +364,7 @@ impl<C: Client> Frontend<C> {
             let file = self.read_build_file().await?;
             match gofile::zero::is_go_file(&file.name, &file.text) {
                 // Its targets come from the context.
-                true => Some(self.read_inputs(Some("all")).await?.gofile),
+                true => Some(self.read_inputs(Some("all"), None).await?.gofile),
                 false => Some(gofile::parse(&file.text).map_err(|d| file.error(d))?),
             }
         };
@@ -364,7 +377,13 @@ impl<C: Client> Frontend<C> {
     /// The Gofile, the context's ignore patterns, and where the module lives. The Gofile and the
     /// context's .dockerignore come from two small transfers that do not wait for each other; the
     /// module files are transferred with the ignore patterns applied, as the build will see them.
-    async fn read_inputs(&self, target: Option<&str>) -> Result<Inputs, FrontendError> {
+    /// `context_excludes` gets the ignore patterns as soon as they are known, when the build needs
+    /// the context and the inputs have not transferred it themselves.
+    async fn read_inputs(
+        &self,
+        target: Option<&str>,
+        context_excludes: Option<oneshot::Sender<Vec<String>>>,
+    ) -> Result<Inputs, FrontendError> {
         let (file, context_ignore) = tokio::join!(self.read_build_file(), self.read_context_ignore());
         let file = file?;
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
@@ -373,14 +392,13 @@ impl<C: Client> Frontend<C> {
         let read = async |search| self.module_files(&excludes, &file, search).await;
         if gofile::zero::is_go_file(&file.name, &file.text) {
             // No Gofile: go.mod (or go.work) is the build file.
-            let local = self.context_local("context", Vec::new(), &excludes);
-            let (reference, _) = self.solve_local(local, "[gofront] load build context").await?;
-            let tree = RefTree { client: &self.client, reference };
+            let reference = self.solve_context(&excludes).await?;
+            let tree = RefTree { client: &self.client, reference: reference.clone() };
             let find =
                 async |files: &ContextFiles| inputs::zero_config(&file.name, &file.text, files, &tree, target).await;
             let (found, files) = inputs::settle(read, find).await?;
             let (gofile, layout) = found.map_err(|d| file.error(d))?;
-            return Ok(Inputs { file, gofile, layout, excludes, files });
+            return Ok(Inputs { file, gofile, layout, excludes, files, context: Some(reference) });
         }
         let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
         let (layout, files) = if gofile.version.is_some() {
@@ -390,11 +408,15 @@ impl<C: Client> Frontend<C> {
             }
             (layout, ContextFiles::default())
         } else {
+            if let Some(sender) = context_excludes {
+                // The receiver may be gone with a failed build: nothing to transfer then.
+                let _ = sender.send(excludes.clone());
+            }
             let find = async |files: &ContextFiles| Ok((gofile.clone(), plan::layout::locate(&gofile, files)?));
             let (found, files) = inputs::settle(read, find).await?;
             (found.map_err(|d| file.error(d))?.1, files)
         };
-        Ok(Inputs { file, gofile, layout, excludes, files })
+        Ok(Inputs { file, gofile, layout, excludes, files, context: None })
     }
 
     /// The context's module metadata, transferred with the ignore patterns applied.
@@ -405,7 +427,7 @@ impl<C: Client> Frontend<C> {
         search: ModuleSearch,
     ) -> Result<ContextFiles, FrontendError> {
         let local = self.context_local(search.shared_key(), search.patterns(), excludes);
-        let (reference, _) = self.solve_local(local, "[gofront] load go.mod").await?;
+        let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await?;
         let tree = RefTree { client: &self.client, reference };
         inputs::module_files(&tree, search).await.map_err(|e| self.unreadable(file, e))
     }
@@ -457,6 +479,13 @@ impl<C: Client> Frontend<C> {
         )
     }
 
+    /// The whole build context, as every step sees it.
+    async fn solve_context(&self, excludes: &[String]) -> Result<String, FrontendError> {
+        let local = self.context_local("context", Vec::new(), excludes);
+        // Evaluated: the transfer runs while the frontend reads the module files and plans.
+        Ok(self.solve_local(local, "[gofront] load build context", true).await?.0)
+    }
+
     fn context_local(&self, shared_key: &str, include: Vec<String>, excludes: &[String]) -> Local {
         Local {
             name: "context".into(),
@@ -477,7 +506,7 @@ impl<C: Client> Frontend<C> {
             differ_none: true,
             ..Default::default()
         };
-        let (reference, _) = self.solve_local(local, "[gofront] load .dockerignore").await?;
+        let (reference, _) = self.solve_local(local, "[gofront] load .dockerignore", false).await?;
         let tree = RefTree { client: &self.client, reference };
         let limit = inputs::read_limit(".dockerignore");
         match tree.read(".dockerignore", Some(limit + 1)).await {
@@ -706,7 +735,7 @@ impl<C: Client> Frontend<C> {
             ..Default::default()
         };
         let (reference, digest) =
-            self.solve_local(local, &format!("[internal] load build definition from {name}")).await?;
+            self.solve_local(local, &format!("[internal] load build definition from {name}"), false).await?;
         let ignore_name = format!("{name}.dockerignore");
         let (data, ignore) =
             tokio::join!(self.client.read_file(&reference, &name, None), self.read_text(&reference, &ignore_name));
@@ -741,12 +770,13 @@ impl<C: Client> Frontend<C> {
         Ok(BuildFile { name, text, digest, ignore: ignore? })
     }
 
-    /// Transfers a local source; returns the result's id and the digest of the op that loaded it.
-    async fn solve_local(&self, local: Local, name: &str) -> Result<(String, String), FrontendError> {
+    /// A local source; returns the result's id and the digest of the op that loaded it. The
+    /// transfer starts at the first read of the result, or at once with `evaluate`.
+    async fn solve_local(&self, local: Local, name: &str, evaluate: bool) -> Result<(String, String), FrontendError> {
         let mut graph = Graph::new();
         let (op, caps) = local.into_op();
         let output = graph.source(op, None, name, &caps);
-        let reference = self.solve(graph.definition(&output, None), name, false).await?;
+        let reference = self.solve(graph.definition(&output, None), name, evaluate).await?;
         Ok((reference, output.digest))
     }
 
@@ -847,12 +877,20 @@ impl<C: Client> Frontend<C> {
     }
 
     /// What the context must hold before compiling: each main package, and `files` that stay in it.
-    async fn check_context(&self, plan: &BuildPlan, inputs: &Inputs) -> Result<(), FrontendError> {
+    /// `context` is the context's transfer when it has been solved already.
+    async fn check_context(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        context: Option<String>,
+    ) -> Result<(), FrontendError> {
         if plan.published.is_some() {
             return Ok(());
         }
-        let local = self.context_local("context", Vec::new(), &inputs.excludes);
-        let (reference, _) = self.solve_local(local, "[gofront] load build context").await?;
+        let reference = match context {
+            Some(reference) => reference,
+            None => self.solve_context(&inputs.excludes).await?,
+        };
         let tree = RefTree { client: &self.client, reference };
         let (mains, files) =
             tokio::join!(inputs::check_main_packages(&tree, plan), inputs::check_files(&tree, &inputs.gofile));

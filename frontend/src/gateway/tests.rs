@@ -372,6 +372,31 @@ fn a_root_module_needs_only_the_root_files() {
     }
 }
 
+/// The context is transferred once, evaluated at once (so the transfer runs while the frontend
+/// reads go.mod and plans, not at its first read), and the main package is checked in it.
+#[test]
+fn the_context_is_transferred_once_and_at_once() {
+    let dir = shop("");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    let recorded = fake.recorded.borrow();
+    let context: Vec<&gw::SolveRequest> = recorded
+        .solves
+        .iter()
+        .filter(|s| {
+            let metadata = s.definition.as_ref().map(|d| d.metadata.values().collect::<Vec<_>>()).unwrap_or_default();
+            let names = metadata.iter().filter_map(|m| m.description.get("llb.customname"));
+            names.collect::<Vec<_>>() == ["[gofront] load build context"]
+        })
+        .collect();
+    assert_eq!(context.len(), 1, "one transfer of the context");
+    assert!(context[0].evaluate, "the context's transfer waits for its first read");
+
+    std::fs::write(dir.path().join("cmd/shop/main.go"), "package shop\n").expect("write");
+    let error = invoke(&Fake::new(dir.path()), &[]).error.expect("an error");
+    assert!(error.message.contains("which is package `shop`, not a main package"), "{}", error.message);
+}
+
 /// A workspace (or a module elsewhere, or a replace by directory) needs the whole tree's module
 /// files: the root's are read first, then the tree's, and the build uses the tree's.
 #[test]
