@@ -206,13 +206,15 @@ impl<C: Client> Frontend<C> {
             Ok::<_, FrontendError>((inputs, plans, builder))
         };
         let context = async {
-            let excludes = excludes.await.ok()?;
-            Some(self.solve_context(&excludes).await)
+            match excludes.await {
+                Ok(excludes) => self.solve_context(&excludes).await.map(Some),
+                Err(_) => Ok(None),
+            }
         };
-        let (prepared, context) = tokio::join!(prepare, context);
-        let (inputs, plans, builder) = prepared?;
+        // The first failure ends both: a Gofile or go.mod error does not wait for the context.
+        let ((inputs, plans, builder), context) = tokio::try_join!(prepare, context)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        let context = context.transpose()?.or_else(|| inputs.context.clone());
+        let context = context.or_else(|| inputs.context.clone());
         self.check_context(first, &inputs, context).await?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
         // The lint rules' findings show as build warnings, found and sent while the build runs:

@@ -61,15 +61,6 @@ impl Fake {
         Ok(LocalTree { root: tree.root.clone(), excludes: tree.excludes.clone(), include: tree.include.clone() })
     }
 
-    /// The progress names of every op of every solve.
-    fn names(&self) -> Vec<String> {
-        let recorded = self.recorded.borrow();
-        let metadata = recorded.solves.iter().filter_map(|s| s.definition.as_ref()).flat_map(|d| d.metadata.values());
-        metadata.filter_map(|m| m.description.get("llb.customname").cloned()).collect()
-    }
-}
-
-impl Fake {
     /// The include patterns of every transfer of module files, solve by solve: the frontend's own
     /// reads, then the one the build's graph names.
     fn module_file_transfers(&self) -> Vec<Vec<String>> {
@@ -84,6 +75,13 @@ impl Fake {
         ops.filter(|s| s.attrs.get("local.sharedkeyhint").is_some_and(|k| k.starts_with("gofront-module-files")))
             .map(|s| patterns(&s.attrs, "local.includepattern"))
             .collect()
+    }
+
+    /// The progress names of every op of every solve.
+    fn names(&self) -> Vec<String> {
+        let recorded = self.recorded.borrow();
+        let metadata = recorded.solves.iter().filter_map(|s| s.definition.as_ref()).flat_map(|d| d.metadata.values());
+        metadata.filter_map(|m| m.description.get("llb.customname").cloned()).collect()
     }
 }
 
