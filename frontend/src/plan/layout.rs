@@ -40,9 +40,11 @@ impl ModuleSearch {
         }
     }
 
-    /// Whether the files of directory `dir` can match: only vendor/ below the root.
+    /// Whether the files of directory `dir` can match: every directory for the tree, and for the
+    /// root only those the names go through (vendor/).
     pub fn enters(self, dir: &str) -> bool {
-        self == ModuleSearch::Tree || dir == "vendor"
+        let holds_a_name = |name: &&str| name.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'));
+        self == ModuleSearch::Tree || MODULE_FILE_NAMES.iter().any(holds_a_name)
     }
 }
 

@@ -375,6 +375,17 @@ mod layout {
         ));
     }
 
+    /// The root search walks only the directories its names go through; the tree search, all.
+    #[test]
+    fn the_root_search_enters_vendor_alone() {
+        for (dir, entered) in
+            [("vendor", true), ("vend", false), ("vendor2", false), ("cmd", false), ("a/vendor", false)]
+        {
+            assert_eq!(ModuleSearch::Root.enters(dir), entered, "{dir}");
+            assert!(ModuleSearch::Tree.enters(dir), "{dir}");
+        }
+    }
+
     /// The root's go.mod is the module even where a copy deeper down declares it too (an example
     /// or a test fixture), as the root's files alone would say; without one at the root, two copies
     /// are ambiguous.
