@@ -13,6 +13,11 @@
 #   cache size   what the registry holds after both CI runs
 #   zstd         the two CI runs and the cache size again, with compression=zstd on --cache-to
 #
+# With GOFRONT_BENCH_SYNTAX_SRC=BUILDKIT_TREE the no-ops also time the cache-mount Dockerfile with
+# a `# syntax=` line (as Docker's guides write it), naming BuildKit's Dockerfile frontend built
+# from that tree (tests/bench/dockerfile-frontend.sh): what any external frontend pays, gofront's
+# floor, in the same run.
+#
 # Each scenario runs the two tools back to back, on the same edits. Each tool gets its own
 # registry (Debian's docker-registry on 127.0.0.1, stopped at the end). The runs above prune the
 # BuildKit cache, on a throwaway engine of their own (see common.sh).
@@ -27,7 +32,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,27p' "$0" >&2; exit 2; }
+[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,31p' "$0" >&2; exit 2; }
 source tests/bench/common.sh
 bash tests/engine/test-tools.sh
 
@@ -40,7 +45,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench_engine gofront-test/frontend:bench gofront-test/golang:1.27
+syntax_src=${GOFRONT_BENCH_SYNTAX_SRC:-}
+engine_images=(gofront-test/frontend:bench gofront-test/golang:1.27)
+if [ -n "$syntax_src" ]; then
+  bash tests/bench/dockerfile-frontend.sh "$syntax_src" gofront-test/dockerfile-frontend:bench
+  engine_images+=(gofront-test/dockerfile-frontend:bench)
+fi
+bench_engine "${engine_images[@]}"
 
 app="$work/app"
 proxy_args=()
@@ -66,6 +77,8 @@ if [ -f "$app/vendor/modules.txt" ]; then
 else
   cp tests/bench/cachemount.Dockerfile "$app/"
 fi
+# The same Dockerfile behind a `# syntax=` line, for the no-ops only.
+[ -z "$syntax_src" ] || { echo '# syntax=gofront-test/dockerfile-frontend:bench'; cat "$app/cachemount.Dockerfile"; } >"$app/cachemount-syntax.Dockerfile"
 
 # One registry per tool, so each cache's size is its own.
 registry() { bench_registry "$work/registry-$1"; pids+=("$registry_pid"); }
@@ -111,11 +124,17 @@ for tool in "${tools[@]}"; do cold[$tool]=$(timed build "$tool"); done
 one_line_edit
 for tool in "${tools[@]}"; do local_edit[$tool]=$(timed build "$tool"); done
 for tool in "${tools[@]}"; do runs "$tool"; done
+noop_tools=("${tools[@]}")
+if [ -n "$syntax_src" ]; then
+  # Once untimed: the frontend from the tree may emit other LLB than the engine's built-in one.
+  timed build cachemount-syntax >/dev/null
+  noop_tools+=(cachemount-syntax)
+fi
 declare -A noops
 for _ in 1 2 3 4 5; do
-  for tool in "${tools[@]}"; do noops[$tool]+="$(timed build "$tool") "; done
+  for tool in "${noop_tools[@]}"; do noops[$tool]+="$(timed build "$tool") "; done
 done
-for tool in "${tools[@]}"; do noop[$tool]=$(printf '%s\n' ${noops[$tool]} | median); done
+for tool in "${noop_tools[@]}"; do noop[$tool]=$(printf '%s\n' ${noops[$tool]} | median); done
 
 # ci_pairs SUFFIX [cache-to options]: for each tool, the first CI run from an empty engine and an
 # empty cache ref, then (after one edit, for both) the fresh-runner rebuild; its registry's size.
@@ -171,4 +190,8 @@ row "first CI run, zstd" '%13.2fs' first_ci_zstd
 row "CI rebuild on a fresh runner, zstd" '%13.2fs' ci_zstd
 row "registry cache, zstd (bytes)" '%14d' cache_zstd
 printf '%-34s%+13.0fms\n' "no-op, gofront minus cache-mount" "$(echo "(${noop[gofront]} - ${noop[cachemount]}) * 1000" | bc -l)"
+if [ -n "$syntax_src" ]; then
+  printf '%-34s%13.2fs\n' "no-op, cache-mount with # syntax=" "${noop[cachemount-syntax]}"
+  printf '%-34s%+13.0fms\n' "no-op, gofront minus that" "$(echo "(${noop[gofront]} - ${noop[cachemount-syntax]}) * 1000" | bc -l)"
+fi
 printf '%-34s%13.2fx\n' "CI rebuild / gofront's local edit" "$(echo "${ci[gofront]} / ${local_edit[gofront]}" | bc -l)"
