@@ -9,9 +9,9 @@
 #                                                  repository; it is only read
 #
 # Needs gofront-test/golang:1.27 (images/build-golang.sh). The image gets the labels upstream's
-# release image carries (no network; the capabilities it answers for).
+# release image carries (no network; the inputs, subrequests and named-contexts capabilities).
 set -euo pipefail
-[ $# = 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+[ $# = 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 src=$(cd "$1" && pwd) tag=$2
 [ -d "$src/frontend/dockerfile/cmd/dockerfile-frontend" ] && [ -f "$src/vendor/modules.txt" ] \
   || { echo "dockerfile-frontend.sh: $src is not a vendored BuildKit tree" >&2; exit 2; }
