@@ -129,6 +129,15 @@ pub async fn settle<E>(
     find: impl AsyncFn(&ContextFiles) -> Result<(Gofile, Layout), Diagnostic>,
 ) -> Result<(Result<(Gofile, Layout), Diagnostic>, ContextFiles), E> {
     let root = read(ModuleSearch::Root).await?;
+    settle_from(root, read, find).await
+}
+
+/// [`settle`] from the root's module files already read (beside another wait).
+pub async fn settle_from<E>(
+    root: ContextFiles,
+    read: impl AsyncFn(ModuleSearch) -> Result<ContextFiles, E>,
+    find: impl AsyncFn(&ContextFiles) -> Result<(Gofile, Layout), Diagnostic>,
+) -> Result<(Result<(Gofile, Layout), Diagnostic>, ContextFiles), E> {
     let found = find(&root).await;
     if found.as_ref().is_ok_and(|(gofile, layout)| layout.settled_at_root(&gofile.module.value)) {
         return Ok((found, root));

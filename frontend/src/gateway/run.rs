@@ -393,12 +393,13 @@ impl<C: Client> Frontend<C> {
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
         let read = async |search| self.module_files(&excludes, &file, search).await;
         if gofile::zero::is_go_file(&file.name, &file.text) {
-            // No Gofile: go.mod (or go.work) is the build file.
-            let reference = self.solve_context(&excludes).await?;
+            // No Gofile: go.mod (or go.work) is the build file. Finding the main packages reads
+            // the whole context, whose transfer runs beside the root's module files'.
+            let (reference, root) = tokio::try_join!(self.solve_context(&excludes), read(ModuleSearch::Root))?;
             let tree = RefTree { client: &self.client, reference: reference.clone() };
             let find =
                 async |files: &ContextFiles| inputs::zero_config(&file.name, &file.text, files, &tree, target).await;
-            let (found, files) = inputs::settle(read, find).await?;
+            let (found, files) = inputs::settle_from(root, read, find).await?;
             let (gofile, layout) = found.map_err(|d| file.error(d))?;
             return Ok(Inputs { file, gofile, layout, excludes, files, context: Some(reference) });
         }

@@ -27,6 +27,17 @@ struct Recorded {
     trees: BTreeMap<String, LocalTree>,
     warnings: Vec<gw::WarnRequest>,
     returned: Option<gw::ReturnRequest>,
+    /// Whether the module files' transfer was asked for while the context's was still under way.
+    module_files_beside_context: bool,
+}
+
+const CONTEXT_NAME: &str = "[gofront] load build context";
+const MODULE_FILES_NAME: &str = "[gofront] load go.mod";
+
+/// The progress names in a solve's definition.
+fn names_of(request: &gw::SolveRequest) -> Vec<&str> {
+    let metadata = request.definition.iter().flat_map(|d| d.metadata.values());
+    metadata.filter_map(|m| m.description.get("llb.customname").map(String::as_str)).collect()
 }
 
 #[derive(Clone)]
@@ -102,6 +113,17 @@ impl Client for Fake {
     }
 
     async fn solve(&self, request: gw::SolveRequest) -> Result<String, Status> {
+        // The context's transfer takes a while: the frontend may ask for more meanwhile.
+        if names_of(&request) == [CONTEXT_NAME] {
+            for _ in 0..20 {
+                let asked = |s: &gw::SolveRequest| names_of(s) == [MODULE_FILES_NAME];
+                if self.recorded.borrow().solves.iter().any(asked) {
+                    self.recorded.borrow_mut().module_files_beside_context = true;
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
         let mut recorded = self.recorded.borrow_mut();
         let id = format!("ref-{}", recorded.solves.len());
         // A definition whose result is a local source: that part of the client's files.
@@ -378,21 +400,28 @@ fn the_context_is_transferred_once_and_at_once() {
     let fake = Fake::new(dir.path());
     result_of_build(&fake, &[]);
     let recorded = fake.recorded.borrow();
-    let context: Vec<&gw::SolveRequest> = recorded
-        .solves
-        .iter()
-        .filter(|s| {
-            let metadata = s.definition.as_ref().map(|d| d.metadata.values().collect::<Vec<_>>()).unwrap_or_default();
-            let names = metadata.iter().filter_map(|m| m.description.get("llb.customname"));
-            names.collect::<Vec<_>>() == ["[gofront] load build context"]
-        })
-        .collect();
+    let context: Vec<&gw::SolveRequest> = recorded.solves.iter().filter(|s| names_of(s) == [CONTEXT_NAME]).collect();
     assert_eq!(context.len(), 1, "one transfer of the context");
     assert!(context[0].evaluate, "the context's transfer waits for its first read");
 
     std::fs::write(dir.path().join("cmd/shop/main.go"), "package shop\n").expect("write");
     let error = invoke(&Fake::new(dir.path()), &[]).error.expect("an error");
     assert!(error.message.contains("which is package `shop`, not a main package"), "{}", error.message);
+}
+
+/// With go.mod as the build file, finding the main packages reads the whole context: its
+/// transfer runs beside the module files' (whichever is asked for first), not before them.
+#[test]
+fn without_a_gofile_the_context_travels_beside_the_module_files() {
+    let dir = shop("");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    assert!(fake.recorded.borrow().module_files_beside_context, "with a Gofile");
+    let fake = Fake::new(dir.path());
+    let returned = invoke(&fake, &["filename=go.mod"]);
+    result(&returned);
+    assert!(fake.names().iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{:?}", fake.names());
+    assert!(fake.recorded.borrow().module_files_beside_context, "with go.mod as the build file");
 }
 
 /// A workspace (or a module elsewhere, or a replace by directory) needs the whole tree's module
