@@ -13,6 +13,8 @@
 //! about a sixteenth of the module's files, the next as much, then an eighth, a quarter, and the
 //! rest. The top cut gets no step: the build's own compile, which runs after every edit anyway,
 //! compiles it (one container run fewer whenever anything below the `main` package changed).
+//! Since a fresh runner compiles it on every build, it holds at most its sixteenth (but one
+//! package at least); each group below holds at least its share.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,7 +92,15 @@ pub fn group(packages: &[OwnPackage]) -> Vec<PackageGroup> {
     let mut size = 0;
     for package in order {
         let share = SHARES.get(cuts.len() - 1).map(|s| (total / s).max(MIN_GROUP_FILES));
-        if share.is_some_and(|share| size >= share) {
+        // The top cut is compiled on every build whose context changed, so it stays within its
+        // share (one package at least); a group runs only when its sources change, and takes its
+        // share at least.
+        let full = match share {
+            Some(share) if cuts.len() == 1 => size > 0 && size + package.files.len() > share,
+            Some(share) => size >= share,
+            None => false,
+        };
+        if full {
             cuts.push(Vec::new());
             size = 0;
         }
@@ -248,6 +258,23 @@ mod tests {
         let names: Vec<&str> = groups.iter().map(|g| g.packages[0].as_str()).collect();
         assert_eq!(names, ["m/text", "m/money"]);
         assert_eq!(groups.iter().map(|g| g.files.len()).collect::<Vec<_>>(), [4, 4]);
+    }
+
+    #[test]
+    fn the_top_cut_stays_within_its_share() {
+        // 144 files, a share of 9: the top package's 3 files and the next one's 12 would be 15.
+        let mut packages = vec![package("registry", &["handlers"], 3), package("handlers", &["storage"], 12)];
+        packages.extend((0..43).map(|k| package(&format!("storage{k}"), &[], 3)));
+        packages[1].imports.extend((0..43).map(|k| format!("m/storage{k}")));
+        let groups = group(&packages);
+        let grouped: Vec<&String> = groups.iter().flat_map(|g| &g.packages).collect();
+        assert!(!grouped.contains(&&"m/registry".to_string()), "{groups:?}");
+        assert_eq!(groups.last().map(|g| g.packages.clone()), Some(vec!["m/handlers".to_string()]));
+        // Alone, a top package larger than the share is still the top cut.
+        packages[0].files = (0..20).map(|k| format!("f{k}.go")).collect();
+        let groups = group(&packages);
+        assert!(!groups.iter().flat_map(|g| &g.packages).any(|p| p == "m/registry"), "{groups:?}");
+        assert_eq!(groups.last().map(|g| g.packages.clone()), Some(vec!["m/handlers".to_string()]));
     }
 
     #[test]
