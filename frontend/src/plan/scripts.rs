@@ -133,11 +133,14 @@ fn list_packages() -> String {
 /// no README; a list over it skips the index, and the step that compiles next builds it (its
 /// cache is the one later builds read). A cache that has the README keeps Go's default.
 fn skip_index_on_new_cache() -> String {
-    format!("[ -e \"$GOCACHE/README\" ] || export GODEBUG=\"${{GODEBUG:+$GODEBUG,}}{NO_INDEX}\"\n")
+    format!("[ -e \"$GOCACHE/README\" ] || {}\n", no_index())
 }
 
-/// The GODEBUG setting that turns Go's package index off (it changes no cache key or output).
-const NO_INDEX: &str = "goindex=0";
+/// Turns Go's package index off, beside any GODEBUG setting already made (it changes no cache
+/// key or output).
+fn no_index() -> &'static str {
+    "export GODEBUG=\"${GODEBUG:+$GODEBUG,}goindex=0\""
+}
 
 /// A shell function, `keep IDS OUT [NAME]`: copies the build cache entries of the action ids
 /// listed in the file IDS, an action record `<id>-a` and the output it names `<out>-d`, from
@@ -199,7 +202,7 @@ if [ -n "$linked" ]; then
   export GOCACHE=/tmp/gofront-build-cache
   mkdir -p "$GOCACHE"
   # An index built here would be thrown away with this cache.
-  export GODEBUG="${{GODEBUG:+$GODEBUG,}}{NO_INDEX}"
+  {no_index}
 fi
 for seed in {SEEDS}/*; do
   [ -d "$seed/cache" ] || continue
@@ -213,7 +216,8 @@ for seed in {SEEDS}/*; do
     done
   fi
 done
-"#
+"#,
+        no_index = no_index()
     )
 }
 
