@@ -90,9 +90,7 @@ impl Fake {
 
     /// The progress names of every op of every solve.
     fn names(&self) -> Vec<String> {
-        let recorded = self.recorded.borrow();
-        let metadata = recorded.solves.iter().filter_map(|s| s.definition.as_ref()).flat_map(|d| d.metadata.values());
-        metadata.filter_map(|m| m.description.get("llb.customname").cloned()).collect()
+        self.recorded.borrow().solves.iter().flat_map(names_of).map(str::to_string).collect()
     }
 }
 
