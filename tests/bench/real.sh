@@ -83,17 +83,18 @@ fi
 # One registry per tool, so each cache's size is its own.
 registry() { bench_registry "$work/registry-$1"; pids+=("$registry_pid"); }
 
-# GOFRONT_BENCH_LOGS=DIR keeps every build's plain progress there (NN-TOOL.log, in order), with
-# each step's time, to see where a build's time goes.
+# GOFRONT_BENCH_LOGS=DIR keeps every build's progress there, in order: NN-TOOL.json (BuildKit's
+# timed events) and NN-TOOL.txt, every step with its start and end and the critical path
+# (tests/bench/timeline.py), to see where a build's time goes.
 logs=${GOFRONT_BENCH_LOGS:-}
 progress=quiet
-[ -z "$logs" ] || { mkdir -p "$logs"; progress=plain; }
+[ -z "$logs" ] || { mkdir -p "$logs"; progress=rawjson; }
 common=(--network=host "--progress=$progress" "${proxy_args[@]}")
 build() { # build TOOL [extra buildx args…]
   local tool=$1; shift
   local log=/dev/null
   # Numbered by the logs already there: builds run in subshells (timed), so no counter survives.
-  [ -z "$logs" ] || log=$(printf '%s/%02d-%s.log' "$logs" "$(($(ls "$logs" | wc -l) + 1))" "$tool")
+  [ -z "$logs" ] || log=$(printf '%s/%02d-%s.json' "$logs" "$(($(find "$logs" -name '*.json' | wc -l) + 1))" "$tool")
   # A tag of its own too: when a tag moved off the previous image, the engine could remove a
   # snapshot the two images share while the new one was being unpacked ("parent snapshot …
   # does not exist", moby/buildkit#6521; it stopped one run of this benchmark).
@@ -103,7 +104,8 @@ build() { # build TOOL [extra buildx args…]
       --build-context builder=docker-image://gofront-test/golang:1.27 "${tags[@]}" --load "$@" "$app" ;;
     *) docker buildx build "${common[@]}" -f "$app/$tool.Dockerfile" --build-arg BUILDER=gofront-test/golang:1.27 \
       --build-arg "MAIN=$main" "${tags[@]}" --load "$@" "$app" ;;
-  esac 2>&1 | tee "$log"
+  esac 2>&1 | tee "$log" || return
+  [ -z "$logs" ] || python3 tests/bench/timeline.py "$log" >"${log%.json}.txt" || true
 }
 edits=0
 # An unexported function more: the package compiles again, the packages that import it need not.
@@ -138,7 +140,7 @@ for tool in "${noop_tools[@]}"; do noop[$tool]=$(printf '%s\n' ${noops[$tool]} |
 
 # ci_pairs SUFFIX [cache-to options]: for each tool, the first CI run from an empty engine and an
 # empty cache ref, then (after one edit, for both) the fresh-runner rebuild; its registry's size.
-declare -A pair_first pair_ci pair_cache
+declare -A pair_first pair_ci pair_cache rebuild_logs
 ci_pairs() {
   local suffix=$1 extra=${2:-} tool
   declare -A refs
@@ -157,6 +159,7 @@ ci_pairs() {
     docker buildx prune -af >/dev/null
     # shellcheck disable=SC2046
     pair_ci[$tool]=$(timed build "$tool" $(flags "$tool"))
+    [ -z "$logs" ] || rebuild_logs[$tool$suffix]=$(find "$logs" -name "*-$tool.txt" | sort | tail -n1)
     runs "$tool"
     pair_cache[$tool]=$(du -sb "$work/registry-$tool$suffix/data" | cut -f1)
   done
@@ -195,3 +198,9 @@ if [ -n "$syntax_src" ]; then
   printf '%-34s%+13.0fms\n' "no-op, gofront minus that" "$(echo "(${noop[gofront]} - ${noop[cachemount-syntax]}) * 1000" | bc -l)"
 fi
 printf '%-34s%13.2fx\n' "CI rebuild / gofront's local edit" "$(echo "${ci[gofront]} / ${local_edit[gofront]}" | bc -l)"
+# Where gofront's fresh-runner rebuilds spent their time, step by step.
+for suffix in "" -zstd; do
+  [ -n "${rebuild_logs[gofront$suffix]:-}" ] || continue
+  printf '\ngofront, CI rebuild on a fresh runner%s (%s), ' "${suffix:+, zstd}" "${rebuild_logs[gofront$suffix]}"
+  sed -n '/^critical path/,$p' "${rebuild_logs[gofront$suffix]}"
+done
