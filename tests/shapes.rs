@@ -113,6 +113,34 @@ fn vendored_modules_need_no_download_and_no_network() {
     assert!(ok && out.contains("Hello, shop!"), "{out}");
 }
 
+/// With the dependency layers on (CI), a vendored module is listed without its vendor/ tree, so
+/// the list sees a vendored package only as an import: the dependency compile still compiles it
+/// (with vendor/ mounted), and the build's own compile finds it there and compiles only the
+/// module's own packages.
+#[test]
+fn a_vendored_module_compiles_its_vendored_packages_with_the_dependencies() {
+    let image = tag("vendored-layers");
+    let project = Project::from_fixture("vendored");
+    project.gofile("module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n");
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=vendored-layers-{}", std::process::id());
+    let layers = "GOFRONT_DEPENDENCY_LAYERS=on";
+    let build = project.build(&["--build-arg", layers, "--build-arg", &namespace, "-t", &image, "--load"]).ok();
+    let compiled = build.step_output("[gofront] compile dependencies");
+    assert!(compiled.iter().any(|l| l.contains("cache keys")), "no dependency compile:\n{}", build.log);
+    // `go build -v` names every package it compiles: the module's own alone.
+    let packages = build.step_output("[gofront] go build");
+    assert!(!packages.is_empty(), "the compile printed no packages:\n{}", build.log);
+    for package in &packages {
+        assert!(
+            package.starts_with("example.com/shop"),
+            "{package} was compiled by the build's compile:\n{}",
+            build.log
+        );
+    }
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("Hello, shop!"), "{out}");
+}
+
 #[test]
 fn three_platforms_by_cross_compilation() {
     let project = Project::from_fixture("stdlib");

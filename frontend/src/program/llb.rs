@@ -125,7 +125,10 @@ impl<'a> Printer<'a> {
                     session: self.settings.session.clone(),
                     shared_key: view.shared_key.clone(),
                     include: view.include.clone(),
-                    exclude: if main { self.settings.excludes.clone() } else { Vec::new() },
+                    exclude: match main {
+                        true => self.settings.excludes.iter().chain(&view.exclude).cloned().collect(),
+                        false => view.exclude.clone(),
+                    },
                     ..Default::default()
                 };
                 let (op, caps) = local.into_op();
