@@ -113,10 +113,9 @@ fn vendored_modules_need_no_download_and_no_network() {
     assert!(ok && out.contains("Hello, shop!"), "{out}");
 }
 
-/// With the dependency layers on (CI), a vendored module is listed without its vendor/ tree, so
-/// the list sees a vendored package only as an import: the dependency compile still compiles it
-/// (with vendor/ mounted), and the build's own compile finds it there and compiles only the
-/// module's own packages.
+/// With the dependency layers on (CI), a vendored module's dependency compile compiles the
+/// vendored packages (vendor/ mounted from the context), and the build's own compile finds them
+/// there and compiles only the module's own packages.
 #[test]
 fn a_vendored_module_compiles_its_vendored_packages_with_the_dependencies() {
     let image = tag("vendored-layers");

@@ -277,40 +277,6 @@ fn package_groups_of_a_vendored_module_mount_vendor_from_the_context() {
     assert!(group.contains(&format!("mount /src/vendor Bind from {vendor}.0 selector=/vendor readonly")), "{group}");
 }
 
-/// A vendored module is listed over a transfer of the sources without vendor/'s contents (which
-/// arrives long before the whole context) and vendor/modules.txt from the module files'
-/// transfer: the frontend has the list, and BuildKit the dependency layers' key, when the
-/// context is in. Without vendor/ the list reads the whole context, as the build does.
-#[test]
-fn a_vendored_module_is_listed_without_its_vendor_tree() {
-    let plan = ci_plan(Layout { vendor_dir: Some("vendor".into()), ..root_layout() });
-    assert!(steps::lists_own_sources(&plan));
-    let text = describe_plan(&plan);
-    let own = op_id(&text, "[gofront] load the sources without vendor/");
-    let source = op_block(&text, "[gofront] load the sources without vendor/");
-    // Left out last, after the .dockerignore's patterns: no `!` pattern brings a file back.
-    assert!(source.contains("local.excludepatterns=[\"bin\",\"vendor/*\"]"), "{source}");
-    assert!(source.contains("local.sharedkeyhint=context-without-vendor"), "{source}");
-    let module_sources = op_id(&text, "[gofront] load go.mod and go.sum");
-    let context = op_id(&text, "[gofront] load build context");
-    let list = op_block(&text, "[gofront] list dependencies");
-    assert!(list.contains(&format!("mount /src Bind from {own}.0 readonly")), "{list}");
-    let modules_txt = format!("mount /src/vendor Bind from {module_sources}.0 selector=/vendor readonly");
-    assert!(list.contains(&modules_txt), "{list}");
-    assert!(!list.contains(&format!("from {context}.")), "{list}");
-    // The dependency compile still sees the whole vendor/ tree.
-    let precompile = op_block(&text, "[gofront] compile dependencies");
-    assert!(precompile.contains(&format!("mount /src/vendor Bind from {context}.0 selector=/vendor")), "{precompile}");
-
-    let plain = ci_plan(root_layout());
-    assert!(!steps::lists_own_sources(&plain));
-    let text = describe_plan(&plain);
-    assert!(!text.contains("[gofront] load the sources without"), "{text}");
-    let context = op_id(&text, "[gofront] load build context");
-    let list = op_block(&text, "[gofront] list dependencies");
-    assert!(list.contains(&format!("mount /src Bind from {context}.0 readonly")), "{list}");
-}
-
 /// vendor/: no download, and the dependency compile is keyed by the vendor tree, not the source.
 /// It mounts vendor/ from the one context transfer (a second would start only after the list),
 /// and no layer holds a copy of it (every cache export would carry one; no fresh runner needs it).

@@ -203,15 +203,7 @@ impl<C: Client> Frontend<C> {
             let plans = self.plans(&inputs)?;
             let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
             let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
-            // A list that does not read the whole context runs while the context travels.
-            let early = join_all(plans.iter().map(|plan| async {
-                match uses_groups(plan) && steps::lists_own_sources(plan) {
-                    true => Some(self.package_groups(plan, &inputs, &builder).await),
-                    false => None,
-                }
-            }))
-            .await;
-            Ok::<_, FrontendError>((inputs, plans, builder, early))
+            Ok::<_, FrontendError>((inputs, plans, builder))
         };
         let context = async {
             match excludes.await {
@@ -220,7 +212,7 @@ impl<C: Client> Frontend<C> {
             }
         };
         // The first failure ends both: a Gofile or go.mod error does not wait for the context.
-        let ((inputs, plans, builder, groups), context) = tokio::try_join!(prepare, context)?;
+        let ((inputs, plans, builder), context) = tokio::try_join!(prepare, context)?;
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         let context = context.or_else(|| inputs.context.clone());
         self.check_context(first, &inputs, context).await?;
@@ -240,7 +232,7 @@ impl<C: Client> Frontend<C> {
             )
             .await;
         };
-        let (result, _) = tokio::join!(self.solve_plans(&plans, &groups, &inputs, &builder), warnings);
+        let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
         result
     }
@@ -583,7 +575,6 @@ impl<C: Client> Frontend<C> {
     async fn solve_plans(
         &self,
         plans: &[BuildPlan],
-        groups: &[Option<Vec<PackageGroup>>],
         inputs: &Inputs,
         builder: &ResolvedImage,
     ) -> Result<gw::Result, FrontendError> {
@@ -596,11 +587,8 @@ impl<C: Client> Frontend<C> {
         };
         let multi = plans.len() > 1 || self.options.multi_platform;
         // Every platform's graph is solved at once; BuildKit shares what they have in common.
-        let solved = try_join_all(plans.iter().enumerate().map(|(k, plan)| {
-            let groups = groups.get(k).cloned().flatten();
-            self.solve_plan(plan, groups, inputs, builder, &source_info)
-        }))
-        .await?;
+        let solved =
+            try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
         let mut refs = BTreeMap::new();
         let mut metadata = BTreeMap::new();
         let mut attestations = BTreeMap::new();
@@ -632,7 +620,6 @@ impl<C: Client> Frontend<C> {
     async fn solve_plan(
         &self,
         plan: &BuildPlan,
-        groups: Option<Vec<PackageGroup>>,
         inputs: &Inputs,
         builder: &ResolvedImage,
         source_info: &pb::SourceInfo,
@@ -651,10 +638,12 @@ impl<C: Client> Frontend<C> {
             }
             Base::Scratch => (None, None),
         };
-        let groups = match (groups, uses_groups(plan)) {
-            (Some(groups), _) => groups,
-            (None, true) => self.package_groups(plan, inputs, builder).await,
-            (None, false) => Vec::new(),
+        // Only the release build uses the groups (debug and test builds compile with other flags);
+        // a `version` build has no dependency layers, so none.
+        let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
+        let groups = match plan.dependency_layers && compiles {
+            true => self.package_groups(plan, inputs, builder).await,
+            false => Vec::new(),
         };
         let program = steps::program(plan, packages, &groups);
         let output = program
@@ -924,12 +913,6 @@ impl<C: Client> Frontend<C> {
 
 /// The start of the Gofile's first key line, for errors about the context as a whole (the
 /// `# syntax` line otherwise gets them).
-/// Only the release build uses the groups (debug and test builds compile with other flags); a
-/// `version` build has no dependency layers, so none.
-fn uses_groups(plan: &BuildPlan) -> bool {
-    plan.dependency_layers && matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary)
-}
-
 fn file_start(text: &str) -> std::ops::Range<usize> {
     let header = text.lines().take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty());
     let start = header.map(|l| l.len() + 1).sum::<usize>().min(text.len());

@@ -29,10 +29,6 @@ struct Recorded {
     returned: Option<gw::ReturnRequest>,
     /// Whether the module files' transfer was asked for while the context's was still under way.
     module_files_beside_context: bool,
-    /// Whether a transfer of the whole context has arrived, and the progress names of what was
-    /// asked before one had.
-    context_arrived: bool,
-    asked_before_the_context_arrived: Vec<String>,
 }
 
 const CONTEXT_NAME: &str = "[gofront] load build context";
@@ -115,20 +111,16 @@ impl Client for Fake {
     }
 
     async fn solve(&self, request: gw::SolveRequest) -> Result<String, Status> {
-        if !self.recorded.borrow().context_arrived {
-            let names = names_of(&request).into_iter().map(str::to_string);
-            self.recorded.borrow_mut().asked_before_the_context_arrived.extend(names);
-        }
         // The context's transfer takes a while: the frontend may ask for more meanwhile.
         if names_of(&request) == [CONTEXT_NAME] {
-            for _ in 0..50 {
+            for _ in 0..20 {
                 let asked = |s: &gw::SolveRequest| names_of(s) == [MODULE_FILES_NAME];
                 if self.recorded.borrow().solves.iter().any(asked) {
                     self.recorded.borrow_mut().module_files_beside_context = true;
+                    break;
                 }
                 tokio::task::yield_now().await;
             }
-            self.recorded.borrow_mut().context_arrived = true;
         }
         let mut recorded = self.recorded.borrow_mut();
         let id = format!("ref-{}", recorded.solves.len());
@@ -221,8 +213,6 @@ const ALL_LLB_CAPS: &[&str] = &[
     "source.local.includepatterns",
     "source.local.excludepatterns",
     "source.local.followpaths",
-    // The dependency layers' merge (a build with --cache-from).
-    "mergeop",
 ];
 
 /// The shop app: a Gofile (with `extra` lines), go.mod, go.sum and its main package.
@@ -430,36 +420,6 @@ fn without_a_gofile_the_context_travels_beside_the_module_files() {
     result(&returned);
     assert!(fake.names().iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{:?}", fake.names());
     assert!(fake.recorded.borrow().module_files_beside_context, "with go.mod as the build file");
-}
-
-/// With the dependency layers on, a vendored module's list (over its sources without vendor/)
-/// is asked for before the whole context has arrived; a module without vendor/ is listed over
-/// the whole context, so after it.
-#[test]
-fn a_vendored_module_is_listed_before_the_context_arrives() {
-    let list = "[gofront] list dependencies (linux/amd64)";
-    let layers = "build-arg:GOFRONT_DEPENDENCY_LAYERS=on";
-    let dir = shop("");
-    std::fs::create_dir_all(dir.path().join("vendor/example.com/greet")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("vendor/modules.txt"),
-        "# example.com/greet v1.0.0\n## explicit\nexample.com/greet\n",
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("vendor/example.com/greet/greet.go"), "package greet\n").expect("write");
-    let fake = Fake::new(dir.path());
-    result_of_build(&fake, &[layers]);
-    let meanwhile = fake.recorded.borrow().asked_before_the_context_arrived.clone();
-    assert!(meanwhile.iter().any(|n| n == list), "{meanwhile:?}");
-    assert!(meanwhile.iter().any(|n| n == "[gofront] load the sources without vendor/"), "{meanwhile:?}");
-    assert!(fake.names().iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{:?}", fake.names());
-
-    std::fs::remove_dir_all(dir.path().join("vendor")).expect("rm");
-    let fake = Fake::new(dir.path());
-    result_of_build(&fake, &[layers]);
-    let meanwhile = fake.recorded.borrow().asked_before_the_context_arrived.clone();
-    assert!(!meanwhile.iter().any(|n| n == list), "{meanwhile:?}");
-    assert!(fake.names().iter().any(|n| n == list), "{:?}", fake.names());
 }
 
 /// A workspace (or a module elsewhere, or a replace by directory) needs the whole tree's module

@@ -94,11 +94,9 @@ fn keep_downloads() -> String {
 
 /// The Go template of the dependency list, a line per package. `dep PATH`: a package from outside
 /// the main module(s), std included, but not from modules replaced by a local directory (their
-/// source is in the context); also a package Go could not find in any module (a list without
-/// vendor/ sees a vendored package only as an import: the dependency compile finds it). `own
-/// PATH<TAB>DIR<TAB>IMPORTS<TAB>FILE<TAB>FILE…`: a package of a main module other than a `main`
-/// (for the package groups, see [`super::groups`]).
-pub const LIST_TEMPLATE: &str = "{{if .Error}}{{if not .Module}}dep {{.ImportPath}}{{end}}{{else}}{{if .Standard}}dep {{.ImportPath}}{{else if .Module}}\
+/// source is in the context). `own PATH<TAB>DIR<TAB>IMPORTS<TAB>FILE<TAB>FILE…`: a package of a
+/// main module other than a `main` (for the package groups, see [`super::groups`]).
+pub const LIST_TEMPLATE: &str = "{{if not .Error}}{{if .Standard}}dep {{.ImportPath}}{{else if .Module}}\
 {{if .Module.Main}}{{if ne .Name \"main\"}}own {{.ImportPath}}\t{{.Dir}}\t{{join .Imports \" \"}}\
 {{range .GoFiles}}\t{{.}}{{end}}{{range .CgoFiles}}\t{{.}}{{end}}{{range .CFiles}}\t{{.}}{{end}}\
 {{range .CXXFiles}}\t{{.}}{{end}}{{range .HFiles}}\t{{.}}{{end}}{{range .SFiles}}\t{{.}}{{end}}\
@@ -231,13 +229,6 @@ fn precompile() -> String {
 {proxy}mkdir -p {DEPENDENCY_CACHE}/cache {DEPENDENCY_CACHE_SECOND}/cache
 pkgs=$(cat {DEPENDENCY_LIST}/packages)
 [ -n "$pkgs" ] || exit 0
-# The list may name packages it saw only as imports (listed without vendor/, or missing): the
-# ones Go finds here are compiled, with all they import; a missing one is the compile's to report.
-go=$1 build=$2
-shift 2
-pkgs=$("$go" list -e -f '{{{{if not .Error}}}}{{{{.ImportPath}}}}{{{{end}}}}' "$@" $pkgs)
-[ -n "$pkgs" ] || exit 0
-set -- "$go" "$build" "$@"
 if ! GODEBUG="${{GODEBUG:+$GODEBUG,}}gocachehash=1" "$@" $pkgs 2>/tmp/gofront-hashes; then
   grep -v '^HASH' /tmp/gofront-hashes >&2
   exit 1

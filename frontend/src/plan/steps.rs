@@ -99,8 +99,6 @@ struct Steps<'a> {
     context: StepId,
     scripts: StepId,
     module_files: Option<StepId>,
-    /// The transfer of the module files (with vendor/modules.txt) the module files step copies.
-    module_sources: Option<StepId>,
     modules: Option<Tree>,
     /// What the Go steps compile: the context, with generated code when the Gofile asks for it.
     sources: Tree,
@@ -126,12 +124,7 @@ impl<'a> Steps<'a> {
             "context",
             "[gofront] load build context",
             Vec::new(),
-            Op::Context(ContextView {
-                name: MAIN_CONTEXT.into(),
-                include: Vec::new(),
-                exclude: Vec::new(),
-                shared_key: "context".into(),
-            }),
+            Op::Context(ContextView { name: MAIN_CONTEXT.into(), include: Vec::new(), shared_key: "context".into() }),
         );
         let actions = scripts::all()
             .into_iter()
@@ -139,17 +132,7 @@ impl<'a> Steps<'a> {
             .collect();
         let scripts = program.add("scripts", "[gofront] step scripts", Vec::new(), Op::Files { base: None, actions });
         let sources = Tree::root(context);
-        let mut steps = Steps {
-            plan,
-            program,
-            builder,
-            context,
-            scripts,
-            module_files: None,
-            module_sources: None,
-            modules: None,
-            sources,
-        };
+        let mut steps = Steps { plan, program, builder, context, scripts, module_files: None, modules: None, sources };
         if plan.published.is_none() {
             steps.module_files = Some(steps.module_files());
         }
@@ -171,12 +154,10 @@ impl<'a> Steps<'a> {
         let view = ContextView {
             name: MAIN_CONTEXT.into(),
             include: plan.module_search.patterns(),
-            exclude: Vec::new(),
             shared_key: plan.module_search.shared_key().into(),
         };
         let source =
             self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));
-        self.module_sources = Some(source);
         let copy = |path: &str| FileAction::Copy {
             from: Tree::root(source),
             src: format!("/{path}").into(),
@@ -562,12 +543,8 @@ impl<'a> Steps<'a> {
                 (Tree::at(step, OUT), "/dlv".into())
             }
             Delve::Local(name) => {
-                let view = ContextView {
-                    name: name.clone(),
-                    include: vec!["dlv".into()],
-                    exclude: Vec::new(),
-                    shared_key: "gofront-dlv".into(),
-                };
+                let view =
+                    ContextView { name: name.clone(), include: vec!["dlv".into()], shared_key: "gofront-dlv".into() };
                 let step = self.program.add(
                     "dlv",
                     "[gofront] load dlv from the build context `dlv`",
@@ -622,52 +599,21 @@ impl<'a> Steps<'a> {
 
     /// `go list -deps` of the binaries for the target platform, into two outputs: the packages
     /// from outside the main module(s) ([`DEPENDENCY_LIST`]) and the module's own ([`OWN_LIST`]).
-    ///
-    /// A vendored module is listed over the context without vendor/ (its modules.txt from the
-    /// module files' transfer): a transfer of the module's own sources, which arrives long
-    /// before the whole context does, so the frontend has the list, and BuildKit the dependency
-    /// layers' key, when the context is in. The dependencies Go then sees only as the imports of
-    /// the module's own packages: compiling those compiles the rest (see [`scripts`]' precompile).
     fn list(&mut self) -> (Tree, Tree) {
         let plan = self.plan;
         let args = list_deps(plan, scripts::LIST_TEMPLATE);
         let env = plan.compile_env();
         let name = format!("[gofront] list dependencies ({})", plan.platform);
-        let mut mounts = self.mounts(self.modules.as_ref());
-        let input = |from: Tree| MountKind::Input { from, scratch: false };
-        match self.own_sources() {
-            Some((own, vendor, modules_txt)) => {
-                mounts.push(Mount { dest: SRC.into(), kind: input(own) });
-                mounts.push(Mount { dest: format!("{SRC}/{vendor}"), kind: modules_txt });
-            }
-            None => mounts.push(Mount { dest: SRC.into(), kind: input(self.sources.clone()) }),
-        }
-        mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: MountKind::Output });
-        mounts.push(Mount { dest: OWN_LIST.into(), kind: MountKind::Output });
-        let run = self.go_run("list-packages", args, env, mounts);
-        let step = self.add_run("dependencies", name, &plan.spans.build.clone(), run);
-        (Tree::at(step, DEPENDENCY_LIST), Tree::at(step, OWN_LIST))
-    }
-
-    /// For a vendored module whose sources are the context as it is (no `generate`): the context
-    /// without the contents of vendor/ (its directory stays, to mount on), where vendor/ is, and
-    /// a mount of the vendor/ directory of the module files' transfer (modules.txt alone).
-    fn own_sources(&mut self) -> Option<(Tree, String, MountKind)> {
-        let plan = self.plan;
-        if !lists_own_sources(plan) {
-            return None;
-        }
-        let (vendor, module_sources) = (plan.vendor_dir.clone()?, self.module_sources?);
-        let view = ContextView {
-            name: MAIN_CONTEXT.into(),
-            include: Vec::new(),
-            exclude: vec![format!("{vendor}/*")],
-            shared_key: "context-without-vendor".into(),
-        };
-        let name = format!("[gofront] load the sources without {vendor}/");
-        let own = self.program.add("context-without-vendor", name, Vec::new(), Op::Context(view));
-        let modules_txt = MountKind::Subtree { from: Tree::root(module_sources), path: format!("/{vendor}") };
-        Some((Tree::root(own), vendor, modules_txt))
+        let own = vec![Mount { dest: OWN_LIST.into(), kind: MountKind::Output }];
+        let deps = self.over_context(
+            "dependencies",
+            name,
+            |s, m| s.go_run("list-packages", args, env, m),
+            DEPENDENCY_LIST,
+            own,
+        );
+        let own = Tree::at(deps.step, OWN_LIST);
+        (deps, own)
     }
 
     /// The packages the binaries import from outside the main module(s), compiled with the final
@@ -901,12 +847,6 @@ pub fn own_packages(plan: &BuildPlan) -> (Program, Tree) {
     let mut steps = Steps::start(plan);
     let (_, own) = steps.list();
     (steps.program, own)
-}
-
-/// Whether the dependency list of `plan` reads the module's own sources alone (see
-/// [`Steps::list`]), and so can run before the whole context has arrived.
-pub fn lists_own_sources(plan: &BuildPlan) -> bool {
-    plan.vendor_dir.is_some() && plan.generate.is_empty() && plan.published.is_none()
 }
 
 /// The debug image's entrypoint: Delve runs `binary` headless for any number of clients and lets

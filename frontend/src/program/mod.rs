@@ -123,8 +123,6 @@ pub struct ContextView {
     /// The client's directory: [`MAIN_CONTEXT`], or a named context's.
     pub name: String,
     pub include: Vec<String>,
-    /// Left out on top of the main context's .dockerignore patterns.
-    pub exclude: Vec<String>,
     /// Names the transfer for BuildKit's cache of earlier ones.
     pub shared_key: String,
 }
