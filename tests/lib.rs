@@ -578,6 +578,18 @@ impl Build {
             .collect()
     }
 
+    /// The packages the build's own compile compiled (`go build -v` names each), every one of
+    /// them checked to be under `module`: the rest came from a layer. A compile that printed
+    /// none fails too.
+    pub fn compiled_only_under(&self, module: &str) -> Vec<String> {
+        let packages = self.step_output("[gofront] go build");
+        assert!(!packages.is_empty(), "the compile printed no packages:\n{}", self.log);
+        for package in &packages {
+            assert!(package.starts_with(module), "{package} was compiled by the build's compile:\n{}", self.log);
+        }
+        packages
+    }
+
     /// Whether the step was executed: its progress ends in DONE. A cache hit shows CACHED, and
     /// BuildKit sometimes reports a cache hit whose result another step no longer needed as
     /// CANCELED when builds run concurrently; neither ran the command.
