@@ -276,11 +276,12 @@ echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}
 /// One group of the module's own packages (GOFRONT_PACKAGES), over the sources of the group
 /// and the groups below it, seeded with their compiled packages: compiles the group and keeps
 /// the entries of its own packages alone. A failure is not the build's: the final compile, which
-/// sees the whole context, reports it (or succeeds where a group's view of the sources was short).
+/// sees the whole context, reports it (or succeeds where a group's view of the sources was short),
+/// so Go's errors here stay out of the log.
 fn compile_group() -> String {
     format!(
         r#"set -eu
-{proxy}{seed}if ! "$@" -debug-actiongraph={ACTION_GRAPH} $GOFRONT_PACKAGES; then
+{proxy}{seed}if ! "$@" -debug-actiongraph={ACTION_GRAPH} $GOFRONT_PACKAGES 2>/tmp/gofront-group-errors; then
   echo "gofront: this group did not compile on its own; the build's compile will" >&2
   exit 0
 fi
