@@ -21,9 +21,23 @@ timed() {
 # The middle of the numbers on stdin, one per line (the upper one of an even count).
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# A scratch directory, $work, and an EXIT trap that stops the servers the benchmark started
+# (bench_registry's, in $bench_pids) and its throwaway engine, and removes $work.
+bench_pids=()
+bench_scratch() {
+  work=$(mktemp -d)
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  local pid
+  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  stop_bench_engine
+  rm -rf "$work"
+}
+
 # A Debian docker-registry on 127.0.0.1 (tests/engine/test-tools.sh installs it), its storage in
-# DIR/data: sets $registry_address (host:port) and $registry_pid once it answers. The caller stops
-# it from its EXIT trap.
+# DIR/data: sets $registry_address (host:port) and $registry_pid once it answers, and adds it to
+# $bench_pids, which bench_scratch's trap stops.
 bench_registry() { # bench_registry DIR
   local dir=$1 port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -32,6 +46,7 @@ bench_registry() { # bench_registry DIR
     "$dir/data" "$port" >"$dir/config.yml"
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   registry_pid=$!
+  bench_pids+=("$registry_pid")
   for _ in $(seq 100); do
     python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
     sleep 0.1
@@ -43,7 +58,7 @@ bench_registry() { # bench_registry DIR
 # their own (tests/engine/throwaway.sh: Docker 26.1, or GOFRONT_BENCH_ENGINE=28, with the
 # containerd image store like the shared engines; the docker driver exports cache only with it),
 # which starts with the images named here copied from the shared engine. The shared engines and their warm caches are never touched. Call
-# stop_bench_engine from the EXIT trap.
+# stop_bench_engine from the EXIT trap (bench_scratch's does).
 bench_engine_pid=''
 bench_engine() { # bench_engine IMAGE…
   local ready host

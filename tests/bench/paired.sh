@@ -27,14 +27,7 @@ files=("$@")
 source tests/bench/common.sh
 bash tests/engine/test-tools.sh
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  stop_bench_engine
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_scratch
 bench_engine gofront-test/golang:1.27 "$image_a" "$image_b"
 mkdir -p "$out"
 app=$work/app
@@ -43,7 +36,6 @@ module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
 declare -A image=([a]=$image_a [b]=$image_b) cache
 for side in a b; do
   bench_registry "$work/registry-$side"
-  pids+=("$registry_pid")
   cache[$side]=$registry_address/bench/cache:ci
 done
 

@@ -36,14 +36,7 @@ cd "$root"
 source tests/bench/common.sh
 bash tests/engine/test-tools.sh
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  stop_bench_engine
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_scratch
 
 syntax_src=${GOFRONT_BENCH_SYNTAX_SRC:-}
 engine_images=(gofront-test/frontend:bench gofront-test/golang:1.27)
@@ -81,7 +74,7 @@ fi
 [ -z "$syntax_src" ] || { echo '# syntax=gofront-test/dockerfile-frontend:bench'; cat "$app/cachemount.Dockerfile"; } >"$app/cachemount-syntax.Dockerfile"
 
 # One registry per tool, so each cache's size is its own.
-registry() { bench_registry "$work/registry-$1"; pids+=("$registry_pid"); }
+registry() { bench_registry "$work/registry-$1"; }
 
 # GOFRONT_BENCH_LOGS=DIR keeps every build's progress there, in order: NN-TOOL.json (BuildKit's
 # timed events) and NN-TOOL.txt, every step with its start and end and the critical path

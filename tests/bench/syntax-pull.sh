@@ -16,9 +16,7 @@ cd "$root"
 source tests/bench/common.sh
 runs=${1:-5}
 
-work=$(mktemp -d)
-registry_pid=''
-trap 'kill $registry_pid 2>/dev/null || true; stop_bench_engine; rm -rf "$work"' EXIT
+bench_scratch
 bench_registry "$work/registry"
 
 registry="$registry_address/bench"
