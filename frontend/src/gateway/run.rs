@@ -197,26 +197,27 @@ impl<C: Client> Frontend<C> {
         // The context's transfer, the longest wait of a build with nothing to compile, starts as
         // soon as its ignore patterns are known, and runs while the frontend plans.
         let (send_excludes, excludes) = oneshot::channel();
+        let (send_context, context_sent) = oneshot::channel();
         let prepare = async {
             let inputs = self.read_inputs(self.options.build.target.as_deref(), Some(send_excludes)).await?;
             tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
             let plans = self.plans(&inputs)?;
             let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-            let builder = self.resolve(&first.builder, &first.build_platform, &inputs.file).await?;
+            let context = async { context_sent.await.ok().or_else(|| inputs.context.clone()) };
+            let builder = self.resolve_and_check(first, &inputs, context).await?;
             Ok::<_, FrontendError>((inputs, plans, builder))
         };
         let context = async {
-            match excludes.await {
-                Ok(excludes) => self.solve_context(&excludes).await.map(Some),
-                Err(_) => Ok(None),
+            if let Ok(excludes) = excludes.await {
+                // The receiver is gone only with a failed build.
+                let _ = send_context.send(self.solve_context(&excludes).await?);
             }
+            Ok(())
         };
         // The first failure ends both: a Gofile or go.mod error does not wait for the context.
-        let ((inputs, plans, builder), context) = tokio::try_join!(prepare, context)?;
-        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        let context = context.or_else(|| inputs.context.clone());
-        self.check_context(first, &inputs, context).await?;
+        let ((inputs, plans, builder), ()) = tokio::try_join!(prepare, context)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
+        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // The lint rules' findings show as build warnings, found and sent while the build runs:
         // they never stop it or delay it. An engine without the Warn call builds without them.
         let warnings = async {
@@ -235,6 +236,32 @@ impl<C: Client> Frontend<C> {
         let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
         result
+    }
+
+    /// Resolves the builder and checks the context as soon as `context` is there, side by side.
+    /// The builder's error comes first, as when the two ran one after the other, and a failed
+    /// resolve does not wait for the context.
+    async fn resolve_and_check(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        context: impl std::future::Future<Output = Option<String>>,
+    ) -> Result<ResolvedImage, FrontendError> {
+        let resolve = self.resolve(&plan.builder, &plan.build_platform, &inputs.file);
+        let check = async { self.check_context(plan, inputs, context.await).await };
+        tokio::pin!(resolve, check);
+        tokio::select! {
+            builder = &mut resolve => {
+                let builder = builder?;
+                check.await?;
+                Ok(builder)
+            }
+            checked = &mut check => {
+                let builder = resolve.await?;
+                checked?;
+                Ok(builder)
+            }
+        }
     }
 
     /// `--check` / `--call=check`: the lint rules' findings, without building.
@@ -386,12 +413,28 @@ impl<C: Client> Frontend<C> {
         target: Option<&str>,
         context_excludes: Option<oneshot::Sender<Vec<String>>>,
     ) -> Result<Inputs, FrontendError> {
-        let (file, context_ignore) = tokio::join!(self.read_build_file(), self.read_context_ignore());
+        // The root's module files are read beside the Gofile and the .dockerignore, with no
+        // ignore patterns: a transfer that the build's graph names too (see
+        // [`ModuleSearch::applies_ignore`]). The patterns then leave out what they would have.
+        // Should that read fail, the usual one reports why.
+        let early_root = async {
+            let search = ModuleSearch::Root;
+            let local = self.context_local(search.shared_key(), search.patterns(), &[]);
+            let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await.ok()?;
+            let tree = RefTree { client: &self.client, reference };
+            inputs::module_files(&tree, search).await.ok()
+        };
+        let (file, context_ignore, early_root) =
+            tokio::join!(self.read_build_file(), self.read_context_ignore(), early_root);
         let file = file?;
         // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
         let ignore_text = file.ignore.clone().or(context_ignore?);
         let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
-        let read = async |search| self.module_files(&excludes, &file, search).await;
+        let early_root = early_root.map(|files| files.without_excluded(&excludes));
+        let read = async |search| match (search, &early_root) {
+            (ModuleSearch::Root, Some(files)) => Ok(files.clone()),
+            _ => self.module_files(&excludes, &file, search).await,
+        };
         if gofile::zero::is_go_file(&file.name, &file.text) {
             // No Gofile: go.mod (or go.work) is the build file. Finding the main packages reads
             // the whole context, whose transfer runs beside the root's module files'.
@@ -429,6 +472,7 @@ impl<C: Client> Frontend<C> {
         file: &BuildFile,
         search: ModuleSearch,
     ) -> Result<ContextFiles, FrontendError> {
+        let excludes = if search.applies_ignore() { excludes } else { &[] };
         let local = self.context_local(search.shared_key(), search.patterns(), excludes);
         let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await?;
         let tree = RefTree { client: &self.client, reference };

@@ -31,6 +31,14 @@ impl ModuleSearch {
         }
     }
 
+    /// Whether the transfer leaves out what .dockerignore ignores. The root's few files travel
+    /// without it: the frontend reads them beside the .dockerignore, before it knows the patterns,
+    /// and the build's graph names the same transfer, so it is made once; the patterns then
+    /// decide which of them the build copies ([`ContextFiles::without_excluded`]).
+    pub fn applies_ignore(self) -> bool {
+        self == ModuleSearch::Tree
+    }
+
     /// The client's key for what it sent before: one per set of patterns, so that switching
     /// between them does not make either transfer start over.
     pub fn shared_key(self) -> &'static str {
@@ -62,6 +70,17 @@ pub struct ContextFiles {
 impl ContextFiles {
     fn has(&self, path: &str) -> bool {
         self.paths.contains(path)
+    }
+
+    /// These files as a transfer with the ignore `patterns` would have found them.
+    pub fn without_excluded(mut self, patterns: &[String]) -> ContextFiles {
+        if !patterns.is_empty() {
+            let kept = |path: &String| !crate::dockerignore::excluded(patterns, path);
+            self.paths.retain(kept);
+            self.texts.retain(|path, _| kept(path));
+            self.links.retain(|path, _| kept(path));
+        }
+        self
     }
 }
 

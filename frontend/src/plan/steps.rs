@@ -124,7 +124,12 @@ impl<'a> Steps<'a> {
             "context",
             "[gofront] load build context",
             Vec::new(),
-            Op::Context(ContextView { name: MAIN_CONTEXT.into(), include: Vec::new(), shared_key: "context".into() }),
+            Op::Context(ContextView {
+                name: MAIN_CONTEXT.into(),
+                include: Vec::new(),
+                shared_key: "context".into(),
+                ignore: true,
+            }),
         );
         let actions = scripts::all()
             .into_iter()
@@ -155,6 +160,7 @@ impl<'a> Steps<'a> {
             name: MAIN_CONTEXT.into(),
             include: plan.module_search.patterns(),
             shared_key: plan.module_search.shared_key().into(),
+            ignore: plan.module_search.applies_ignore(),
         };
         let source =
             self.program.add("go-mod-files", "[gofront] load go.mod and go.sum", Vec::new(), Op::Context(view));
@@ -543,8 +549,12 @@ impl<'a> Steps<'a> {
                 (Tree::at(step, OUT), "/dlv".into())
             }
             Delve::Local(name) => {
-                let view =
-                    ContextView { name: name.clone(), include: vec!["dlv".into()], shared_key: "gofront-dlv".into() };
+                let view = ContextView {
+                    name: name.clone(),
+                    include: vec!["dlv".into()],
+                    shared_key: "gofront-dlv".into(),
+                    ignore: false,
+                };
                 let step = self.program.add(
                     "dlv",
                     "[gofront] load dlv from the build context `dlv`",

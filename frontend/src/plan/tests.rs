@@ -355,6 +355,20 @@ mod layout {
         assert!(layout.workspace.is_none());
     }
 
+    /// The root's files are read before the .dockerignore is known; its patterns then leave out
+    /// what a transfer with them would not have brought.
+    #[test]
+    fn ignore_patterns_leave_out_what_the_transfer_would_have() {
+        let mut f = files(&[("go.mod", "module example.com/a\ngo 1.22\n"), ("go.sum", ""), ("vendor/modules.txt", "")]);
+        f.links.insert("go.sum".into(), "../go.sum".into());
+        let kept = f.clone().without_excluded(&["vendor".into(), "go.sum".into()]);
+        assert_eq!(kept.paths.iter().collect::<Vec<_>>(), ["go.mod"]);
+        assert!(kept.links.is_empty() && kept.texts.contains_key("go.mod"));
+        let kept = f.clone().without_excluded(&["*".into(), "!go.mod".into(), "!vendor/modules.txt".into()]);
+        assert_eq!(kept.paths.iter().collect::<Vec<_>>(), ["go.mod", "vendor/modules.txt"]);
+        assert_eq!(f.clone().without_excluded(&[]).paths, f.paths);
+    }
+
     /// What the frontend reads only the root's module files for: anything else needs the tree's.
     #[test]
     fn the_root_files_settle_only_a_plain_root_module() {

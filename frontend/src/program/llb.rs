@@ -125,7 +125,7 @@ impl<'a> Printer<'a> {
                     session: self.settings.session.clone(),
                     shared_key: view.shared_key.clone(),
                     include: view.include.clone(),
-                    exclude: if main { self.settings.excludes.clone() } else { Vec::new() },
+                    exclude: if main && view.ignore { self.settings.excludes.clone() } else { Vec::new() },
                     ..Default::default()
                 };
                 let (op, caps) = local.into_op();

@@ -125,6 +125,8 @@ pub struct ContextView {
     pub include: Vec<String>,
     /// Names the transfer for BuildKit's cache of earlier ones.
     pub shared_key: String,
+    /// Whether the main context's .dockerignore patterns leave files out of it.
+    pub ignore: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
