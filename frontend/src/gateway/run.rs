@@ -416,7 +416,8 @@ impl<C: Client> Frontend<C> {
         // The root's module files are read beside the Gofile and the .dockerignore, with no
         // ignore patterns: a transfer that the build's graph names too (see
         // [`ModuleSearch::applies_ignore`]). The patterns then leave out what they would have.
-        // Should that read fail, the usual one reports why.
+        // Should that read fail, the usual one (with the patterns) runs, and reports what fails
+        // of the files the build would see.
         let early_root = async {
             let search = ModuleSearch::Root;
             let local = self.context_local(search.shared_key(), search.patterns(), &[]);
@@ -472,7 +473,6 @@ impl<C: Client> Frontend<C> {
         file: &BuildFile,
         search: ModuleSearch,
     ) -> Result<ContextFiles, FrontendError> {
-        let excludes = if search.applies_ignore() { excludes } else { &[] };
         let local = self.context_local(search.shared_key(), search.patterns(), excludes);
         let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await?;
         let tree = RefTree { client: &self.client, reference };

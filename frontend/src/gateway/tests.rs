@@ -439,6 +439,23 @@ fn a_workspace_needs_the_whole_tree() {
     assert!(names.iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{names:?}");
 }
 
+/// The root's module files are first read without the ignore patterns; a file the patterns
+/// leave out is neither used nor refused for its size.
+#[test]
+fn an_ignored_module_file_is_neither_used_nor_refused() {
+    let dir = shop("");
+    let padding = "// padding\n".repeat(120_000);
+    std::fs::write(dir.path().join("go.work"), format!("go 1.22\n\nuse ./nowhere\n{padding}")).expect("write");
+    std::fs::write(dir.path().join(".dockerignore"), "go.work\n").expect("write");
+    let fake = Fake::new(dir.path());
+    result_of_build(&fake, &[]);
+    let names = fake.names();
+    assert!(names.iter().any(|n| n == "[gofront] go build ./cmd/shop (linux/amd64)"), "{names:?}");
+    std::fs::remove_file(dir.path().join(".dockerignore")).expect("remove");
+    let error = invoke(&Fake::new(dir.path()), &[]).error.expect("an error");
+    assert!(error.message.contains("go.work is") && error.message.contains("over the"), "{}", error.message);
+}
+
 /// A read that fails for another reason than a missing file says what failed, never "absent".
 #[test]
 fn a_failed_read_says_which_file_and_why() {
