@@ -418,13 +418,7 @@ impl<C: Client> Frontend<C> {
         // [`ModuleSearch::applies_ignore`]). The patterns then leave out what they would have.
         // Should that read fail, the usual one (with the patterns) runs, and reports what fails
         // of the files the build would see.
-        let early_root = async {
-            let search = ModuleSearch::Root;
-            let local = self.context_local(search.shared_key(), search.patterns(), &[]);
-            let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await.ok()?;
-            let tree = RefTree { client: &self.client, reference };
-            inputs::module_files(&tree, search).await.ok()
-        };
+        let early_root = async { self.transfer_module_files(&[], ModuleSearch::Root).await.ok()?.ok() };
         let (file, context_ignore, early_root) =
             tokio::join!(self.read_build_file(), self.read_context_ignore(), early_root);
         let file = file?;
@@ -473,10 +467,19 @@ impl<C: Client> Frontend<C> {
         file: &BuildFile,
         search: ModuleSearch,
     ) -> Result<ContextFiles, FrontendError> {
+        self.transfer_module_files(excludes, search).await?.map_err(|e| self.unreadable(file, e))
+    }
+
+    /// [`Self::module_files`] before the Gofile is known: a read error is left to the caller.
+    async fn transfer_module_files(
+        &self,
+        excludes: &[String],
+        search: ModuleSearch,
+    ) -> Result<Result<ContextFiles, ReadError>, FrontendError> {
         let local = self.context_local(search.shared_key(), search.patterns(), excludes);
         let (reference, _) = self.solve_local(local, "[gofront] load go.mod", false).await?;
         let tree = RefTree { client: &self.client, reference };
-        inputs::module_files(&tree, search).await.map_err(|e| self.unreadable(file, e))
+        Ok(inputs::module_files(&tree, search).await)
     }
 
     /// A `version` build without `go`: the module's go.mod from the first proxy of GOPROXY (an
