@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gofront_e2e::{debian_stand_ins, docker, golang_image, inspect, remove_image, run, tag, Project};
+use gofront_e2e::{debian_stand_ins, docker, free_port, golang_image, inspect, remove_image, run, tag, Project};
 
 /// Python's own XML parser reads junit.xml; prints the counts and each case as JSON.
 const JUNIT_SUMMARY: &str = r#"
@@ -165,18 +165,15 @@ fn race_reports_a_data_race_the_plain_tests_miss() {
     assert!(build.log.contains("race detected during execution of test"), "{}", build.log);
 }
 
-/// A plain HTTP GET on 127.0.0.1; None until the server answers.
-fn http_get(port: u16, path: &str) -> Option<String> {
+/// A plain HTTP GET on 127.0.0.1, waiting at most `wait` for the answer; None until the server
+/// answers.
+fn http_get(port: u16, path: &str, wait: Duration) -> Option<String> {
     let mut stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    stream.set_read_timeout(Some(wait)).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     response.split_once("\r\n\r\n").map(|(_, body)| body.trim().to_string())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 /// Removes the container when the test ends, pass or fail.
@@ -219,7 +216,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         .ok();
 
     // Host networking: the app's port is the test's own; Delve's is the image's 40000.
-    let port = free_port();
+    let port = free_port().unwrap_or_else(|e| panic!("{e}"));
     let addr = format!("127.0.0.1:{port}");
     let started = docker(120)
         .args(["run", "-d", "--network=host", "--cap-add=SYS_PTRACE", "--security-opt", "seccomp=unconfined"])
@@ -228,10 +225,17 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         .expect("docker run");
     assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
     let container = Container(String::from_utf8_lossy(&started.stdout).trim().to_string());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while http_get(port, "/square?n=2").as_deref() != Some("4") {
-        let logs = docker(30).args(["logs", &container.0]).output().map(|o| o.stderr).unwrap_or_default();
-        assert!(Instant::now() < deadline, "the app never served under dlv:\n{}", String::from_utf8_lossy(&logs));
+    // Short waits while it starts, so that one stuck connection cannot use up the deadline.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while http_get(port, "/square?n=2", Duration::from_secs(5)).as_deref() != Some("4") {
+        if Instant::now() > deadline {
+            let logs = docker(30).args(["logs", &container.0]).output();
+            let logs =
+                logs.map(|o| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
+            let state = docker(30).args(["inspect", "--format", "{{json .State}}", &container.0]).output();
+            let state = state.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+            panic!("the app never served on 127.0.0.1:{port} under dlv\nstate: {state:?}\nlogs: {logs:?}");
+        }
         std::thread::sleep(Duration::from_millis(300));
     }
 
@@ -255,7 +259,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         std::thread::spawn(move || {
             let mut answers = Vec::new();
             while !done.load(Ordering::SeqCst) {
-                answers.extend(http_get(port, "/square?n=7"));
+                answers.extend(http_get(port, "/square?n=7", Duration::from_secs(60)));
                 std::thread::sleep(Duration::from_millis(200));
             }
             answers
@@ -272,7 +276,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
     assert_eq!(printed, ["49", "7"], "print result, print n:\n{text}");
     // The request that hit the breakpoint was answered after the client left, and the app serves on.
     assert!(answers.iter().all(|a| a == "49") && !answers.is_empty(), "{answers:?}");
-    assert_eq!(http_get(port, "/square?n=9").as_deref(), Some("81"));
+    assert_eq!(http_get(port, "/square?n=9", Duration::from_secs(60)).as_deref(), Some("81"));
     drop(container);
     remove_image(&image);
 }

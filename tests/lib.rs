@@ -237,11 +237,21 @@ impl Lifeline {
     }
 }
 
+/// A free TCP port on 127.0.0.1 below the kernel's ephemeral range (32768 and up). A port from
+/// that range can be polled into a connection to itself: while nothing listens yet, the kernel
+/// may pick the very port as the poll's source, and the "server" that answers is the poll.
+pub fn free_port() -> Result<u16, String> {
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+            ^ std::process::id();
+    (0..2_000u32)
+        .map(|i| 20_000 + ((seed.wrapping_add(i.wrapping_mul(7_919))) % 12_000) as u16)
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .ok_or_else(|| "no free port on 127.0.0.1 between 20000 and 32000".to_string())
+}
+
 fn start_registry() -> Result<LocalRegistry, String> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?
-        .port();
+    let port = free_port()?;
     let dir = std::env::temp_dir().join(format!("gofront-e2e-registry-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = dir.join("config.yml");
