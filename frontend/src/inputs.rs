@@ -3,6 +3,7 @@
 //! ([`LocalTree`]: `gofront check`, `gofront eject`, unit tests). Both apply `.dockerignore` the
 //! way BuildKit does and read the same files, so the local commands agree with the build.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use futures_util::future::{join_all, try_join_all};
@@ -10,6 +11,8 @@ use futures_util::future::{join_all, try_join_all};
 use crate::diagnostic::Diagnostic;
 use crate::gofile::zero::Mains;
 use crate::gofile::Gofile;
+use crate::gosource::{self, Scanned};
+use crate::plan::imports::ImportScan;
 use crate::plan::layout::{Layout, ModuleSearch};
 use crate::plan::{layout, BuildPlan, ContextFiles};
 
@@ -118,6 +121,84 @@ pub async fn module_files(tree: &impl Tree, search: ModuleSearch) -> Result<Cont
         level = next;
     }
     Ok(files)
+}
+
+/// How much of a Go file is read first for its header; the rest only when the imports go on.
+const HEADER_READ: u64 = 16 << 10;
+/// The most of one Go file read for its header.
+const HEADER_READ_MAX: u64 = 8 << 20;
+
+/// The packages the binaries import from outside the module, directly, sorted: the imports of
+/// the files `go build` would compile for the target in the main packages and in every package
+/// of the module they reach, one level of the import graph at a time (every directory of a
+/// level listed, every file read, at once). An own package missing from the context is left to
+/// the build, and one with a go.mod of its own is another module: outside.
+pub async fn outside_imports(tree: &impl Tree, scan: &ImportScan) -> Result<Vec<String>, ReadError> {
+    let mut outside = BTreeSet::new();
+    let mut seen: BTreeSet<String> = scan.mains.iter().cloned().collect();
+    // (directory, import path; None for a main package)
+    let mut level: Vec<(String, Option<String>)> = scan.mains.iter().map(|dir| (dir.clone(), None)).collect();
+    while !level.is_empty() {
+        let listings = join_all(level.iter().map(|(dir, _)| tree.list(dir, ""))).await;
+        let mut files = Vec::new();
+        for ((dir, import), listing) in level.iter().zip(listings) {
+            let entries = match listing {
+                Ok(entries) => entries,
+                Err(ReadError::Missing(_)) => continue,
+                Err(other) => return Err(other),
+            };
+            if let (Some(import), true) = (import, entries.iter().any(|e| e.name == "go.mod")) {
+                outside.insert(import.clone());
+                continue;
+            }
+            files.extend(
+                entries
+                    .into_iter()
+                    .filter(|e| e.kind == Kind::File && scan.target.matches_file_name(&e.name))
+                    .filter(|e| e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
+                    .map(|e| (child(dir, &e.name), e.name)),
+            );
+        }
+        let headers = join_all(files.iter().map(|(path, _)| go_header(tree, path))).await;
+        let mut next = Vec::new();
+        for ((_, name), header) in files.iter().zip(headers) {
+            let Some(header) = header? else { continue };
+            if !scan.target.includes(name, &header) {
+                continue;
+            }
+            for import in header.imports.into_iter().filter(|i| i != "C") {
+                match scan.own_dir(&import) {
+                    Some(dir) if seen.insert(dir.clone()) => next.push((dir, Some(import))),
+                    Some(_) => {}
+                    None => {
+                        outside.insert(import);
+                    }
+                }
+            }
+        }
+        level = next;
+    }
+    Ok(outside.into_iter().collect())
+}
+
+/// A Go file's header: its start first, all of it when the imports run past that. None for a
+/// file that is gone or is not Go.
+async fn go_header(tree: &impl Tree, path: &str) -> Result<Option<gosource::Header>, ReadError> {
+    let mut limit = HEADER_READ;
+    loop {
+        let data = match tree.read(path, Some(limit)).await {
+            Ok(data) => data,
+            Err(ReadError::Missing(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let whole = (data.len() as u64) < limit;
+        match gosource::header(&String::from_utf8_lossy(&data), whole) {
+            Scanned::Header(header) => return Ok(Some(header)),
+            Scanned::NotGo => return Ok(None),
+            Scanned::Truncated if limit < HEADER_READ_MAX => limit = HEADER_READ_MAX,
+            Scanned::Truncated => return Ok(None),
+        }
+    }
 }
 
 /// Where the module lives, found by `find` in the module files `read` gets: the root's first, the
@@ -404,4 +485,72 @@ pub async fn zero_config(
         )));
     }
     Ok((gofile, layout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{outside_imports, LocalTree};
+    use crate::gosource::constraint::Target;
+    use crate::plan::imports::ImportScan;
+
+    fn write(root: &std::path::Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+    }
+
+    #[test]
+    fn outside_imports_follow_the_module_from_the_mains_for_the_target() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let long_header = format!("// {}\npackage store\n\nimport \"encoding/json\"\n", "x".repeat(40_000));
+        write(
+            dir.path(),
+            &[
+                ("svc/go.mod", "module example.com/svc\n"),
+                (
+                    "svc/cmd/api/main.go",
+                    "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/svc/internal/store\"\n)\n",
+                ),
+                ("svc/cmd/api/main_test.go", "package main\n\nimport \"testing\"\n"),
+                (
+                    "svc/cmd/api/tool.go",
+                    "//go:build ignore\n\npackage main\n\nimport \"golang.org/x/tools/go/packages\"\n",
+                ),
+                ("svc/internal/store/store.go", &long_header),
+                ("svc/internal/store/store_linux.go", "package store\n\nimport \"golang.org/x/sys/unix\"\n"),
+                ("svc/internal/store/store_windows.go", "package store\n\nimport \"golang.org/x/sys/windows\"\n"),
+                (
+                    "svc/internal/store/cgo.go",
+                    "package store\n\n// #include <stdio.h>\nimport \"C\"\nimport \"unsafe\"\n",
+                ),
+                (
+                    "svc/internal/store/more.go",
+                    "package store\n\nimport _ \"example.com/svc/internal/unused\"\nimport \"example.com/svc/api\"\n",
+                ),
+                ("svc/internal/unused/u.go", "package unused\n\nimport \"github.com/google/uuid\"\n"),
+                ("svc/api/go.mod", "module example.com/svc/api\n"),
+                ("svc/api/api.go", "package api\n\nimport \"never/read\"\n"),
+                ("svc/internal/notimported/n.go", "package notimported\n\nimport \"never/either\"\n"),
+            ],
+        );
+        let tree = LocalTree { root: dir.path().to_path_buf(), excludes: Vec::new(), include: Vec::new() };
+        let target =
+            |cgo: bool| Target { goos: "linux".into(), goarch: "amd64".into(), cgo, tags: Vec::new(), go_minor: None };
+        let scan = |cgo: bool| ImportScan {
+            module: "example.com/svc".into(),
+            module_dir: "svc".into(),
+            mains: vec!["svc/cmd/api".into(), "svc/cmd/missing".into()],
+            target: target(cgo),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let found = runtime.block_on(outside_imports(&tree, &scan(false))).expect("read");
+        assert_eq!(
+            found,
+            ["encoding/json", "example.com/svc/api", "fmt", "github.com/google/uuid", "golang.org/x/sys/unix"]
+        );
+        let with_cgo = runtime.block_on(outside_imports(&tree, &scan(true))).expect("read");
+        assert!(with_cgo.contains(&"unsafe".to_string()) && !with_cgo.contains(&"C".to_string()), "{with_cgo:?}");
+    }
 }

@@ -80,7 +80,8 @@ impl Context {
     /// The Dockerfile that builds what the Gofile builds.
     pub fn eject(&self) -> Result<String, Failure> {
         // The base's package manager is found when the Dockerfile is built.
-        let program = plan::steps::program(&self.plan(true)?, Some(plan::steps::PackageManager::Either), &[]);
+        let program =
+            plan::steps::program(&self.plan(true)?, Some(plan::steps::PackageManager::Either), &Default::default());
         Ok(crate::program::dockerfile::print(&program, &self.name))
     }
 }

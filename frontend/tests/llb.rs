@@ -6,6 +6,7 @@ use gofront::image::ImageConfig;
 use gofront::llb::describe::describe;
 use gofront::plan::groups::PackageGroup;
 use gofront::plan::layout::ModuleSearch;
+use gofront::plan::steps::SourceFacts;
 use gofront::plan::steps::{self, PackageManager};
 use gofront::plan::{self, BuildOptions, BuildPlan, Layout, Network};
 use gofront::platform::Platform;
@@ -47,7 +48,7 @@ fn print_plan(
     settings: Settings,
     source: Option<gofront::proto::pb::SourceInfo>,
 ) -> (gofront::proto::pb::Definition, ImageConfig) {
-    print_grouped(plan, base, packages, settings, source, &[])
+    print_found(plan, base, packages, settings, source, &SourceFacts::default())
 }
 
 /// [`print_plan`] with the module's own packages in `groups`.
@@ -59,7 +60,20 @@ fn print_grouped(
     source: Option<gofront::proto::pb::SourceInfo>,
     groups: &[PackageGroup],
 ) -> (gofront::proto::pb::Definition, ImageConfig) {
-    let program = steps::program(plan, packages, groups);
+    let found = SourceFacts { groups: groups.to_vec(), outside_imports: None };
+    print_found(plan, base, packages, settings, source, &found)
+}
+
+/// [`print_plan`] with what the frontend found of the sources.
+fn print_found(
+    plan: &BuildPlan,
+    base: Option<ResolvedImage>,
+    packages: Option<PackageManager>,
+    settings: Settings,
+    source: Option<gofront::proto::pb::SourceInfo>,
+    found: &SourceFacts,
+) -> (gofront::proto::pb::Definition, ImageConfig) {
+    let program = steps::program(plan, packages, found);
     let mut settings = Settings {
         session: "session-id".into(),
         excludes: vec!["bin".into()],
@@ -197,6 +211,46 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
     }
     assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{compile}");
     assert!(compile.contains("\"go\", \"build\", \"-v\", \"-trimpath\""), "{compile}");
+}
+
+/// When the frontend has read the sources' outside imports, the dependency compile is keyed by
+/// them (a file in the definition) instead of the list step's output, which it no longer waits
+/// for; the groups still come from the list.
+#[test]
+fn the_dependency_compile_is_keyed_by_the_imports_the_frontend_read() {
+    let plan = ci_plan(root_layout());
+    let imports = vec!["fmt".to_string(), "github.com/google/uuid".to_string()];
+    let found = SourceFacts { groups: Vec::new(), outside_imports: Some(imports) };
+    let text = describe(&print_found(&plan, None, None, Settings::default(), None, &found).0);
+    let read = op_id(&text, "[gofront] packages imported from outside the module");
+    let block = op_block(&text, "[gofront] packages imported from outside the module");
+    assert!(block.contains("mkfile /packages") && block.contains("fmt\\ngithub.com/google/uuid\\n"), "{block}");
+    let precompile = op_block(&text, "[gofront] compile dependencies");
+    assert!(precompile.contains(&format!("mount /gofront/list Bind from {read}.0 readonly")), "{precompile}");
+    assert!(!text.contains("[gofront] list dependencies"), "nothing else needs the list:\n{text}");
+
+    // The same step alone, as the frontend solves it ahead of the build.
+    let (program, layers) =
+        steps::compiled_dependencies(&plan, &["fmt".to_string(), "github.com/google/uuid".to_string()]);
+    let mut settings = Settings {
+        session: "session-id".into(),
+        excludes: vec!["bin".into()],
+        resolve_mode: Some("local".into()),
+        ..Default::default()
+    };
+    settings.images.insert(plan.builder.reference.clone(), builder());
+    let mut printer = Printer::new(&program, &settings);
+    let ahead = printer.print(&[&layers[0]]).expect("print").pop().expect("layer");
+    let ahead = printer.finish().definition(&ahead, None);
+    let build = print_found(&plan, None, None, Settings::default(), None, &found).0;
+    // Every op but the last, which only names the result.
+    let digests = |d: &gofront::proto::pb::Definition| -> Vec<String> {
+        d.def[..d.def.len() - 1].iter().map(|op| gofront::llb::digest(op)).collect()
+    };
+    let in_build = digests(&build);
+    let missing: Vec<_> = digests(&ahead).into_iter().filter(|digest| !in_build.contains(digest)).collect();
+    assert!(missing.is_empty() && ahead.def.len() > 5, "ops solved ahead that the build lacks: {missing:?}");
+    assert!(describe(&ahead).contains("[gofront] compile dependencies"));
 }
 
 /// The module's own packages in groups: each group's compile sees the module files and a copy

@@ -68,7 +68,9 @@ fn program_of(shape: &str, gofile: &str) -> (Program, Settings) {
         PackageGroup { packages: vec!["example.com/x/util".into()], files: vec!["util/u.go".into()] },
         PackageGroup { packages: vec!["example.com/x/store".into()], files: vec!["store/s.go".into()] },
     ];
-    let program = steps::program(&plan, Some(PackageManager::Apt), &groups);
+    // The outside imports as the frontend reads them, so that their step is walked too.
+    let found = steps::SourceFacts { groups: groups.to_vec(), outside_imports: Some(vec!["fmt".into()]) };
+    let program = steps::program(&plan, Some(PackageManager::Apt), &found);
     let mut settings = Settings { build_args: options.build_args.clone(), session: "s".into(), ..Default::default() };
     for step in &program.steps {
         if let Op::Image { reference, .. } = &step.op {

@@ -204,8 +204,8 @@ impl<C: Client> Frontend<C> {
             let plans = self.plans(&inputs)?;
             let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
             let context = async { context_sent.await.ok().or_else(|| inputs.context.clone()) };
-            let builder = self.resolve_and_check(first, &inputs, context).await?;
-            Ok::<_, FrontendError>((inputs, plans, builder))
+            let (builder, context) = self.resolve_and_check(first, &inputs, context).await?;
+            Ok::<_, FrontendError>((inputs, plans, builder, context))
         };
         let context = async {
             if let Ok(excludes) = excludes.await {
@@ -215,7 +215,7 @@ impl<C: Client> Frontend<C> {
             Ok(())
         };
         // The first failure ends both: a Gofile or go.mod error does not wait for the context.
-        let ((inputs, plans, builder), ()) = tokio::try_join!(prepare, context)?;
+        let ((inputs, plans, builder, context), ()) = tokio::try_join!(prepare, context)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         // The lint rules' findings show as build warnings, found and sent while the build runs:
@@ -233,33 +233,33 @@ impl<C: Client> Frontend<C> {
             )
             .await;
         };
-        let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder), warnings);
+        let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder, context.as_deref()), warnings);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
         result
     }
 
     /// Resolves the builder and checks the context as soon as `context` is there, side by side.
     /// The builder's error comes first, as when the two ran one after the other, and a failed
-    /// resolve does not wait for the context.
+    /// resolve does not wait for the context. Returns the builder and the context's transfer
+    /// (None for a `version` build, which has no context).
     async fn resolve_and_check(
         &self,
         plan: &BuildPlan,
         inputs: &Inputs,
         context: impl std::future::Future<Output = Option<String>>,
-    ) -> Result<ResolvedImage, FrontendError> {
+    ) -> Result<(ResolvedImage, Option<String>), FrontendError> {
         let resolve = self.resolve(&plan.builder, &plan.build_platform, &inputs.file);
         let check = async { self.check_context(plan, inputs, context.await).await };
         tokio::pin!(resolve, check);
         tokio::select! {
             builder = &mut resolve => {
                 let builder = builder?;
-                check.await?;
-                Ok(builder)
+                let context = check.await?;
+                Ok((builder, context))
             }
             checked = &mut check => {
                 let builder = resolve.await?;
-                checked?;
-                Ok(builder)
+                Ok((builder, checked?))
             }
         }
     }
@@ -624,6 +624,7 @@ impl<C: Client> Frontend<C> {
         plans: &[BuildPlan],
         inputs: &Inputs,
         builder: &ResolvedImage,
+        context: Option<&str>,
     ) -> Result<gw::Result, FrontendError> {
         let file = &inputs.file;
         let source_info = pb::SourceInfo {
@@ -635,7 +636,8 @@ impl<C: Client> Frontend<C> {
         let multi = plans.len() > 1 || self.options.multi_platform;
         // Every platform's graph is solved at once; BuildKit shares what they have in common.
         let solved =
-            try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, &source_info))).await?;
+            try_join_all(plans.iter().map(|plan| self.solve_plan(plan, inputs, builder, context, &source_info)))
+                .await?;
         let mut refs = BTreeMap::new();
         let mut metadata = BTreeMap::new();
         let mut attestations = BTreeMap::new();
@@ -664,11 +666,97 @@ impl<C: Client> Frontend<C> {
     }
 
     /// One platform: its base, its program, its solve; returns the result's id and its image config.
+    /// For a CI build, the dependency layers' work (or download) starts while the groups are
+    /// listed, and goes on beside the solve (see [`Self::prefetch_dependencies`]).
     async fn solve_plan(
         &self,
         plan: &BuildPlan,
         inputs: &Inputs,
         builder: &ResolvedImage,
+        context: Option<&str>,
+        source_info: &pb::SourceInfo,
+    ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
+        let (send_imports, imports) = oneshot::channel();
+        let prefetch = async {
+            let scan = plan.import_scan.as_ref().zip(context);
+            let outside = match scan {
+                Some((scan, reference)) => self.outside_imports(scan, reference).await,
+                None => None,
+            };
+            let _ = send_imports.send(outside.clone());
+            if let Some(outside) = outside {
+                self.prefetch_dependencies(plan, inputs, builder, &outside).await;
+            }
+            std::future::pending::<std::convert::Infallible>().await
+        };
+        let build = async {
+            // Only the release build uses the groups (debug and test builds compile with other
+            // flags); a `version` build has no dependency layers, so none.
+            let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
+            let groups = match plan.dependency_layers && compiles {
+                true => self.package_groups(plan, inputs, builder).await,
+                false => Vec::new(),
+            };
+            let outside_imports = imports.await.ok().flatten();
+            let found = steps::SourceFacts { groups, outside_imports };
+            self.solve_program(plan, inputs, builder, &found, source_info).await
+        };
+        tokio::pin!(prefetch, build);
+        tokio::select! {
+            result = &mut build => result,
+            never = &mut prefetch => match never {},
+        }
+    }
+
+    /// The outside packages the binaries import, read from the context's transfer; None when
+    /// they cannot be read (the list step then says what to compile).
+    async fn outside_imports(&self, scan: &plan::imports::ImportScan, context: &str) -> Option<Vec<String>> {
+        let started = Instant::now();
+        let tree = RefTree { client: &self.client, reference: context.to_string() };
+        match inputs::outside_imports(&tree, scan).await {
+            Ok(found) => {
+                tracing::info!(ms = started.elapsed().as_millis() as u64, packages = found.len(), "read the imports");
+                Some(found)
+            }
+            Err(error) => {
+                tracing::info!(%error, "cannot read the imports; the list step says what to compile");
+                None
+            }
+        }
+    }
+
+    /// Solves the compiled-dependency layers ahead of the build, and reads a file of each, which
+    /// makes BuildKit compile them, or download and unpack them from an imported cache, while the
+    /// frontend still lists the groups. The build's own steps are these (same definitions), so
+    /// nothing runs twice, and a failure is the build's to report: it is ignored here.
+    async fn prefetch_dependencies(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+        outside: &[String],
+    ) {
+        let (program, layers) = steps::compiled_dependencies(plan, outside);
+        let settings = self.settings(inputs, &[(&plan.builder, builder)]);
+        let id_files = [plan::DEPENDENCY_ID, plan::DEPENDENCY_ID_SECOND];
+        join_all(layers.iter().zip(id_files).map(|(layer, file)| async {
+            let mut printer = Printer::new(&program, &settings);
+            let Some(output) = printer.print(&[layer]).ok().and_then(|mut o| o.pop()) else { return };
+            let definition = printer.finish().definition(&output, None);
+            if let Ok(reference) = self.solve(definition, "compile the dependencies", true).await {
+                let _ = self.client.read_file(&reference, file, Some((0, 1))).await;
+            }
+        }))
+        .await;
+    }
+
+    /// Prints and solves one platform's program, with what was found of its sources.
+    async fn solve_program(
+        &self,
+        plan: &BuildPlan,
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+        found: &steps::SourceFacts,
         source_info: &pb::SourceInfo,
     ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
         let file = &inputs.file;
@@ -685,14 +773,7 @@ impl<C: Client> Frontend<C> {
             }
             Base::Scratch => (None, None),
         };
-        // Only the release build uses the groups (debug and test builds compile with other flags);
-        // a `version` build has no dependency layers, so none.
-        let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
-        let groups = match plan.dependency_layers && compiles {
-            true => self.package_groups(plan, inputs, builder).await,
-            false => Vec::new(),
-        };
-        let program = steps::program(plan, packages, &groups);
+        let program = steps::program(plan, packages, found);
         let output = program
             .output(plan.target.output())
             .ok_or_else(|| self.plain(format!("no output {:?}", plan.target.output())))?;
@@ -927,15 +1008,16 @@ impl<C: Client> Frontend<C> {
     }
 
     /// What the context must hold before compiling: each main package, and `files` that stay in it.
-    /// `context` is the context's transfer when it has been solved already.
+    /// `context` is the context's transfer when it has been solved already. Returns the transfer
+    /// it read (None for a `version` build).
     async fn check_context(
         &self,
         plan: &BuildPlan,
         inputs: &Inputs,
         context: Option<String>,
-    ) -> Result<(), FrontendError> {
+    ) -> Result<Option<String>, FrontendError> {
         if plan.published.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let reference = match context {
             Some(reference) => reference,
@@ -944,7 +1026,8 @@ impl<C: Client> Frontend<C> {
         let tree = RefTree { client: &self.client, reference };
         let (mains, files) =
             tokio::join!(inputs::check_main_packages(&tree, plan), inputs::check_files(&tree, &inputs.gofile));
-        mains.and(files).map_err(|d| inputs.file.error(d))
+        mains.and(files).map_err(|d| inputs.file.error(d))?;
+        Ok(Some(tree.reference))
     }
 
     fn check_llb_caps(&self, graph: &Graph) -> Result<(), FrontendError> {

@@ -3,6 +3,7 @@
 //! [`steps`] writes the plan as a [`crate::program::Program`]: the whole build, step by step.
 
 pub mod groups;
+pub mod imports;
 pub mod layout;
 pub mod ldflags;
 pub mod scripts;
@@ -51,6 +52,10 @@ pub const DEPENDENCY_CACHE: &str = "/gofront/depcache";
 /// The dependency compile keeps its entries in two halves, this the second: two layers, which a
 /// fresh runner fetches and unpacks at the same time (one layer unpacks on one core).
 pub const DEPENDENCY_CACHE_SECOND: &str = "/gofront/depcache-2";
+/// The file naming the set of cache entries in each dependency layer (the first is the name the
+/// scripts' `keep` writes by default; the two differ, so that a merge of the two keeps both).
+pub const DEPENDENCY_ID: &str = "id";
+pub const DEPENDENCY_ID_SECOND: &str = "id-2";
 /// Where the compiles find the layers of precompiled packages, one directory each.
 pub const SEEDS: &str = "/gofront/seeds";
 /// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads
@@ -297,6 +302,9 @@ pub struct BuildPlan {
     pub published: Option<Published>,
     /// What the lint rules found while planning.
     pub findings: Vec<lint::Finding>,
+    /// How the frontend reads the outside packages the binaries import from the sources, when
+    /// it can (see [`imports`]).
+    pub import_scan: Option<imports::ImportScan>,
 }
 
 /// What the lint rules read, as the build reads it.
@@ -642,7 +650,7 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
     }
     findings.extend(lint::unpinned(gofile, epoch.is_some(), &used));
 
-    Ok(BuildPlan {
+    let mut plan = BuildPlan {
         images: images(gofile, &binaries, &base, options),
         target,
         module: gofile.module.value.clone(),
@@ -672,7 +680,10 @@ pub fn plan(gofile: &Gofile, layout: &Layout, options: &BuildOptions) -> Result<
         spans,
         published,
         findings,
-    })
+        import_scan: None,
+    };
+    plan.import_scan = imports::ImportScan::of(&plan, layout);
+    Ok(plan)
 }
 
 /// cgo needs a C toolchain for the target: the builder's own, so only the build platform,

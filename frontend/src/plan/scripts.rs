@@ -4,7 +4,10 @@
 //! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
 //! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
 
-use super::{DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT, OWN_LIST, SEEDS};
+use super::{
+    DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_ID_SECOND, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT,
+    OWN_LIST, SEEDS,
+};
 
 /// Where the scripts are mounted in the Go steps.
 pub const SCRIPTS: &str = "/gofront/bin";
@@ -252,19 +255,33 @@ done
 
 /// Compiles the listed dependencies in the persistent build cache (warm locally), with Go writing
 /// its action graph (see [`ACTION_GRAPH`]), and keeps the entries of every package it compiled.
+/// The list may be the frontend's reading of the sources' imports, which can name a package that
+/// does not build for the target; when the compile fails, it runs again without the packages
+/// `go list` finds errors in (the final compile reports any error that matters).
 fn precompile() -> String {
     format!(
         r#"set -eu
 {proxy}mkdir -p {DEPENDENCY_CACHE}/cache {DEPENDENCY_CACHE_SECOND}/cache
 pkgs=$(cat {DEPENDENCY_LIST}/packages)
 [ -n "$pkgs" ] || exit 0
-"$@" -debug-actiongraph={ACTION_GRAPH} $pkgs
+if ! "$@" -debug-actiongraph={ACTION_GRAPH} $pkgs 2>/tmp/gofront-precompile-errors; then
+  go=$1
+  shift 2
+  pkgs=$("$go" list -e -f '{{{{if not .Error}}}}{{{{if not .DepsErrors}}}}{{{{.ImportPath}}}}{{{{end}}}}{{{{end}}}}' "$@" $pkgs)
+  set -- "$go" build "$@"
+  echo "gofront: compiling the dependencies that build for this target: $(echo $pkgs | wc -w) packages" >&2
+  if [ -z "$pkgs" ] || ! "$@" -debug-actiongraph={ACTION_GRAPH} $pkgs; then
+    cat /tmp/gofront-precompile-errors >&2
+    exit 1
+  fi
+fi
+cat /tmp/gofront-precompile-errors >&2
 {ids} {ACTION_GRAPH} | cut -d' ' -f2 | sort -u >/tmp/gofront-ids
 # Every other key to each half: two layers, which a fresh runner pulls and unpacks side by side.
 awk 'NR % 2 == 1' /tmp/gofront-ids >/tmp/gofront-ids-1
 awk 'NR % 2 == 0' /tmp/gofront-ids >/tmp/gofront-ids-2
 {keep}keep /tmp/gofront-ids-1 {DEPENDENCY_CACHE}
-keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND} id-2
+keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND} {DEPENDENCY_ID_SECOND}
 echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
 "#,
         proxy = module_proxy(),

@@ -79,16 +79,26 @@ impl PackageManager {
 }
 
 /// The build of a plan: every target's output. `packages` says how the base installs the plan's
-/// packages (None when it has none); `groups` are the module's own packages cut into groups
-/// (see [`super::groups`]), compiled apart when the plan has dependency layers.
-pub fn program(plan: &BuildPlan, packages: Option<PackageManager>, groups: &[PackageGroup]) -> Program {
+/// packages (None when it has none); `found` is what the frontend learnt of the sources for the
+/// dependency layers (nothing when the plan has none).
+pub fn program(plan: &BuildPlan, packages: Option<PackageManager>, found: &SourceFacts) -> Program {
     let mut steps = Steps::start(plan);
-    let outputs = steps.outputs(packages, groups);
+    let outputs = steps.outputs(packages, found);
     let mut program = steps.program;
     program.outputs = outputs;
     program.default_target =
         plan.images.first().map_or_else(|| targets::name(Kind::Image).into(), |i| i.target.clone());
     program
+}
+
+/// What the frontend learns of the sources in the middle of a CI build, for the dependency
+/// layers: the module's own packages cut into groups (see [`super::groups`]), and the outside
+/// packages its binaries import when it read them itself (see [`super::imports`]; otherwise the
+/// list step says what to compile).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceFacts {
+    pub groups: Vec<PackageGroup>,
+    pub outside_imports: Option<Vec<String>>,
 }
 
 /// A plan being written down: the program so far and the steps every Go step uses.
@@ -314,11 +324,11 @@ impl<'a> Steps<'a> {
     }
 
     /// Every target's output.
-    fn outputs(&mut self, packages: Option<PackageManager>, groups: &[PackageGroup]) -> Vec<Output> {
+    fn outputs(&mut self, packages: Option<PackageManager>, found: &SourceFacts) -> Vec<Output> {
         let plan = self.plan;
         let platform = plan.platform.clone();
         let precompiled = match self.module_files.filter(|_| plan.dependency_layers) {
-            Some(files) => self.precompile(files, groups),
+            Some(files) => self.precompile(files, found),
             None => Vec::new(),
         };
         let compile_env = plan.compile_env();
@@ -626,30 +636,65 @@ impl<'a> Steps<'a> {
         (deps, own)
     }
 
+    /// What the dependency compile builds: the outside packages the sources import, when the
+    /// frontend read them (a file of its own, keyed by its content), else the list step's list.
+    fn dependency_packages(&mut self, outside_imports: Option<&[String]>) -> Tree {
+        let Some(imports) = outside_imports else {
+            return self.list().0;
+        };
+        let data: String = imports.iter().map(|import| format!("{import}\n")).collect();
+        let action = FileAction::Mkfile { path: "/packages".into(), mode: 0o644, data: data.into_bytes() };
+        let name = format!("[gofront] packages imported from outside the module ({})", self.plan.platform);
+        Tree::root(self.program.add(
+            "outside-imports",
+            name,
+            Vec::new(),
+            Op::Files { base: None, actions: vec![action] },
+        ))
+    }
+
+    /// `go build` with the final build's flags: the dependency and group compiles' command.
+    fn compile_command(&self) -> Vec<Value> {
+        let mut args: Vec<Value> = vec!["go".into(), "build".into()];
+        args.extend(self.plan.compile_flags.iter().map(Value::text));
+        args
+    }
+
     /// The packages the binaries import from outside the main module(s), compiled with the final
-    /// build's flags and environment into a build cache layer, then each group of the module's
-    /// own packages over it: the layers the compile is seeded with, by name. The dependency
-    /// compile sees only the module files, the module layer and the list, all keyed by content,
-    /// so it re-runs only when the dependency set or the build settings change.
-    fn precompile(&mut self, module_files: StepId, groups: &[PackageGroup]) -> Vec<(String, Tree)> {
+    /// build's flags and environment into two build cache layers, by name. The step sees only
+    /// the module files, the module layer (or vendor/) and the package list, all keyed by
+    /// content, so it re-runs only when the dependency set or the build settings change.
+    fn compiled_dependencies(
+        &mut self,
+        module_files: StepId,
+        outside_imports: Option<&[String]>,
+    ) -> Vec<(String, Tree)> {
         let plan = self.plan;
-        let (list, _) = self.list();
+        let packages = self.dependency_packages(outside_imports);
         let mut mounts = self.mounts(self.modules.as_ref());
         let input = |from: Tree| MountKind::Input { from, scratch: false };
         mounts.push(Mount { dest: SRC.into(), kind: input(Tree::root(module_files)) });
         mounts.extend(self.vendor_mount());
-        mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: input(list) });
+        mounts.push(Mount { dest: DEPENDENCY_LIST.into(), kind: input(packages) });
         mounts.push(Mount { dest: DEPENDENCY_CACHE.into(), kind: MountKind::Output });
         mounts.push(Mount { dest: DEPENDENCY_CACHE_SECOND.into(), kind: MountKind::Output });
-        let mut args: Vec<Value> = vec!["go".into(), "build".into()];
-        args.extend(plan.compile_flags.iter().map(Value::text));
-        let run = self.go_run("precompile", args.clone(), plan.compile_env(), mounts);
+        let run = self.go_run("precompile", self.compile_command(), plan.compile_env(), mounts);
         let name = format!("[gofront] compile dependencies ({})", plan.platform);
         let step = self.add_run("precompiled", name, &plan.spans.build.clone(), run);
-        let dependencies = vec![
+        vec![
             ("dependencies".to_string(), Tree::at(step, DEPENDENCY_CACHE)),
             ("dependencies-2".to_string(), Tree::at(step, DEPENDENCY_CACHE_SECOND)),
-        ];
+        ]
+    }
+
+    /// The compiled dependencies (see [`Self::compiled_dependencies`]), then each group of the
+    /// module's own packages over them: the layers the compile is seeded with, by name.
+    fn precompile(&mut self, module_files: StepId, found: &SourceFacts) -> Vec<(String, Tree)> {
+        let plan = self.plan;
+        let groups = &found.groups;
+        let dependencies = self.compiled_dependencies(module_files, found.outside_imports.as_deref());
+        let args = self.compile_command();
+        let input = |from: Tree| MountKind::Input { from, scratch: false };
         let ids = self.dependency_ids(&dependencies);
         let mut compiled_groups: Vec<(String, Tree)> = Vec::new();
         // Each group's sources go on top of those below it: a layer holds one group's files, and
@@ -848,6 +893,18 @@ fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
             kind: MountKind::Input { from: from.clone(), scratch: false },
         })
         .collect()
+}
+
+/// The compiled-dependency layers of `plan` alone (two trees, see
+/// [`Steps::compiled_dependencies`]): the same steps as in [`program`], so that solving them
+/// ahead of the build starts their work, or their download from an imported cache, early.
+pub fn compiled_dependencies(plan: &BuildPlan, outside_imports: &[String]) -> (Program, Vec<Tree>) {
+    let mut steps = Steps::start(plan);
+    let layers = match steps.module_files {
+        Some(files) => steps.compiled_dependencies(files, Some(outside_imports)).into_iter().map(|(_, t)| t).collect(),
+        None => Vec::new(),
+    };
+    (steps.program, layers)
 }
 
 /// The module's own packages as the dependency list finds them for `plan` (the file `packages`

@@ -579,7 +579,7 @@ fn the_debug_image_runs_an_unoptimized_build_under_delve() {
         ]
     );
     assert_eq!(p.delve, Delve::Install(DELVE_VERSION.into()));
-    let program = steps::program(&p, None, &[]);
+    let program = steps::program(&p, None, &Default::default());
     let output = program.output("debug").expect("debug output");
     assert_eq!(
         output.image.entrypoint,
@@ -605,7 +605,7 @@ fn the_debug_image_runs_an_unoptimized_build_under_delve() {
     assert!(run.env.contains(&Env::TargetPlatform) && run.env.contains(&Env::Set("CGO_ENABLED".into(), "0".into())));
 
     // The image target's steps are untouched by the debug ones: same build command, same order.
-    let plain = steps::program(&plan_of(&text, &options()).expect("plan"), None, &[]);
+    let plain = steps::program(&plan_of(&text, &options()).expect("plan"), None, &Default::default());
     let image_steps = |p: &crate::program::Program| {
         let tree = &p.output("image").expect("image").tree;
         p.needed(&[tree]).iter().map(|id| p.step(*id).clone()).collect::<Vec<_>>()
@@ -642,7 +642,7 @@ fn test_reports_and_race() {
     o.target = Some("test-report".into());
     let p = plan_of(SHOP, &o).expect("plan");
     assert!(p.target.checks());
-    let program = steps::program(&p, None, &[]);
+    let program = steps::program(&p, None, &Default::default());
     let output = program.output("test-report").expect("output");
     assert!(output.evaluate, "the tests run even when nothing exports the reports");
     let crate::program::Op::Run(run) = &program.step(output.tree.step).op else { panic!("a command") };
