@@ -9,7 +9,7 @@
 //! Each test runs on an engine of its own ([`ThrowawayEngine`]), which it may prune: the shared
 //! engine keeps its caches.
 
-use gofront_e2e::{registry, run, tag, ModuleProxy, Project, ThrowawayEngine};
+use gofront_e2e::{registry, remove_image, run, tag, ModuleProxy, Project, ThrowawayEngine};
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 
@@ -116,4 +116,38 @@ fn fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy() {
         &format!("type=registry,ref={reference}"),
         "ci-registry",
     );
+}
+
+/// The frontend reads the sources' imports to say what the dependency compile builds. Where it
+/// reads more than Go compiles (here a file that `--build-arg GOFLAGS=-tags=nojs` leaves out,
+/// which imports a package that builds only for js/wasm), the dependency compile leaves that
+/// package out, and the build goes on. (The shared engine, in a cache namespace of its own.)
+#[test]
+fn an_import_the_target_cannot_build_is_left_out_of_the_dependency_compile() {
+    let image = tag("ci-unbuildable-import");
+    let project = Project::from_fixture("stdlib");
+    project.gofile("module = \"example.com/clock\"\nmain = \"./cmd/clock\"\n");
+    project.write("cmd/clock/js.go", "//go:build !nojs\n\npackage main\n\nimport _ \"syscall/js\"\n");
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=ci-unbuildable-{}", std::process::id());
+    let build = project
+        .build(&[
+            "--build-arg",
+            "GOFRONT_DEPENDENCY_LAYERS=on",
+            "--build-arg",
+            "GOFLAGS=-tags=nojs",
+            "--build-arg",
+            &namespace,
+            "-t",
+            &image,
+            "--load",
+        ])
+        .ok();
+    let imports = "[gofront] packages imported from outside the module";
+    assert!(build.step_ran(imports).is_some(), "the frontend did not read the imports:\n{}", build.log);
+    let compiled = build.step_output("[gofront] compile dependencies");
+    let retried = compiled.iter().any(|l| l.contains("compiling the dependencies that build for this target"));
+    assert!(retried && compiled.iter().any(|l| l.contains("cache keys")), "{compiled:?}\n{}", build.log);
+    let (ok, out) = run(&image, &[]);
+    assert!(ok && out.contains("tz: Europe/Berlin"), "{out}");
+    remove_image(&image);
 }

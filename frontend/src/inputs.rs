@@ -3,16 +3,18 @@
 //! ([`LocalTree`]: `gofront check`, `gofront eject`, unit tests). Both apply `.dockerignore` the
 //! way BuildKit does and read the same files, so the local commands agree with the build.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use futures_util::future::{join_all, try_join_all};
+use futures_util::stream::{self, FuturesUnordered, StreamExt};
 
 use crate::diagnostic::Diagnostic;
 use crate::gofile::zero::Mains;
 use crate::gofile::Gofile;
 use crate::gosource::{self, Scanned};
-use crate::plan::imports::ImportScan;
+use crate::plan::groups::OwnPackage;
+use crate::plan::imports::{ImportScan, SourceRead};
 use crate::plan::layout::{Layout, ModuleSearch};
 use crate::plan::{layout, BuildPlan, ContextFiles};
 
@@ -123,70 +125,153 @@ pub async fn module_files(tree: &impl Tree, search: ModuleSearch) -> Result<Cont
     Ok(files)
 }
 
-/// How much of a Go file is read first for its header; the rest only when the imports go on.
-const HEADER_READ: u64 = 16 << 10;
+/// How much of a Go file is read first for its header (a license and the imports fit in it
+/// mostly); then eight times as much, until the imports end.
+const HEADER_READ: u64 = 4 << 10;
 /// The most of one Go file read for its header.
 const HEADER_READ_MAX: u64 = 8 << 20;
+/// How many packages are read at once, and how many files of each.
+const PACKAGES_AT_ONCE: usize = 12;
+const READS_PER_PACKAGE: usize = 6;
 
-/// The packages the binaries import from outside the module, directly, sorted: the imports of
-/// the files `go build` would compile for the target in the main packages and in every package
-/// of the module they reach, one level of the import graph at a time (every directory of a
-/// level listed, every file read, at once). An own package missing from the context is left to
-/// the build, and one with a go.mod of its own is another module: outside.
-pub async fn outside_imports(tree: &impl Tree, scan: &ImportScan) -> Result<Vec<String>, ReadError> {
+/// What the CI layers need to know of the sources, read from them (see [`ImportScan`]): the
+/// packages the binaries import from outside the module, directly, and the module's own
+/// packages they reach with their files and imports, as `go list -deps` would print them. The
+/// files `go build` would compile for the target are read, in the main packages and in every
+/// package of the module they reach, each package as soon as an import names it (a few at once,
+/// each reading a few files at once). An own package missing from the context is left to the
+/// build, and one with a go.mod of its own is another module: outside.
+pub async fn read_sources(tree: &impl Tree, scan: &ImportScan) -> Result<SourceRead, ReadError> {
     let mut outside = BTreeSet::new();
+    let mut own = Vec::new();
     let mut seen: BTreeSet<String> = scan.mains.iter().cloned().collect();
-    // (directory, import path; None for a main package)
-    let mut level: Vec<(String, Option<String>)> = scan.mains.iter().map(|dir| (dir.clone(), None)).collect();
-    while !level.is_empty() {
-        let listings = join_all(level.iter().map(|(dir, _)| tree.list(dir, ""))).await;
-        let mut files = Vec::new();
-        for ((dir, import), listing) in level.iter().zip(listings) {
-            let entries = match listing {
-                Ok(entries) => entries,
-                Err(ReadError::Missing(_)) => continue,
-                Err(other) => return Err(other),
-            };
-            if let (Some(import), true) = (import, entries.iter().any(|e| e.name == "go.mod")) {
-                outside.insert(import.clone());
-                continue;
-            }
-            files.extend(
-                entries
-                    .into_iter()
-                    .filter(|e| e.kind == Kind::File && scan.target.matches_file_name(&e.name))
-                    .filter(|e| e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
-                    .map(|e| (child(dir, &e.name), e.name)),
-            );
+    let mut waiting: VecDeque<(String, Option<String>)> = scan.mains.iter().map(|dir| (dir.clone(), None)).collect();
+    let mut reading = FuturesUnordered::new();
+    loop {
+        while reading.len() < PACKAGES_AT_ONCE {
+            let Some((dir, import)) = waiting.pop_front() else { break };
+            reading.push(read_package(tree, scan, dir, import));
         }
-        let headers = join_all(files.iter().map(|(path, _)| go_header(tree, path))).await;
-        let mut next = Vec::new();
-        for ((_, name), header) in files.iter().zip(headers) {
-            let Some(header) = header? else { continue };
-            if !scan.target.includes(name, &header) {
+        let Some(read) = reading.next().await else { break };
+        let Some(read) = read? else { continue };
+        let import = match (read.import, read.other_module) {
+            (Some(import), true) => {
+                outside.insert(import);
                 continue;
             }
-            for import in header.imports.into_iter().filter(|i| i != "C") {
-                match scan.own_dir(&import) {
-                    Some(dir) if seen.insert(dir.clone()) => next.push((dir, Some(import))),
-                    Some(_) => {}
-                    None => {
-                        outside.insert(import);
-                    }
+            (import, _) => import,
+        };
+        for import in &read.imports {
+            match scan.own_dir(import) {
+                Some(dir) if seen.insert(dir.clone()) => waiting.push_back((dir, Some(import.clone()))),
+                Some(_) => {}
+                None => {
+                    outside.insert(import.clone());
                 }
             }
         }
-        level = next;
+        if let (Some(import_path), false) = (import, read.is_main || read.files.is_empty()) {
+            let imports = read.imports.into_iter().collect();
+            own.push(OwnPackage { import_path, dir: read.dir, imports, files: read.files });
+        }
     }
-    Ok(outside.into_iter().collect())
+    own.sort_by(|a, b| a.import_path.cmp(&b.import_path));
+    Ok(SourceRead { outside_imports: outside.into_iter().collect(), own_packages: own })
+}
+
+/// One directory of the module, as [`read_sources`] reads it.
+struct PackageRead {
+    dir: String,
+    /// None for a main package named by the Gofile.
+    import: Option<String>,
+    /// It has a go.mod of its own.
+    other_module: bool,
+    is_main: bool,
+    /// Its source files for the target, relative to `dir`, sorted.
+    files: Vec<String>,
+    /// What the files import (but `C`).
+    imports: BTreeSet<String>,
+}
+
+/// Lists `dir` and reads the headers of its Go files; None when it does not exist.
+async fn read_package(
+    tree: &impl Tree,
+    scan: &ImportScan,
+    dir: String,
+    import: Option<String>,
+) -> Result<Option<PackageRead>, ReadError> {
+    let entries = match tree.list(&dir, "").await {
+        Ok(entries) => entries,
+        Err(ReadError::Missing(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let other_module = import.is_some() && entries.iter().any(|e| e.name == "go.mod");
+    let mut read =
+        PackageRead { dir, import, other_module, is_main: false, files: Vec::new(), imports: BTreeSet::new() };
+    if other_module {
+        return Ok(Some(read));
+    }
+    let go_files: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.kind == Kind::File && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
+        .filter(|e| scan.target.matches_file_name(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    let headers: Vec<_> = stream::iter(go_files.iter().map(|name| go_header(tree, child(&read.dir, name))))
+        .buffered(READS_PER_PACKAGE)
+        .collect()
+        .await;
+    let mut embeds = false;
+    for (name, header) in go_files.into_iter().zip(headers) {
+        let Some(header) = header?.filter(|h| scan.target.includes(name, h)) else { continue };
+        read.is_main |= header.package == "main";
+        embeds |= header.imports.iter().any(|i| i == "embed");
+        read.imports.extend(header.imports.into_iter().filter(|i| i != "C"));
+        read.files.push(name.to_string());
+    }
+    if read.files.is_empty() {
+        return Ok(Some(read));
+    }
+    let others = entries.iter().filter(|e| e.kind == Kind::File && scan.target.other_source(&e.name));
+    read.files.extend(others.map(|e| e.name.clone()));
+    if embeds {
+        // Where `//go:embed` may reach: everything under the package's directory.
+        read.files.extend(files_under(tree, &read.dir).await?);
+    }
+    read.files.sort();
+    read.files.dedup();
+    Ok(Some(read))
+}
+
+/// Every file under `dir`, relative to it; hidden and `_` directories left out, as `//go:embed`
+/// leaves them out of a directory it names.
+async fn files_under(tree: &impl Tree, dir: &str) -> Result<Vec<String>, ReadError> {
+    let mut found = Vec::new();
+    let mut pending = vec![String::new()];
+    while let Some(rel) = pending.pop() {
+        let entries = match tree.list(&child(dir, &rel), "").await {
+            Ok(entries) => entries,
+            Err(ReadError::Missing(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        for entry in entries {
+            let path = child(&rel, &entry.name);
+            match entry.kind {
+                Kind::Dir if !entry.name.starts_with(['.', '_']) => pending.push(path),
+                Kind::File => found.push(path),
+                _ => {}
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A Go file's header: its start first, all of it when the imports run past that. None for a
 /// file that is gone or is not Go.
-async fn go_header(tree: &impl Tree, path: &str) -> Result<Option<gosource::Header>, ReadError> {
+async fn go_header(tree: &impl Tree, path: String) -> Result<Option<gosource::Header>, ReadError> {
     let mut limit = HEADER_READ;
     loop {
-        let data = match tree.read(path, Some(limit)).await {
+        let data = match tree.read(&path, Some(limit)).await {
             Ok(data) => data,
             Err(ReadError::Missing(_)) => return Ok(None),
             Err(other) => return Err(other),
@@ -195,7 +280,7 @@ async fn go_header(tree: &impl Tree, path: &str) -> Result<Option<gosource::Head
         match gosource::header(&String::from_utf8_lossy(&data), whole) {
             Scanned::Header(header) => return Ok(Some(header)),
             Scanned::NotGo => return Ok(None),
-            Scanned::Truncated if limit < HEADER_READ_MAX => limit = HEADER_READ_MAX,
+            Scanned::Truncated if limit < HEADER_READ_MAX => limit = (limit * 8).min(HEADER_READ_MAX),
             Scanned::Truncated => return Ok(None),
         }
     }
@@ -489,7 +574,7 @@ pub async fn zero_config(
 
 #[cfg(test)]
 mod tests {
-    use super::{outside_imports, LocalTree};
+    use super::{read_sources, LocalTree};
     use crate::gosource::constraint::Target;
     use crate::plan::imports::ImportScan;
 
@@ -502,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn outside_imports_follow_the_module_from_the_mains_for_the_target() {
+    fn the_sources_are_read_from_the_mains_through_the_module_for_the_target() {
         let dir = tempfile::tempdir().expect("temp dir");
         let long_header = format!("// {}\npackage store\n\nimport \"encoding/json\"\n", "x".repeat(40_000));
         write(
@@ -519,6 +604,10 @@ mod tests {
                     "//go:build ignore\n\npackage main\n\nimport \"golang.org/x/tools/go/packages\"\n",
                 ),
                 ("svc/internal/store/store.go", &long_header),
+                ("svc/internal/store/helper.c", "int helper(void) { return 1; }\n"),
+                ("svc/internal/store/asm_amd64.s", "TEXT ·f(SB),0,$0\n"),
+                ("svc/internal/store/asm_arm64.s", "TEXT ·f(SB),0,$0\n"),
+                ("svc/internal/store/store_test.go", "package store\n\nimport \"testing\"\n"),
                 ("svc/internal/store/store_linux.go", "package store\n\nimport \"golang.org/x/sys/unix\"\n"),
                 ("svc/internal/store/store_windows.go", "package store\n\nimport \"golang.org/x/sys/windows\"\n"),
                 (
@@ -545,12 +634,67 @@ mod tests {
             target: target(cgo),
         };
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-        let found = runtime.block_on(outside_imports(&tree, &scan(false))).expect("read");
+        let read = runtime.block_on(read_sources(&tree, &scan(false))).expect("read");
         assert_eq!(
-            found,
+            read.outside_imports,
             ["encoding/json", "example.com/svc/api", "fmt", "github.com/google/uuid", "golang.org/x/sys/unix"]
         );
-        let with_cgo = runtime.block_on(outside_imports(&tree, &scan(true))).expect("read");
-        assert!(with_cgo.contains(&"unsafe".to_string()) && !with_cgo.contains(&"C".to_string()), "{with_cgo:?}");
+        // The own packages the main reaches, as `go list -deps` prints them (not the main itself).
+        let own: Vec<(&str, &str, Vec<&str>, Vec<&str>)> = read
+            .own_packages
+            .iter()
+            .map(|p| {
+                let imports = p.imports.iter().map(String::as_str).collect();
+                (p.import_path.as_str(), p.dir.as_str(), imports, p.files.iter().map(String::as_str).collect())
+            })
+            .collect();
+        assert_eq!(
+            own,
+            [
+                (
+                    "example.com/svc/internal/store",
+                    "svc/internal/store",
+                    vec![
+                        "encoding/json",
+                        "example.com/svc/api",
+                        "example.com/svc/internal/unused",
+                        "golang.org/x/sys/unix"
+                    ],
+                    vec!["asm_amd64.s", "more.go", "store.go", "store_linux.go"]
+                ),
+                (
+                    "example.com/svc/internal/unused",
+                    "svc/internal/unused",
+                    vec!["github.com/google/uuid"],
+                    vec!["u.go"]
+                ),
+            ]
+        );
+        let with_cgo = runtime.block_on(read_sources(&tree, &scan(true))).expect("read");
+        let imports = &with_cgo.outside_imports;
+        assert!(imports.contains(&"unsafe".to_string()) && !imports.contains(&"C".to_string()), "{imports:?}");
+        let store = &with_cgo.own_packages[0].files;
+        assert!(store.contains(&"cgo.go".to_string()) && store.contains(&"helper.c".to_string()), "{store:?}");
+
+        // A package that imports "embed" takes every file under its directory.
+        write(
+            dir.path(),
+            &[
+                (
+                    "svc/internal/unused/web.go",
+                    "package unused
+
+import _ \"embed\"
+
+//go:embed static
+var static string
+",
+                ),
+                ("svc/internal/unused/static/index.html", "<p>hi</p>"),
+                ("svc/internal/unused/.hidden/x", "x"),
+            ],
+        );
+        let read = runtime.block_on(read_sources(&tree, &scan(false))).expect("read");
+        assert_eq!(read.own_packages[1].files, ["static/index.html", "u.go", "web.go"]);
     }
 }

@@ -228,29 +228,6 @@ fn the_dependency_compile_is_keyed_by_the_imports_the_frontend_read() {
     let precompile = op_block(&text, "[gofront] compile dependencies");
     assert!(precompile.contains(&format!("mount /gofront/list Bind from {read}.0 readonly")), "{precompile}");
     assert!(!text.contains("[gofront] list dependencies"), "nothing else needs the list:\n{text}");
-
-    // The same step alone, as the frontend solves it ahead of the build.
-    let (program, layers) =
-        steps::compiled_dependencies(&plan, &["fmt".to_string(), "github.com/google/uuid".to_string()]);
-    let mut settings = Settings {
-        session: "session-id".into(),
-        excludes: vec!["bin".into()],
-        resolve_mode: Some("local".into()),
-        ..Default::default()
-    };
-    settings.images.insert(plan.builder.reference.clone(), builder());
-    let mut printer = Printer::new(&program, &settings);
-    let ahead = printer.print(&[&layers[0]]).expect("print").pop().expect("layer");
-    let ahead = printer.finish().definition(&ahead, None);
-    let build = print_found(&plan, None, None, Settings::default(), None, &found).0;
-    // Every op but the last, which only names the result.
-    let digests = |d: &gofront::proto::pb::Definition| -> Vec<String> {
-        d.def[..d.def.len() - 1].iter().map(|op| gofront::llb::digest(op)).collect()
-    };
-    let in_build = digests(&build);
-    let missing: Vec<_> = digests(&ahead).into_iter().filter(|digest| !in_build.contains(digest)).collect();
-    assert!(missing.is_empty() && ahead.def.len() > 5, "ops solved ahead that the build lacks: {missing:?}");
-    assert!(describe(&ahead).contains("[gofront] compile dependencies"));
 }
 
 /// The module's own packages in groups: each group's compile sees the module files and a copy

@@ -666,8 +666,6 @@ impl<C: Client> Frontend<C> {
     }
 
     /// One platform: its base, its program, its solve; returns the result's id and its image config.
-    /// For a CI build, the dependency layers' work (or download) starts while the groups are
-    /// listed, and goes on beside the solve (see [`Self::prefetch_dependencies`]).
     async fn solve_plan(
         &self,
         plan: &BuildPlan,
@@ -676,78 +674,40 @@ impl<C: Client> Frontend<C> {
         context: Option<&str>,
         source_info: &pb::SourceInfo,
     ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
-        let (send_imports, imports) = oneshot::channel();
-        let prefetch = async {
-            let scan = plan.import_scan.as_ref().zip(context);
-            let outside = match scan {
-                Some((scan, reference)) => self.outside_imports(scan, reference).await,
-                None => None,
-            };
-            let _ = send_imports.send(outside.clone());
-            if let Some(outside) = outside {
-                self.prefetch_dependencies(plan, inputs, builder, &outside).await;
-            }
-            std::future::pending::<std::convert::Infallible>().await
+        // Only the release build uses the groups (debug and test builds compile with other
+        // flags); a `version` build has no dependency layers, so none.
+        let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
+        let found = match plan.dependency_layers && compiles {
+            true => self.source_facts(plan, inputs, builder, context).await,
+            false => steps::SourceFacts::default(),
         };
-        let build = async {
-            // Only the release build uses the groups (debug and test builds compile with other
-            // flags); a `version` build has no dependency layers, so none.
-            let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
-            let groups = match plan.dependency_layers && compiles {
-                true => self.package_groups(plan, inputs, builder).await,
-                false => Vec::new(),
-            };
-            let outside_imports = imports.await.ok().flatten();
-            let found = steps::SourceFacts { groups, outside_imports };
-            self.solve_program(plan, inputs, builder, &found, source_info).await
-        };
-        tokio::pin!(prefetch, build);
-        tokio::select! {
-            result = &mut build => result,
-            never = &mut prefetch => match never {},
-        }
+        self.solve_program(plan, inputs, builder, &found, source_info).await
     }
 
-    /// The outside packages the binaries import, read from the context's transfer; None when
-    /// they cannot be read (the list step then says what to compile).
-    async fn outside_imports(&self, scan: &plan::imports::ImportScan, context: &str) -> Option<Vec<String>> {
-        let started = Instant::now();
-        let tree = RefTree { client: &self.client, reference: context.to_string() };
-        match inputs::outside_imports(&tree, scan).await {
-            Ok(found) => {
-                tracing::info!(ms = started.elapsed().as_millis() as u64, packages = found.len(), "read the imports");
-                Some(found)
-            }
-            Err(error) => {
-                tracing::info!(%error, "cannot read the imports; the list step says what to compile");
-                None
-            }
-        }
-    }
-
-    /// Solves the compiled-dependency layers ahead of the build, and reads a file of each, which
-    /// makes BuildKit compile them, or download and unpack them from an imported cache, while the
-    /// frontend still lists the groups. The build's own steps are these (same definitions), so
-    /// nothing runs twice, and a failure is the build's to report: it is ignored here.
-    async fn prefetch_dependencies(
+    /// What the CI layers need of the sources: read by the frontend itself when the plan allows
+    /// it (see [`plan::imports`]), else from the list step, solved ahead of the build.
+    async fn source_facts(
         &self,
         plan: &BuildPlan,
         inputs: &Inputs,
         builder: &ResolvedImage,
-        outside: &[String],
-    ) {
-        let (program, layers) = steps::compiled_dependencies(plan, outside);
-        let settings = self.settings(inputs, &[(&plan.builder, builder)]);
-        let id_files = [plan::DEPENDENCY_ID, plan::DEPENDENCY_ID_SECOND];
-        join_all(layers.iter().zip(id_files).map(|(layer, file)| async {
-            let mut printer = Printer::new(&program, &settings);
-            let Some(output) = printer.print(&[layer]).ok().and_then(|mut o| o.pop()) else { return };
-            let definition = printer.finish().definition(&output, None);
-            if let Ok(reference) = self.solve(definition, "compile the dependencies", true).await {
-                let _ = self.client.read_file(&reference, file, Some((0, 1))).await;
+        context: Option<&str>,
+    ) -> steps::SourceFacts {
+        if let (Some(scan), Some(context)) = (&plan.import_scan, context) {
+            let started = Instant::now();
+            let tree = RefTree { client: &self.client, reference: context.to_string() };
+            match inputs::read_sources(&tree, scan).await {
+                Ok(read) => {
+                    let ms = started.elapsed().as_millis() as u64;
+                    let (imports, own) = (read.outside_imports.len(), read.own_packages.len());
+                    tracing::info!(ms, imports, own, "read the sources' imports");
+                    let groups = groups::group(&read.own_packages);
+                    return steps::SourceFacts { groups, outside_imports: Some(read.outside_imports) };
+                }
+                Err(error) => tracing::info!(%error, "cannot read the sources' imports; the list step will"),
             }
-        }))
-        .await;
+        }
+        steps::SourceFacts { groups: self.package_groups(plan, inputs, builder).await, outside_imports: None }
     }
 
     /// Prints and solves one platform's program, with what was found of its sources.

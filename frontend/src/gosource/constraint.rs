@@ -93,6 +93,20 @@ impl Target {
         listed && self.matches_header(header) && (self.cgo || !header.uses_cgo())
     }
 
+    /// A source file of a package other than Go that `go build` may use (assembly, headers,
+    /// objects; C and its kin with cgo), by its name.
+    pub fn other_source(&self, name: &str) -> bool {
+        const ALWAYS: &[&str] = &[".s", ".S", ".sx", ".h", ".syso"];
+        const WITH_CGO: &[&str] =
+            &[".c", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".m", ".f", ".F", ".for", ".f90"];
+        let Some(dot) = name.rfind('.') else {
+            return false;
+        };
+        let extension = &name[dot..];
+        let kind = ALWAYS.contains(&extension) || (self.cgo && WITH_CGO.contains(&extension));
+        kind && !name.starts_with(['_', '.']) && self.matches_file_name(&name[..dot])
+    }
+
     fn matches_header(&self, header: &Header) -> bool {
         match &header.go_build {
             Some(expr) => self.matches_expr(expr),

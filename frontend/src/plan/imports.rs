@@ -4,6 +4,7 @@
 //! them (and go.mod, go.sum, vendor/) as soon as the context has arrived, before the list step
 //! has run: on a fresh runner the layer's download then starts beside the list.
 
+use super::groups::OwnPackage;
 use super::{BuildPlan, Target as BuildTarget};
 use crate::gomod::GoVersion;
 use crate::gosource::constraint::Target;
@@ -64,4 +65,14 @@ impl ImportScan {
             None => None,
         }
     }
+}
+
+/// What [`crate::inputs::read_sources`] found: the dependency compile's packages and the
+/// module's own packages, for the groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceRead {
+    /// The packages the binaries import from outside the module, directly, sorted.
+    pub outside_imports: Vec<String>,
+    /// The module's packages the binaries reach, but the main packages, by import path.
+    pub own_packages: Vec<OwnPackage>,
 }

@@ -52,10 +52,6 @@ pub const DEPENDENCY_CACHE: &str = "/gofront/depcache";
 /// The dependency compile keeps its entries in two halves, this the second: two layers, which a
 /// fresh runner fetches and unpacks at the same time (one layer unpacks on one core).
 pub const DEPENDENCY_CACHE_SECOND: &str = "/gofront/depcache-2";
-/// The file naming the set of cache entries in each dependency layer (the first is the name the
-/// scripts' `keep` writes by default; the two differ, so that a merge of the two keeps both).
-pub const DEPENDENCY_ID: &str = "id";
-pub const DEPENDENCY_ID_SECOND: &str = "id-2";
 /// Where the compiles find the layers of precompiled packages, one directory each.
 pub const SEEDS: &str = "/gofront/seeds";
 /// Credentials for private modules: `--secret id=netrc,src=$HOME/.netrc` lands here, and Go reads

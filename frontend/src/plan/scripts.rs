@@ -4,10 +4,7 @@
 //! and a failing step reads as the Go command it ran. They use only POSIX sh and tools every Go
 //! image has, busybox or GNU: tar (create/extract only), sed, grep, awk, sort, cut, sha256sum.
 
-use super::{
-    DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_ID_SECOND, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT,
-    OWN_LIST, SEEDS,
-};
+use super::{DEPENDENCY_CACHE, DEPENDENCY_CACHE_SECOND, DEPENDENCY_LIST, MODULE_PROXY_CACHE, OUT, OWN_LIST, SEEDS};
 
 /// Where the scripts are mounted in the Go steps.
 pub const SCRIPTS: &str = "/gofront/bin";
@@ -281,7 +278,7 @@ cat /tmp/gofront-precompile-errors >&2
 awk 'NR % 2 == 1' /tmp/gofront-ids >/tmp/gofront-ids-1
 awk 'NR % 2 == 0' /tmp/gofront-ids >/tmp/gofront-ids-2
 {keep}keep /tmp/gofront-ids-1 {DEPENDENCY_CACHE}
-keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND} {DEPENDENCY_ID_SECOND}
+keep /tmp/gofront-ids-2 {DEPENDENCY_CACHE_SECOND} id-2
 echo "gofront: $(wc -l </tmp/gofront-ids) cache keys, $(wc -l <{DEPENDENCY_LIST}/packages) packages"
 "#,
         proxy = module_proxy(),

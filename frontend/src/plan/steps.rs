@@ -3,7 +3,7 @@
 //! ```text
 //! module files (go.mod, go.sum, go.work…) ─ go mod download         → module layer
 //! context + module layer                  ─ go list -deps           → package list (per platform)
-//! module files + module layer + list      ─ go build <deps>         → build cache layer (per platform)
+//! module files + module layer + imports   ─ go build <deps>         → build cache layer (per platform)
 //! a group's sources + the layers below    ─ go build <own packages> → a cache layer per package group
 //! runtime root (scratch + CA + zoneinfo + passwd/group + /tmp, or a base image)
 //! context + module layer + cache layers   ─ go build -trimpath …    → /app/<name> on the runtime root
@@ -11,10 +11,11 @@
 //! ```
 //!
 //! The module and build cache layers are ordinary layers: they travel in `--cache-to` exports,
-//! so a fresh CI runner gets them from the imported cache. The dependency compile mounts the
-//! package list read-only, so BuildKit keys it by the list's content: a source change re-runs the
-//! (cheap) listing, and an unchanged list is a cache hit. The module's own packages are compiled
-//! in groups read from that list (see [`super::groups`]), each keyed by its own sources and those
+//! so a fresh CI runner gets them from the imported cache. The dependency compile is keyed by
+//! the outside packages the binaries import, which the frontend reads from the sources itself
+//! (see [`super::imports`]; a file in the definition), or else by the package list's content: a
+//! source change that keeps the imports is a cache hit. The module's own packages are compiled
+//! in groups read from the list (see [`super::groups`]), each keyed by its own sources and those
 //! below it, so a fresh runner compiles only the group an edit touches and those above it. The
 //! persistent cache mounts (modules, build cache) stay in front of all of this for local
 //! incremental speed.
@@ -893,18 +894,6 @@ fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
             kind: MountKind::Input { from: from.clone(), scratch: false },
         })
         .collect()
-}
-
-/// The compiled-dependency layers of `plan` alone (two trees, see
-/// [`Steps::compiled_dependencies`]): the same steps as in [`program`], so that solving them
-/// ahead of the build starts their work, or their download from an imported cache, early.
-pub fn compiled_dependencies(plan: &BuildPlan, outside_imports: &[String]) -> (Program, Vec<Tree>) {
-    let mut steps = Steps::start(plan);
-    let layers = match steps.module_files {
-        Some(files) => steps.compiled_dependencies(files, Some(outside_imports)).into_iter().map(|(_, t)| t).collect(),
-        None => Vec::new(),
-    };
-    (steps.program, layers)
 }
 
 /// The module's own packages as the dependency list finds them for `plan` (the file `packages`
