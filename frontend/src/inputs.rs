@@ -221,11 +221,13 @@ async fn read_package(
         .buffered(READS_PER_PACKAGE)
         .collect()
         .await;
-    let mut embeds = false;
+    let mut embedding = Vec::new();
     for (name, header) in go_files.into_iter().zip(headers) {
         let Some(header) = header?.filter(|h| scan.target.includes(name, h)) else { continue };
         read.is_main |= header.package == "main";
-        embeds |= header.imports.iter().any(|i| i == "embed");
+        if header.imports.iter().any(|i| i == "embed") {
+            embedding.push(name);
+        }
         read.imports.extend(header.imports.into_iter().filter(|i| i != "C"));
         read.files.push(name.to_string());
     }
@@ -234,32 +236,73 @@ async fn read_package(
     }
     let others = entries.iter().filter(|e| e.kind == Kind::File && scan.target.other_source(&e.name));
     read.files.extend(others.map(|e| e.name.clone()));
-    if embeds {
-        // Where `//go:embed` may reach: everything under the package's directory.
-        read.files.extend(files_under(tree, &read.dir).await?);
+    for name in embedding {
+        // `//go:embed` lines may be anywhere in the file: all of it is read.
+        let text = match tree.read(&child(&read.dir, name), Some(HEADER_READ_MAX)).await {
+            Ok(data) => String::from_utf8_lossy(&data).into_owned(),
+            Err(ReadError::Missing(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        for pattern in gosource::embed_patterns(&text) {
+            read.files.extend(embedded(tree, &read.dir, &pattern).await?);
+        }
     }
     read.files.sort();
     read.files.dedup();
     Ok(Some(read))
 }
 
-/// Every file under `dir`, relative to it; hidden and `_` directories left out, as `//go:embed`
-/// leaves them out of a directory it names.
-async fn files_under(tree: &impl Tree, dir: &str) -> Result<Vec<String>, ReadError> {
+/// The files an embed pattern names under the package directory `dir`, relative to it: each
+/// element a glob, a directory with every file under it (but names starting with `.` or `_`,
+/// unless the pattern starts with `all:`).
+async fn embedded(tree: &impl Tree, dir: &str, pattern: &str) -> Result<Vec<String>, ReadError> {
+    let (all, pattern) = match pattern.strip_prefix("all:") {
+        Some(rest) => (true, rest),
+        None => (false, pattern),
+    };
+    let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     let mut found = Vec::new();
-    let mut pending = vec![String::new()];
+    let mut reached = vec![String::new()];
+    for (k, part) in parts.iter().enumerate() {
+        let mut next = Vec::new();
+        for rel in &reached {
+            let entries = match tree.list(&child(dir, rel), "").await {
+                Ok(entries) => entries,
+                Err(ReadError::Missing(_)) => continue,
+                Err(other) => return Err(other),
+            };
+            for entry in entries.into_iter().filter(|e| crate::dockerignore::matches(part, &e.name)) {
+                let path = child(rel, &entry.name);
+                match (entry.kind, k + 1 == parts.len()) {
+                    (Kind::Dir, true) => found.extend(files_under(tree, dir, &path, all).await?),
+                    (Kind::Dir, false) => next.push(path),
+                    (Kind::File, true) => found.push(path),
+                    _ => {}
+                }
+            }
+        }
+        reached = next;
+    }
+    Ok(found)
+}
+
+/// Every file under `rel` in `dir`, relative to `dir`; names starting with `.` or `_` left out
+/// unless `all`.
+async fn files_under(tree: &impl Tree, dir: &str, rel: &str, all: bool) -> Result<Vec<String>, ReadError> {
+    let mut found = Vec::new();
+    let mut pending = vec![rel.to_string()];
     while let Some(rel) = pending.pop() {
         let entries = match tree.list(&child(dir, &rel), "").await {
             Ok(entries) => entries,
             Err(ReadError::Missing(_)) => continue,
             Err(other) => return Err(other),
         };
-        for entry in entries {
+        for entry in entries.into_iter().filter(|e| all || !e.name.starts_with(['.', '_'])) {
             let path = child(&rel, &entry.name);
             match entry.kind {
-                Kind::Dir if !entry.name.starts_with(['.', '_']) => pending.push(path),
+                Kind::Dir => pending.push(path),
                 Kind::File => found.push(path),
-                _ => {}
+                Kind::Link(_) => {}
             }
         }
     }
@@ -676,25 +719,26 @@ mod tests {
         let store = &with_cgo.own_packages[0].files;
         assert!(store.contains(&"cgo.go".to_string()) && store.contains(&"helper.c".to_string()), "{store:?}");
 
-        // A package that imports "embed" takes every file under its directory.
+        // The files a package embeds are its sources too.
+        let web = "package unused\n\nimport _ \"embed\"\n\n//go:embed static version.txt t/*.tmpl\nvar files embed.FS\n\n//go:embed all:raw\nvar raw embed.FS\n";
         write(
             dir.path(),
             &[
-                (
-                    "svc/internal/unused/web.go",
-                    "package unused
-
-import _ \"embed\"
-
-//go:embed static
-var static string
-",
-                ),
+                ("svc/internal/unused/web.go", web),
                 ("svc/internal/unused/static/index.html", "<p>hi</p>"),
-                ("svc/internal/unused/.hidden/x", "x"),
+                ("svc/internal/unused/static/css/site.css", "p {}"),
+                ("svc/internal/unused/static/.hidden", "x"),
+                ("svc/internal/unused/version.txt", "1"),
+                ("svc/internal/unused/t/a.tmpl", "a"),
+                ("svc/internal/unused/t/b.txt", "b"),
+                ("svc/internal/unused/raw/_kept", "k"),
+                ("svc/internal/unused/unrelated.txt", "u"),
             ],
         );
         let read = runtime.block_on(read_sources(&tree, &scan(false))).expect("read");
-        assert_eq!(read.own_packages[1].files, ["static/index.html", "u.go", "web.go"]);
+        assert_eq!(
+            read.own_packages[1].files,
+            ["raw/_kept", "static/css/site.css", "static/index.html", "t/a.tmpl", "u.go", "version.txt", "web.go"]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! go.mod and go.work text as a repository may hold it, through the parsers and the lint rules;
-//! and the SBOM step's `go version -m` reader.
+//! Go file headers and build constraints, as the CI layers read them; and the SBOM step's
+//! `go version -m` reader.
 #![no_main]
 
 use gofront::gomod;
@@ -13,6 +14,23 @@ fuzz_target!(|data: &[u8]| {
     let _ = gomod::parse_work(&text);
     let _ = gomod::minor_version(&text);
     let _ = gofront::gosource::package_name(&text);
+    // A Go file's header, whole or cut off, and its constraints for a target.
+    let target = gofront::gosource::constraint::Target {
+        goos: "linux".into(),
+        goarch: "amd64".into(),
+        cgo: data.len() % 2 == 0,
+        tags: vec!["netgo".into()],
+        go_minor: Some(24),
+    };
+    for whole in [false, true] {
+        if let gofront::gosource::Scanned::Header(header) = gofront::gosource::header(&text, whole) {
+            let _ = target.includes("file_linux.go", &header);
+        }
+    }
+    let _ = target.matches_expr(&text);
+    let _ = target.matches_plus_build(&text);
+    let _ = target.matches_file_name(&text);
+    let _ = target.other_source(&text);
     // The lint rules read go.mod, go.sum and vendor/modules.txt from the context.
     if let Ok(gofile) = gofront::gofile::parse("module = \"a.b/c\"\nmain = \".\"\n") {
         for vendored in [false, true] {

@@ -129,6 +129,52 @@ pub fn header(text: &str, whole: bool) -> Scanned {
     }
 }
 
+/// The patterns of a file's `//go:embed` lines, in order (quoted ones unquoted).
+pub fn embed_patterns(source: &str) -> Vec<String> {
+    let mut patterns = Vec::new();
+    for line in source.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("//go:embed") else { continue };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let mut rest = rest.trim();
+        while !rest.is_empty() {
+            let (pattern, after) = if let Some(raw) = rest.strip_prefix('`') {
+                match raw.find('`') {
+                    Some(end) => (raw[..end].to_string(), &raw[end + 1..]),
+                    None => break,
+                }
+            } else if let Some(quoted) = rest.strip_prefix('"') {
+                let mut pattern = String::new();
+                let mut chars = quoted.char_indices();
+                let mut end = None;
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '"' => {
+                            end = Some(i + 1);
+                            break;
+                        }
+                        '\\' => pattern.extend(chars.next().map(|(_, c)| c)),
+                        c => pattern.push(c),
+                    }
+                }
+                match end {
+                    Some(end) => (pattern, &quoted[end..]),
+                    None => break,
+                }
+            } else {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                (rest[..end].to_string(), &rest[end..])
+            };
+            if !pattern.is_empty() {
+                patterns.push(pattern);
+            }
+            rest = after.trim_start();
+        }
+    }
+    patterns
+}
+
 /// Whether `rest`, the end of a cut text, may be the start of `word` or of a comment.
 fn cut_within(word: &str, rest: &str) -> bool {
     rest.len() <= word.len() && (word.starts_with(rest) || rest == "/")
@@ -352,5 +398,14 @@ mod tests {
         assert!(!linux.includes("c.go", &cgo) && target("linux", "amd64", true, &[]).includes("c.go", &cgo));
         assert!(!linux.includes("gen.go", &ignored) && !linux.includes("w.go", &old_style));
         assert!(linux.includes("both.go", &both), "//go:build wins over // +build");
+    }
+
+    #[test]
+    fn embed_patterns_are_read_plain_quoted_and_raw() {
+        let text = "package web\n\nimport _ \"embed\"\n\n//go:embed static/*.html all:assets \"with space.txt\" `raw`\nvar files embed.FS\n\t//go:embed version.txt\nvar v string\n//go:embedded no\n";
+        assert_eq!(
+            super::embed_patterns(text),
+            ["static/*.html", "all:assets", "with space.txt", "raw", "version.txt"]
+        );
     }
 }
