@@ -5,6 +5,7 @@
 //! The registry test's project has three packages of its own in a chain (text, money, catalog):
 //! gofront compiles the two lower ones as package groups, and the top one in the build's own
 //! compile. After the edit of the top one, the two groups below come from the imported cache too.
+//! The lowest embeds a file, which its group's sources must hold for it to compile there.
 //!
 //! Each test runs on an engine of its own ([`ThrowawayEngine`]), which it may prune: the shared
 //! engine keeps its caches.
