@@ -27,21 +27,8 @@ const KNOWN_OS: &[&str] = &[
     "zos",
 ];
 
-/// The systems the `unix` tag stands for.
-const UNIX_OS: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "hurd",
-    "illumos",
-    "ios",
-    "linux",
-    "netbsd",
-    "openbsd",
-    "solaris",
-];
+/// The systems of [`KNOWN_OS`] that the `unix` tag does not stand for.
+const NOT_UNIX_OS: &[&str] = &["js", "nacl", "plan9", "wasip1", "windows", "zos"];
 
 /// Every GOARCH that Go's file names and tags may name.
 const KNOWN_ARCH: &[&str] = &[
@@ -123,7 +110,7 @@ impl Target {
             || (tag == "linux" && os == "android")
             || (tag == "darwin" && os == "ios")
             || (tag == "solaris" && os == "illumos")
-            || (tag == "unix" && UNIX_OS.contains(&os))
+            || (tag == "unix" && KNOWN_OS.contains(&os) && !NOT_UNIX_OS.contains(&os))
             || tag == "gc"
             || (tag == "cgo" && self.cgo)
             || self.tags.iter().any(|t| t == tag)
