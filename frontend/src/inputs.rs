@@ -205,7 +205,8 @@ async fn read_package(
         Err(ReadError::Missing(_)) => return Ok(None),
         Err(other) => return Err(other),
     };
-    let other_module = import.is_some() && entries.iter().any(|e| e.name == "go.mod");
+    // The module's own go.mod is at its root, which may be a package too.
+    let other_module = import.is_some() && dir != scan.module_dir && entries.iter().any(|e| e.name == "go.mod");
     let mut read =
         PackageRead { dir, import, other_module, is_main: false, files: Vec::new(), imports: BTreeSet::new() };
     if other_module {
@@ -661,7 +662,11 @@ mod tests {
                     "svc/internal/store/more.go",
                     "package store\n\nimport _ \"example.com/svc/internal/unused\"\nimport \"example.com/svc/api\"\n",
                 ),
-                ("svc/internal/unused/u.go", "package unused\n\nimport \"github.com/google/uuid\"\n"),
+                (
+                    "svc/internal/unused/u.go",
+                    "package unused\n\nimport \"github.com/google/uuid\"\nimport \"example.com/svc\"\n",
+                ),
+                ("svc/svc.go", "package svc\n\nimport \"errors\"\n"),
                 ("svc/api/go.mod", "module example.com/svc/api\n"),
                 ("svc/api/api.go", "package api\n\nimport \"never/read\"\n"),
                 ("svc/internal/notimported/n.go", "package notimported\n\nimport \"never/either\"\n"),
@@ -680,9 +685,17 @@ mod tests {
         let read = runtime.block_on(read_sources(&tree, &scan(false))).expect("read");
         assert_eq!(
             read.outside_imports,
-            ["encoding/json", "example.com/svc/api", "fmt", "github.com/google/uuid", "golang.org/x/sys/unix"]
+            [
+                "encoding/json",
+                "errors",
+                "example.com/svc/api",
+                "fmt",
+                "github.com/google/uuid",
+                "golang.org/x/sys/unix"
+            ]
         );
-        // The own packages the main reaches, as `go list -deps` prints them (not the main itself).
+        // The own packages the main reaches (the module's root among them: its go.mod is the
+        // module's own), as `go list -deps` prints them (not the main itself).
         let own: Vec<(&str, &str, Vec<&str>, Vec<&str>)> = read
             .own_packages
             .iter()
@@ -694,6 +707,7 @@ mod tests {
         assert_eq!(
             own,
             [
+                ("example.com/svc", "svc", vec!["errors"], vec!["svc.go"]),
                 (
                     "example.com/svc/internal/store",
                     "svc/internal/store",
@@ -708,7 +722,7 @@ mod tests {
                 (
                     "example.com/svc/internal/unused",
                     "svc/internal/unused",
-                    vec!["github.com/google/uuid"],
+                    vec!["example.com/svc", "github.com/google/uuid"],
                     vec!["u.go"]
                 ),
             ]
@@ -716,7 +730,7 @@ mod tests {
         let with_cgo = runtime.block_on(read_sources(&tree, &scan(true))).expect("read");
         let imports = &with_cgo.outside_imports;
         assert!(imports.contains(&"unsafe".to_string()) && !imports.contains(&"C".to_string()), "{imports:?}");
-        let store = &with_cgo.own_packages[0].files;
+        let store = &with_cgo.own_packages[1].files;
         assert!(store.contains(&"cgo.go".to_string()) && store.contains(&"helper.c".to_string()), "{store:?}");
 
         // The files a package embeds are its sources too.
@@ -737,7 +751,7 @@ mod tests {
         );
         let read = runtime.block_on(read_sources(&tree, &scan(false))).expect("read");
         assert_eq!(
-            read.own_packages[1].files,
+            read.own_packages[2].files,
             ["raw/_kept", "static/css/site.css", "static/index.html", "t/a.tmpl", "u.go", "version.txt", "web.go"]
         );
     }
