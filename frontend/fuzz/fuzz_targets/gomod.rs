@@ -32,17 +32,23 @@ fuzz_target!(|data: &[u8]| {
     let _ = target.matches_file_name(&text);
     let _ = target.other_source(&text);
     // The lint rules read go.mod, go.sum and vendor/modules.txt from the context.
-    if let Ok(gofile) = gofront::gofile::parse("module = \"a.b/c\"\nmain = \".\"\n") {
+    if let (Ok(gofile), Ok(gomod)) = (gofront::gofile::parse("module = \"a.b/c\"\nmain = \".\"\n"), gomod::parse(&text))
+    {
+        let build_args = std::collections::BTreeMap::new();
         for vendored in [false, true] {
-            let input = gofront::lint::Input {
-                gofile: Some(&gofile),
-                gomod: Some(("go.mod", &text)),
+            let facts = gofront::lint::Facts {
+                gofile: &gofile,
+                gomod: &gomod,
+                gomod_path: "go.mod".into(),
                 gosum: Some(&text),
                 modules_txt: vendored.then_some(&*text),
-                builder_go: Some(&text),
-                ..Default::default()
+                build_args: &build_args,
+                cgo: vendored,
             };
-            let _ = gofront::lint::check(&input);
+            let _ = gofront::lint::planned(&facts);
+            let engine =
+                gofront::lint::EngineFacts { builder_go: Some(&text), cgo_packages: Some(&text), ..Default::default() };
+            let _ = gofront::lint::from_engine(&facts, &engine);
         }
     }
     // `go version -m` output, as the SBOM step reads it.
