@@ -62,6 +62,16 @@ pub trait Tree {
     async fn read(&self, path: &str, limit: Option<u64>) -> Result<Vec<u8>, ReadError>;
 }
 
+/// A read's outcome with a path that is not there as None, which the callers take as "nothing
+/// here"; every other failure stays an error.
+fn unless_missing<T>(result: Result<T, ReadError>) -> Result<Option<T>, ReadError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(ReadError::Missing(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 fn child(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
@@ -111,13 +121,9 @@ pub async fn module_files(tree: &impl Tree, search: ModuleSearch) -> Result<Cont
         )
         .await;
         for (path, text) in wanted.into_iter().zip(texts) {
-            match text {
-                Ok(data) => {
-                    files.texts.insert(path, String::from_utf8_lossy(&data).into_owned());
-                }
-                // Listed, then gone: as if it had not been there.
-                Err(ReadError::Missing(_)) => {}
-                Err(other) => return Err(other),
+            // Listed, then gone: as if it had not been there.
+            if let Some(data) = unless_missing(text)? {
+                files.texts.insert(path, String::from_utf8_lossy(&data).into_owned());
             }
         }
         level = next;
@@ -200,10 +206,8 @@ async fn read_package(
     dir: String,
     import: Option<String>,
 ) -> Result<Option<PackageRead>, ReadError> {
-    let entries = match tree.list(&dir, "").await {
-        Ok(entries) => entries,
-        Err(ReadError::Missing(_)) => return Ok(None),
-        Err(other) => return Err(other),
+    let Some(entries) = unless_missing(tree.list(&dir, "").await)? else {
+        return Ok(None);
     };
     // The module's own go.mod is at its root, which may be a package too.
     let other_module = import.is_some() && dir != scan.module_dir && entries.iter().any(|e| e.name == "go.mod");
@@ -214,8 +218,7 @@ async fn read_package(
     }
     let go_files: Vec<&str> = entries
         .iter()
-        .filter(|e| e.kind == Kind::File && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
-        .filter(|e| scan.target.matches_file_name(&e.name))
+        .filter(|e| e.kind == Kind::File && scan.target.lists(&e.name))
         .map(|e| e.name.as_str())
         .collect();
     let headers: Vec<_> = stream::iter(go_files.iter().map(|name| go_header(tree, child(&read.dir, name))))
@@ -224,7 +227,7 @@ async fn read_package(
         .await;
     let mut embedding = Vec::new();
     for (name, header) in go_files.into_iter().zip(headers) {
-        let Some(header) = header?.filter(|h| scan.target.includes(name, h)) else { continue };
+        let Some(header) = header?.filter(|h| scan.target.compiles(h)) else { continue };
         read.is_main |= header.package == "main";
         if header.imports.iter().any(|i| i == "embed") {
             embedding.push(name);
@@ -239,12 +242,10 @@ async fn read_package(
     read.files.extend(others.map(|e| e.name.clone()));
     for name in embedding {
         // `//go:embed` lines may be anywhere in the file: all of it is read.
-        let text = match tree.read(&child(&read.dir, name), Some(HEADER_READ_MAX)).await {
-            Ok(data) => String::from_utf8_lossy(&data).into_owned(),
-            Err(ReadError::Missing(_)) => continue,
-            Err(other) => return Err(other),
+        let Some(data) = unless_missing(tree.read(&child(&read.dir, name), Some(HEADER_READ_MAX)).await)? else {
+            continue;
         };
-        for pattern in gosource::embed_patterns(&text) {
+        for pattern in gosource::embed_patterns(&String::from_utf8_lossy(&data)) {
             read.files.extend(embedded(tree, &read.dir, &pattern).await?);
         }
     }
@@ -267,11 +268,7 @@ async fn embedded(tree: &impl Tree, dir: &str, pattern: &str) -> Result<Vec<Stri
     for (k, part) in parts.iter().enumerate() {
         let mut next = Vec::new();
         for rel in &reached {
-            let entries = match tree.list(&child(dir, rel), "").await {
-                Ok(entries) => entries,
-                Err(ReadError::Missing(_)) => continue,
-                Err(other) => return Err(other),
-            };
+            let Some(entries) = unless_missing(tree.list(&child(dir, rel), "").await)? else { continue };
             for entry in entries.into_iter().filter(|e| crate::dockerignore::matches(part, &e.name)) {
                 let path = child(rel, &entry.name);
                 match (entry.kind, k + 1 == parts.len()) {
@@ -293,11 +290,7 @@ async fn files_under(tree: &impl Tree, dir: &str, rel: &str, all: bool) -> Resul
     let mut found = Vec::new();
     let mut pending = vec![rel.to_string()];
     while let Some(rel) = pending.pop() {
-        let entries = match tree.list(&child(dir, &rel), "").await {
-            Ok(entries) => entries,
-            Err(ReadError::Missing(_)) => continue,
-            Err(other) => return Err(other),
-        };
+        let Some(entries) = unless_missing(tree.list(&child(dir, &rel), "").await)? else { continue };
         for entry in entries.into_iter().filter(|e| all || !e.name.starts_with(['.', '_'])) {
             let path = child(&rel, &entry.name);
             match entry.kind {
@@ -315,10 +308,8 @@ async fn files_under(tree: &impl Tree, dir: &str, rel: &str, all: bool) -> Resul
 async fn go_header(tree: &impl Tree, path: String) -> Result<Option<gosource::Header>, ReadError> {
     let mut limit = HEADER_READ;
     loop {
-        let data = match tree.read(&path, Some(limit)).await {
-            Ok(data) => data,
-            Err(ReadError::Missing(_)) => return Ok(None),
-            Err(other) => return Err(other),
+        let Some(data) = unless_missing(tree.read(&path, Some(limit)).await)? else {
+            return Ok(None);
         };
         let whole = (data.len() as u64) < limit;
         match gosource::header(&String::from_utf8_lossy(&data), whole) {
@@ -426,11 +417,8 @@ pub async fn detect_mains(tree: &impl Tree, module_dir: &str) -> Result<Mains, R
     let is_main = |names: &[String]| names.iter().any(|n| n == "main");
     let root = is_main(&package_names(tree, module_dir).await?);
     let cmd = child(module_dir, "cmd");
-    let dirs: Vec<String> = match tree.list(&cmd, "").await {
-        Ok(entries) => entries.into_iter().filter(|e| e.kind == Kind::Dir).map(|e| e.name).collect(),
-        Err(ReadError::Missing(_)) => Vec::new(),
-        Err(other) => return Err(other),
-    };
+    let entries = unless_missing(tree.list(&cmd, "").await)?.unwrap_or_default();
+    let dirs: Vec<String> = entries.into_iter().filter(|e| e.kind == Kind::Dir).map(|e| e.name).collect();
     let paths: Vec<String> = dirs.iter().map(|d| child(&cmd, d)).collect();
     let found = try_join_all(paths.iter().map(|path| package_names(tree, path))).await?;
     let mut cmd: Vec<String> =

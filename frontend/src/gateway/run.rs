@@ -676,8 +676,7 @@ impl<C: Client> Frontend<C> {
     ) -> Result<(String, Vec<u8>, Option<gw::Attestation>), FrontendError> {
         // Only the release build uses the groups (debug and test builds compile with other
         // flags); a `version` build has no dependency layers, so none.
-        let compiles = matches!(plan.target, plan::Target::Image(_) | plan::Target::Binary);
-        let found = match plan.dependency_layers && compiles {
+        let found = match plan.dependency_layers && plan.target.builds_binaries() {
             true => self.source_facts(plan, inputs, builder, context).await,
             false => steps::SourceFacts::default(),
         };

@@ -73,11 +73,22 @@ pub struct Target {
 impl Target {
     /// Whether `go build` compiles a file named `name` with this header.
     pub fn includes(&self, name: &str, header: &Header) -> bool {
-        let listed = name.ends_with(".go")
+        self.lists(name) && self.compiles(header)
+    }
+
+    /// Whether a Go file named `name` may be compiled for the target, by its name alone: what
+    /// is worth reading.
+    pub fn lists(&self, name: &str) -> bool {
+        name.ends_with(".go")
             && !name.ends_with("_test.go")
             && !name.starts_with(['_', '.'])
-            && self.matches_file_name(name);
-        listed && self.matches_header(header) && (self.cgo || !header.uses_cgo())
+            && self.matches_file_name(name)
+    }
+
+    /// Whether a listed Go file with this header is compiled for the target: its constraints,
+    /// and cgo files only with cgo.
+    pub fn compiles(&self, header: &Header) -> bool {
+        self.matches_header(header) && (self.cgo || !header.uses_cgo())
     }
 
     /// A source file of a package other than Go that `go build` may use (assembly, headers,

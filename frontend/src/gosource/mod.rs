@@ -105,25 +105,26 @@ pub fn header(text: &str, whole: bool) -> Scanned {
             return Scanned::Header(header);
         }
         cursor.skip_blank();
-        if let Some(inner) = cursor.rest.strip_prefix('(') {
-            cursor.rest = inner;
-            loop {
+        // `import "a"`, or `import ( "a"; "b" )`.
+        let grouped = cursor.rest.starts_with('(');
+        if grouped {
+            cursor.rest = &cursor.rest[1..];
+        }
+        loop {
+            if grouped {
                 cursor.skip_blank_and_semicolons();
                 if let Some(after) = cursor.rest.strip_prefix(')') {
                     cursor.rest = after;
                     break;
                 }
-                match cursor.import_spec() {
-                    Some(path) => header.imports.push(path),
-                    None if cursor.rest.is_empty() => return cut,
-                    None => return Scanned::NotGo,
-                }
             }
-        } else {
             match cursor.import_spec() {
                 Some(path) => header.imports.push(path),
                 None if cursor.rest.is_empty() => return cut,
                 None => return Scanned::NotGo,
+            }
+            if !grouped {
+                break;
             }
         }
     }
@@ -139,32 +140,13 @@ pub fn embed_patterns(source: &str) -> Vec<String> {
         }
         let mut rest = rest.trim();
         while !rest.is_empty() {
-            let (pattern, after) = if let Some(raw) = rest.strip_prefix('`') {
-                match raw.find('`') {
-                    Some(end) => (raw[..end].to_string(), &raw[end + 1..]),
-                    None => break,
+            let (pattern, after) = match string_literal(rest) {
+                Literal::Value(pattern, after) => (pattern, after),
+                Literal::Broken | Literal::Unended => break,
+                Literal::None => {
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    (rest[..end].to_string(), &rest[end..])
                 }
-            } else if let Some(quoted) = rest.strip_prefix('"') {
-                let mut pattern = String::new();
-                let mut chars = quoted.char_indices();
-                let mut end = None;
-                while let Some((i, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            end = Some(i + 1);
-                            break;
-                        }
-                        '\\' => pattern.extend(chars.next().map(|(_, c)| c)),
-                        c => pattern.push(c),
-                    }
-                }
-                match end {
-                    Some(end) => (pattern, &quoted[end..]),
-                    None => break,
-                }
-            } else {
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                (rest[..end].to_string(), &rest[end..])
             };
             if !pattern.is_empty() {
                 patterns.push(pattern);
@@ -173,6 +155,41 @@ pub fn embed_patterns(source: &str) -> Vec<String> {
         }
     }
     patterns
+}
+
+/// What starts a text, as a Go string literal.
+enum Literal<'a> {
+    /// `"…"` (escapes taken as the character they escape) or `` `…` ``: its value, and the text
+    /// after it.
+    Value(String, &'a str),
+    /// A `"` literal that the text ends in.
+    Unended,
+    /// A literal that cannot be one: a line break inside `"…"`, or an unclosed `` ` ``.
+    Broken,
+    None,
+}
+
+fn string_literal(text: &str) -> Literal<'_> {
+    if let Some(raw) = text.strip_prefix('`') {
+        return match raw.find('`') {
+            Some(end) => Literal::Value(raw[..end].to_string(), &raw[end + 1..]),
+            None => Literal::Broken,
+        };
+    }
+    let Some(quoted) = text.strip_prefix('"') else {
+        return Literal::None;
+    };
+    let mut value = String::new();
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Literal::Value(value, &quoted[i + 1..]),
+            '\\' => value.extend(chars.next().map(|(_, c)| c)),
+            '\n' => return Literal::Broken,
+            c => value.push(c),
+        }
+    }
+    Literal::Unended
 }
 
 /// Whether `rest`, the end of a cut text, may be the start of `word` or of a comment.
@@ -269,27 +286,18 @@ impl<'a> Cursor<'a> {
             self.identifier()?;
         }
         self.skip_blank();
-        if let Some(after) = self.rest.strip_prefix('`') {
-            let end = after.find('`')?;
-            self.rest = &after[end + 1..];
-            return Some(after[..end].to_string());
-        }
-        let after = self.rest.strip_prefix('"')?;
-        let mut path = String::new();
-        let mut chars = after.char_indices();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '"' => {
-                    self.rest = &after[i + 1..];
-                    return Some(path);
-                }
-                '\\' => path.extend(chars.next().map(|(_, c)| c)),
-                '\n' => return None,
-                c => path.push(c),
+        match string_literal(self.rest) {
+            Literal::Value(path, after) => {
+                self.rest = after;
+                Some(path)
             }
+            // The text's end: the caller asks for more of it.
+            Literal::Unended => {
+                self.rest = "";
+                None
+            }
+            Literal::Broken | Literal::None => None,
         }
-        self.rest = "";
-        None
     }
 }
 

@@ -1,11 +1,12 @@
 //! Whether the frontend can find the dependency compile's packages by reading the sources itself,
 //! and with what: the packages the binaries import from outside the module, directly. `go build`
 //! of those compiles everything beneath them, so the compiled-dependency layer can be keyed by
-//! them (and go.mod, go.sum, vendor/) as soon as the context has arrived, before the list step
-//! has run: on a fresh runner the layer's download then starts beside the list.
+//! them (and go.mod, go.sum, vendor/) as soon as the context has arrived, and the package groups
+//! cut from the same reading: a CI build then needs no list step, and a fresh runner looks the
+//! layers up as soon as the context's content is known.
 
 use super::groups::OwnPackage;
-use super::{BuildPlan, Target as BuildTarget};
+use super::BuildPlan;
 use crate::gomod::GoVersion;
 use crate::gosource::constraint::Target;
 use crate::plan::layout::{self, Layout};
@@ -28,7 +29,7 @@ impl ImportScan {
     /// generated code (which the context does not hold yet). Otherwise None, and the list step
     /// alone says what to compile.
     pub fn of(plan: &BuildPlan, layout: &Layout) -> Option<ImportScan> {
-        let release = matches!(plan.target, BuildTarget::Image(_) | BuildTarget::Binary);
+        let release = plan.target.builds_binaries();
         let simple = layout.workspace.is_none() && layout.gomod.local_replaces.is_empty();
         if !plan.dependency_layers || !release || !simple || !plan.generate.is_empty() || plan.published.is_some() {
             return None;

@@ -180,6 +180,11 @@ impl Target {
         }
     }
 
+    /// The release binaries' targets (an image, `binary`): the only ones with package groups.
+    pub fn builds_binaries(&self) -> bool {
+        matches!(self, Target::Image(_) | Target::Binary)
+    }
+
     /// The targets that run the tests instead of building the binaries: once, natively.
     pub fn checks(&self) -> bool {
         matches!(self, Target::Test | Target::Vet | Target::TestReport)

@@ -15,10 +15,10 @@
 //! the outside packages the binaries import, which the frontend reads from the sources itself
 //! (see [`super::imports`]; a file in the definition), or else by the package list's content: a
 //! source change that keeps the imports is a cache hit. The module's own packages are compiled
-//! in groups read from the list (see [`super::groups`]), each keyed by its own sources and those
-//! below it, so a fresh runner compiles only the group an edit touches and those above it. The
-//! persistent cache mounts (modules, build cache) stay in front of all of this for local
-//! incremental speed.
+//! in groups cut from the same reading, or from the list (see [`super::groups`]), each keyed by
+//! its own sources and those below it, so a fresh runner compiles only the group an edit touches
+//! and those above it. The persistent cache mounts (modules, build cache) stay in front of all
+//! of this for local incremental speed.
 
 use super::groups::PackageGroup;
 use super::{
