@@ -141,6 +141,8 @@ fn start_proxy(root: &Path) -> Result<String, String> {
 /// A loopback Go module proxy serving tests/fixtures/modules; stopped when dropped.
 pub struct ModuleProxy {
     child: Child,
+    // The proxy's layout: here, so that it goes even when the proxy is killed.
+    _layout: tempfile::TempDir,
     pub port: u16,
     pub url: String,
 }
@@ -157,10 +159,16 @@ impl ModuleProxy {
     }
 
     fn start_in(root: &Path, port: u16, flags: &[&str]) -> Result<ModuleProxy, String> {
+        let layout = tempfile::Builder::new()
+            .prefix("gofront-modproxy-")
+            .tempdir()
+            .map_err(|e| format!("cannot make the module proxy's directory: {e}"))?;
         let mut child = Command::new("python3")
             .arg(root.join("tests/modproxy.py"))
             .arg("--src")
             .arg(root.join("tests/fixtures/modules"))
+            .arg("--out")
+            .arg(layout.path())
             .args(["--port", &port.to_string()])
             .args(flags)
             .stdin(Stdio::piped())
@@ -171,7 +179,7 @@ impl ModuleProxy {
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("module proxy: {e}"))?;
         let port: u16 = line.trim().parse().map_err(|_| format!("module proxy printed {line:?}, not a port"))?;
-        Ok(ModuleProxy { child, port, url: format!("http://127.0.0.1:{port}") })
+        Ok(ModuleProxy { child, _layout: layout, port, url: format!("http://127.0.0.1:{port}") })
     }
 
     /// Stops serving: the URL stays the same, but nothing answers there any more.

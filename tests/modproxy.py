@@ -3,7 +3,8 @@
 
 Builds the GOPROXY layout (<module>/@v/list, .info, .mod, .zip) from module sources stored as
 <src>/<module path>@<version>/..., serves it, prints the port on stdout, and exits when its stdin
-closes (so it dies with the test process that started it).
+closes (so it dies with the test process that started it). It removes the layout when it ends;
+--out puts the layout where the caller can remove it too, for when the proxy is killed.
 
     python3 tests/modproxy.py --src tests/fixtures/modules            # serve
     python3 tests/modproxy.py --src tests/fixtures/modules --sums     # print go.sum lines
@@ -16,6 +17,8 @@ import hashlib
 import http.server
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -91,6 +94,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         if self.die_on_zip and self.path.endswith(".zip"):
+            shutil.rmtree(self.directory, ignore_errors=True)  # os._exit skips every finally
             os._exit(3)
         super().do_GET()
 
@@ -101,8 +105,18 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--sums", action="store_true", help="print go.sum lines and exit")
     parser.add_argument("--die-on-zip", action="store_true", help="exit at the first .zip request")
+    parser.add_argument("--out", help="where to build the layout (default: a temporary directory)")
     args = parser.parse_args()
-    out = tempfile.mkdtemp(prefix="gofront-modproxy-")
+    out = args.out or tempfile.mkdtemp(prefix="gofront-modproxy-")
+    # A TERM (the bench scripts' traps) ends the proxy through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        serve(args, out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def serve(args, out):
     sums = build(args.src, out)
     if args.sums:
         print("\n".join(sums))

@@ -42,10 +42,13 @@ in_parallel() {
   timed "$@" &
 }
 
-# The tagged images of a run, removed from the engine afterwards.
+# The tagged images of a run, removed from the engine afterwards, and the images gofront built that
+# lost their tag to a later build of the same test (untagged, they would pile up run after run).
 remove_test_images() {
   timeout 120 docker image ls --format '{{.Repository}}:{{.Tag}}' | { grep '^gofront-e2e/' || true; } \
     | xargs -r timeout 300 docker image rm -f >/dev/null
+  timeout 120 docker image ls -q --filter dangling=true --filter label=dev.gofront.frontend.version \
+    | xargs -r timeout 300 docker image rm -f >/dev/null || true
 }
 
 run_started=$(date +%s)
