@@ -74,7 +74,8 @@ fn the_readme_reference_table_lists_exactly_the_keys() {
 
 /// Validates TOML documents against the schema with Python (tomllib + jsonschema).
 fn validate(documents: &[(String, String)]) -> Vec<(String, bool)> {
-    let dir = tempfile_dir();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
     let schema = dir.join("schema.json");
     std::fs::write(&schema, serde_json::to_vec(&keys::json_schema()).expect("schema")).expect("write");
     let mut paths = Vec::new();
@@ -102,12 +103,6 @@ fn validate(documents: &[(String, String)]) -> Vec<(String, bool)> {
     );
     let verdicts: Vec<bool> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l == "valid").collect();
     paths.into_iter().map(|(n, _)| n).zip(verdicts).collect()
-}
-
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gofront-schema-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 #[test]
