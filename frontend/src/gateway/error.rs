@@ -18,8 +18,9 @@ pub enum FrontendError {
     /// Something wrong with the user's input, pointing into the Gofile where it can.
     #[error("{}", diagnostic.render(filename, text))]
     Input { diagnostic: Diagnostic, filename: String, text: String },
-    /// BuildKit refused or failed a call; its status carries the details users need.
-    #[error("{context}: {}", status.message())]
+    /// BuildKit refused or failed a call; its status carries the details users need. An empty
+    /// context passes BuildKit's message on as it is (the build's own steps failing).
+    #[error("{}", engine_message(context, status))]
     Engine { context: String, status: tonic::Status },
     /// A subrequest (`--print`, `--check`, `--call`) gofront does not answer.
     #[error("gofront does not support the request {request:?}")]
@@ -54,11 +55,17 @@ impl FrontendError {
             FrontendError::Engine { context, status } => {
                 // BuildKit's own details (vertex, stack, source) survive the round trip untouched.
                 let details = decode_details(status.details());
-                let message =
-                    if status.message().is_empty() { context } else { format!("{context}: {}", status.message()) };
-                Status { code: status.code() as i32, message, details }
+                Status { code: status.code() as i32, message: engine_message(&context, &status), details }
             }
         }
+    }
+}
+
+fn engine_message(context: &str, status: &tonic::Status) -> String {
+    match (context.is_empty(), status.message().is_empty()) {
+        (_, true) => context.to_string(),
+        (true, false) => status.message().to_string(),
+        (false, false) => format!("{context}: {}", status.message()),
     }
 }
 

@@ -198,14 +198,14 @@ impl<C: Client> Frontend<C> {
         // soon as its ignore patterns are known, and runs while the frontend plans.
         let (send_excludes, excludes) = oneshot::channel();
         let (send_context, context_sent) = oneshot::channel();
-        let prepare = async {
+        let build = async {
             let inputs = self.read_inputs(self.options.build.target.as_deref(), Some(send_excludes)).await?;
             tracing::info!(ms = started.elapsed().as_millis() as u64, "read the Gofile and the module files");
             let plans = self.plans(&inputs)?;
-            let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
             let context = async { context_sent.await.ok().or_else(|| inputs.context.clone()) };
-            let (builder, context) = self.resolve_and_check(first, &inputs, context).await?;
-            Ok::<_, FrontendError>((inputs, plans, builder, context))
+            let result = self.check_and_solve(&inputs, &plans, context).await;
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
+            result
         };
         let context = async {
             if let Ok(excludes) = excludes.await {
@@ -215,17 +215,70 @@ impl<C: Client> Frontend<C> {
             Ok(())
         };
         // The first failure ends both: a Gofile or go.mod error does not wait for the context.
-        let ((inputs, plans, builder, context), ()) = tokio::try_join!(prepare, context)?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "checked the context, resolved the builder");
+        let (result, ()) = tokio::try_join!(build, context)?;
+        Ok(result)
+    }
+
+    /// Resolves the builder, checks the context once it is there (`context`), and solves every
+    /// platform's graph, each as early as it can. A graph that does not depend on what the
+    /// sources say is solved while the context still arrives: BuildKit then has the builder and
+    /// every step's cache lookup ready when the context is in, and the check's error, when there
+    /// is one, still wins. A graph cut by the sources' imports (the CI layers) waits for the
+    /// context and the check.
+    async fn check_and_solve(
+        &self,
+        inputs: &Inputs,
+        plans: &[BuildPlan],
+        context: impl std::future::Future<Output = Option<String>>,
+    ) -> Result<gw::Result, FrontendError> {
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        // The lint rules' findings show as build warnings, found and sent while the build runs:
-        // they never stop it or delay it. An engine without the Warn call builds without them.
+        if plans.iter().any(|plan| plan.dependency_layers && plan.target.builds_binaries()) {
+            let (builder, context) = self.resolve_and_check(first, inputs, context).await?;
+            return self.solve_with_warnings(plans, inputs, &builder, context.as_deref()).await;
+        }
+        enum Stop {
+            Resolve(FrontendError),
+            Solve(FrontendError),
+        }
+        let check = async { self.check_context(first, inputs, context.await).await };
+        let solve = async {
+            let builder =
+                self.resolve(&first.builder, &first.build_platform, &inputs.file).await.map_err(Stop::Resolve)?;
+            self.solve_with_warnings(plans, inputs, &builder, None).await.map_err(Stop::Solve)
+        };
+        tokio::pin!(check, solve);
+        tokio::select! {
+            checked = &mut check => {
+                checked?;
+                solve.await.map_err(|(Stop::Resolve(e) | Stop::Solve(e))| e)
+            }
+            solved = &mut solve => match solved {
+                // As when the two ran one after the other, the builder's error comes first, and
+                // it does not wait for the context.
+                Err(Stop::Resolve(error)) => Err(error),
+                Err(Stop::Solve(error)) => Err(check.await.err().unwrap_or(error)),
+                Ok(result) => check.await.map(|_| result),
+            }
+        }
+    }
+
+    /// Solves every platform's graph; the lint rules' findings show as build warnings, found and
+    /// sent while the build runs: they never stop it or delay it. An engine without the Warn call
+    /// builds without them.
+    async fn solve_with_warnings(
+        &self,
+        plans: &[BuildPlan],
+        inputs: &Inputs,
+        builder: &ResolvedImage,
+        context: Option<&str>,
+    ) -> Result<gw::Result, FrontendError> {
+        let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
         let warnings = async {
             if self.gateway_caps.missing(["gateway.warnings"]).is_some() {
                 return;
             }
-            let findings = self.findings(&inputs, first, Some(&builder), None).await;
-            let sources = self.sources(&inputs);
+            let findings = self.findings(inputs, first, Some(builder), None).await;
+            let sources = self.sources(inputs);
             join_all(
                 findings
                     .iter()
@@ -233,8 +286,7 @@ impl<C: Client> Frontend<C> {
             )
             .await;
         };
-        let (result, _) = tokio::join!(self.solve_plans(&plans, &inputs, &builder, context.as_deref()), warnings);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "solved");
+        let (result, _) = tokio::join!(self.solve_plans(plans, inputs, builder, context), warnings);
         result
     }
 
@@ -419,18 +471,34 @@ impl<C: Client> Frontend<C> {
         // Should that read fail, the usual one (with the patterns) runs, and reports what fails
         // of the files the build would see.
         let early_root = async { self.transfer_module_files(&[], ModuleSearch::Root).await.ok()?.ok() };
-        let (file, context_ignore, early_root) =
-            tokio::join!(self.read_build_file(), self.read_context_ignore(), early_root);
-        let file = file?;
-        // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
-        let ignore_text = file.ignore.clone().or(context_ignore?);
-        let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+        let head = async {
+            let (file, context_ignore) = tokio::join!(self.read_build_file(), self.read_context_ignore());
+            let file = file?;
+            // `<Gofile>.dockerignore` beside the Gofile wins over the context's .dockerignore.
+            let ignore_text = file.ignore.clone().or(context_ignore?);
+            let excludes = ignore_text.map(|text| dockerignore::patterns(&text)).unwrap_or_default();
+            let gofile = match gofile::zero::is_go_file(&file.name, &file.text) {
+                true => None,
+                false => Some(gofile::parse(&file.text).map_err(|d| file.error(d))?),
+            };
+            // A Gofile that builds from the context: its transfer starts now, not after the
+            // module files' reads (tens of milliseconds on a vendored tree).
+            if let (Some(gofile), Some(sender)) = (&gofile, context_excludes) {
+                if gofile.version.is_none() {
+                    // The receiver may be gone with a failed build: nothing to transfer then.
+                    let _ = sender.send(excludes.clone());
+                }
+            }
+            Ok::<_, FrontendError>((file, excludes, gofile))
+        };
+        let (head, early_root) = tokio::join!(head, early_root);
+        let (file, excludes, gofile) = head?;
         let early_root = early_root.map(|files| files.without_excluded(&excludes));
         let read = async |search| match (search, &early_root) {
             (ModuleSearch::Root, Some(files)) => Ok(files.clone()),
             _ => self.module_files(&excludes, &file, search).await,
         };
-        if gofile::zero::is_go_file(&file.name, &file.text) {
+        let Some(gofile) = gofile else {
             // No Gofile: go.mod (or go.work) is the build file. Finding the main packages reads
             // the whole context, whose transfer runs beside the root's module files'.
             let (reference, root) = tokio::try_join!(self.solve_context(&excludes), read(ModuleSearch::Root))?;
@@ -440,8 +508,7 @@ impl<C: Client> Frontend<C> {
             let (found, files) = inputs::settle_from(root, read, find).await?;
             let (gofile, layout) = found.map_err(|d| file.error(d))?;
             return Ok(Inputs { file, gofile, layout, excludes, files, context: Some(reference) });
-        }
-        let gofile = gofile::parse(&file.text).map_err(|d| file.error(d))?;
+        };
         let (layout, files) = if gofile.version.is_some() {
             let mut layout = plan::layout::published(&gofile);
             if let Some(gomod) = self.published_gomod(&gofile, &file).await? {
@@ -449,10 +516,6 @@ impl<C: Client> Frontend<C> {
             }
             (layout, ContextFiles::default())
         } else {
-            if let Some(sender) = context_excludes {
-                // The receiver may be gone with a failed build: nothing to transfer then.
-                let _ = sender.send(excludes.clone());
-            }
             let find = async |files: &ContextFiles| Ok((gofile.clone(), plan::layout::locate(&gofile, files)?));
             let (found, files) = inputs::settle(read, find).await?;
             (found.map_err(|d| file.error(d))?.1, files)
@@ -772,7 +835,10 @@ impl<C: Client> Frontend<C> {
             _ => None,
         };
         let definition = graph.definition(&result, Some(source_info.clone()));
-        let (id, sbom) = tokio::join!(self.solve(definition, "solve the build", output.evaluate), async {
+        // Built before the result returns, not by the exporter after: BuildKit works through the
+        // graph while the frontend still checks the context, and a check (vet, tests) runs even
+        // when nothing exports it. Its steps' errors reach the user as BuildKit words them.
+        let (id, sbom) = tokio::join!(self.solve(definition, "", true), async {
             match sbom_definition {
                 Some(definition) => self.sbom(plan, definition).await.map(Some),
                 None => Ok(None),

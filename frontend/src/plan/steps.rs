@@ -359,7 +359,7 @@ impl<'a> Steps<'a> {
             match builtin.kind {
                 Kind::Binary => {
                     let tree = binaries.clone();
-                    outputs.push(Output { target: builtin.name.into(), tree, image: bare.clone(), evaluate: false });
+                    outputs.push(Output { target: builtin.name.into(), tree, image: bare.clone() });
                 }
                 // The checks run `go test` and `go vet`, as their targets are named.
                 Kind::Test | Kind::Vet if plan.published.is_none() => {
@@ -373,7 +373,7 @@ impl<'a> Steps<'a> {
                     };
                     let name = format!("[gofront] {}", args.iter().map(shown).collect::<Vec<_>>().join(" "));
                     let tree = self.over_context(verb, name, |s, m| s.go_run("check", args, env, m), OUT, Vec::new());
-                    outputs.push(Output { target: verb.into(), tree, image: default.clone(), evaluate: true });
+                    outputs.push(Output { target: verb.into(), tree, image: default.clone() });
                 }
                 _ => {}
             }
@@ -473,7 +473,7 @@ impl<'a> Steps<'a> {
                 tree = self.settle(&format!("{target}-with-files"), "[gofront] copy files".into(), Some(&tree), staged);
             }
             let spec = ImageSpec { history, ..image.spec.clone() };
-            outputs.push(Output { target: target.to_string(), tree, image: spec, evaluate: false });
+            outputs.push(Output { target: target.to_string(), tree, image: spec });
         }
         // Printed after the images, so their steps keep their place in every program.
         if plan.published.is_none() {
@@ -534,7 +534,7 @@ impl<'a> Steps<'a> {
         ports.push(format!("{DELVE_PORT}/tcp"));
         let image =
             ImageSpec { entrypoint: delve_entrypoint(&format!("{APP_DIR}/{entrypoint}")), ports, history, ..default };
-        Output { target: targets::name(Kind::Debug).into(), tree, image, evaluate: false }
+        Output { target: targets::name(Kind::Debug).into(), tree, image }
     }
 
     /// The `dlv` binary: a tree and its path there.
@@ -615,7 +615,7 @@ impl<'a> Steps<'a> {
             extra,
         );
         let default = plan.images.first().map(|i| i.spec.clone()).unwrap_or_default();
-        Output { target: targets::name(Kind::TestReport).into(), tree, image: default, evaluate: true }
+        Output { target: targets::name(Kind::TestReport).into(), tree, image: default }
     }
 
     /// `go list -deps` of the binaries for the target platform, into two outputs: the packages

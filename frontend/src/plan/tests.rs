@@ -644,7 +644,6 @@ fn test_reports_and_race() {
     assert!(p.target.checks());
     let program = steps::program(&p, None, &Default::default());
     let output = program.output("test-report").expect("output");
-    assert!(output.evaluate, "the tests run even when nothing exports the reports");
     let crate::program::Op::Run(run) = &program.step(output.tree.step).op else { panic!("a command") };
     let argv: Vec<String> = run.argv.iter().map(|v| resolve(v, &BTreeMap::new())).collect();
     assert_eq!(

@@ -275,8 +275,6 @@ pub struct Output {
     pub target: String,
     pub tree: Tree,
     pub image: ImageSpec,
-    /// The tree must be built before the result returns (a check that fails the build).
-    pub evaluate: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
