@@ -262,9 +262,11 @@ impl<C: Client> Frontend<C> {
         }
     }
 
-    /// Solves every platform's graph; the lint rules' findings show as build warnings, found and
-    /// sent while the build runs: they never stop it or delay it. An engine without the Warn call
-    /// builds without them.
+    /// Solves every platform's graph; the lint rules' findings show as build warnings, found while
+    /// the build runs: they never stop it or delay it. They are sent once the graph is solved,
+    /// when no step reports any more, as when the graph was solved lazily (after the frontend):
+    /// sent while the steps ran, buildx 0.13 once counted two warnings and listed one. An engine
+    /// without the Warn call builds without them.
     async fn solve_with_warnings(
         &self,
         plans: &[BuildPlan],
@@ -273,20 +275,21 @@ impl<C: Client> Frontend<C> {
         context: Option<&str>,
     ) -> Result<gw::Result, FrontendError> {
         let first = plans.first().ok_or_else(|| self.plain("no platform to build for"))?;
-        let warnings = async {
-            if self.gateway_caps.missing(["gateway.warnings"]).is_some() {
-                return;
+        let warns = self.gateway_caps.missing(["gateway.warnings"]).is_none();
+        let findings = async {
+            match warns {
+                true => self.findings(inputs, first, Some(builder), None).await,
+                false => Vec::new(),
             }
-            let findings = self.findings(inputs, first, Some(builder), None).await;
-            let sources = self.sources(inputs);
-            join_all(
-                findings
-                    .iter()
-                    .map(|finding| self.client.warn(super::warnings::request(finding, &inputs.file.digest, &sources))),
-            )
-            .await;
         };
-        let (result, _) = tokio::join!(self.solve_plans(plans, inputs, builder, context), warnings);
+        let (result, findings) = tokio::join!(self.solve_plans(plans, inputs, builder, context), findings);
+        let sources = self.sources(inputs);
+        join_all(
+            findings
+                .iter()
+                .map(|finding| self.client.warn(super::warnings::request(finding, &inputs.file.digest, &sources))),
+        )
+        .await;
         result
     }
 
