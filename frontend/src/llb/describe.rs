@@ -73,7 +73,11 @@ pub fn describe(definition: &pb::Definition) -> String {
                         }
                         other => format!("{other:?} from {from}"),
                     };
-                    let ro = if mount.readonly { " readonly" } else { "" };
+                    let ro = match (mount.readonly, mount.content_cache()) {
+                        (true, pb::MountContentCache::Off) => " readonly keyed-by-op",
+                        (true, _) => " readonly",
+                        _ => "",
+                    };
                     let output = if mount.output >= 0 { format!(" output={}", mount.output) } else { String::new() };
                     let selector =
                         if mount.selector.is_empty() { String::new() } else { format!(" selector={}", mount.selector) };

@@ -8,7 +8,9 @@ use crate::proto::pb;
 #[derive(Debug, Clone)]
 pub enum Mount {
     /// A bind of `from` (or scratch). `output` makes the mount's final state an output.
-    Bind { dest: String, from: Option<Output>, selector: String, readonly: bool, output: bool },
+    /// `by_content`: BuildKit keys a read-only bind by the content it mounts (hashing every file
+    /// of it first); without it, by the key of the op that made it.
+    Bind { dest: String, from: Option<Output>, selector: String, readonly: bool, output: bool, by_content: bool },
     /// A persistent cache directory shared between builds.
     Cache { dest: String, id: String },
     /// An in-memory scratch directory.
@@ -28,12 +30,33 @@ impl Mount {
             selector: String::new(),
             readonly: true,
             output: false,
+            by_content: true,
+        }
+    }
+
+    /// A read-only view of `from` at `dest`, keyed by the op that made it, not by its content:
+    /// for a large layer that only changes with its op's key, where hashing it gains nothing.
+    pub fn read_only_by_op(dest: &str, from: &Output) -> Mount {
+        Mount::Bind {
+            dest: dest.into(),
+            from: Some(from.clone()),
+            selector: String::new(),
+            readonly: true,
+            output: false,
+            by_content: false,
         }
     }
 
     /// A writable mount whose final state is an output of the op; `None` starts empty.
     pub fn writable(dest: &str, from: Option<&Output>) -> Mount {
-        Mount::Bind { dest: dest.into(), from: from.cloned(), selector: String::new(), readonly: false, output: true }
+        Mount::Bind {
+            dest: dest.into(),
+            from: from.cloned(),
+            selector: String::new(),
+            readonly: false,
+            output: true,
+            by_content: true,
+        }
     }
 
     /// A writable view of `from` whose changes are thrown away. Like a read-only mount, BuildKit keys
@@ -45,6 +68,7 @@ impl Mount {
             selector: String::new(),
             readonly: false,
             output: false,
+            by_content: true,
         }
     }
 
@@ -119,7 +143,7 @@ impl Graph {
         for mount in &exec.mounts {
             let mut wire = pb::Mount { dest: mount.dest().to_string(), input: -1, output: -1, ..Default::default() };
             match mount {
-                Mount::Bind { from, selector, readonly, output, .. } => {
+                Mount::Bind { from, selector, readonly, output, by_content, .. } => {
                     caps.push("exec.mount.bind");
                     if let Some(from) = from {
                         wire.input = input_position(&mut inputs, from) as i64;
@@ -129,6 +153,10 @@ impl Graph {
                         caps.push("exec.mount.selector");
                     }
                     wire.readonly = *readonly;
+                    if *readonly && !*by_content {
+                        wire.set_content_cache(pb::MountContentCache::Off);
+                        caps.push("exec.mount.cache.content");
+                    }
                     if *output && !*readonly {
                         wire.output = next_output;
                         next_output += 1;

@@ -885,14 +885,13 @@ fn list_deps(plan: &BuildPlan, template: &str) -> Vec<Value> {
 }
 
 /// Read-only mounts of layers of compiled packages under [`SEEDS`], where the compile scripts
-/// look for them.
+/// look for them. Keyed by the steps that made them: a layer's entries change only with its
+/// step's key (Go names them by their inputs), and a key by content would make BuildKit hash
+/// every file of them (hundreds of MB on a fresh runner) before it could look the step up.
 fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
     seeds
         .iter()
-        .map(|(name, from)| Mount {
-            dest: format!("{SEEDS}/{name}"),
-            kind: MountKind::Input { from: from.clone(), scratch: false },
-        })
+        .map(|(name, from)| Mount { dest: format!("{SEEDS}/{name}"), kind: MountKind::Layer { from: from.clone() } })
         .collect()
 }
 

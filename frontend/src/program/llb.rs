@@ -174,7 +174,9 @@ impl<'a> Printer<'a> {
                             selector: path.clone(),
                             readonly: true,
                             output: false,
+                            by_content: true,
                         },
+                        MountKind::Layer { from } => Mount::read_only_by_op(dest, &self.tree(from)?),
                         MountKind::Output => Mount::writable(dest, None),
                         MountKind::Edit { from } | MountKind::Onto { base: from } => {
                             Mount::writable(dest, Some(&self.tree(from)?))
