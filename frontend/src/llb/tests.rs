@@ -36,11 +36,8 @@ fn a_layer_mounted_by_op_turns_content_keys_off_and_needs_the_cap() {
     };
     let digest = graph.exec(exec, "run").digest;
     let definition = graph.definition(&Output { digest: digest.clone(), index: 0 }, None);
-    let run = definition
-        .def
-        .iter()
-        .filter_map(|bytes| pb::Op::decode(bytes.as_slice()).ok())
-        .find_map(|op| match op.op {
+    let run =
+        definition.def.iter().filter_map(|bytes| pb::Op::decode(bytes.as_slice()).ok()).find_map(|op| match op.op {
             Some(pb::op::Op::Exec(exec)) => Some(exec),
             _ => None,
         });
