@@ -24,26 +24,23 @@ pub enum Mount {
 impl Mount {
     /// A read-only view of `from` at `dest`.
     pub fn read_only(dest: &str, from: &Output) -> Mount {
-        Mount::Bind {
-            dest: dest.into(),
-            from: Some(from.clone()),
-            selector: String::new(),
-            readonly: true,
-            output: false,
-            by_content: true,
-        }
+        Self::read_only_keyed(dest, from, true)
     }
 
     /// A read-only view of `from` at `dest`, keyed by the op that made it, not by its content:
     /// for a large layer that only changes with its op's key, where hashing it gains nothing.
     pub fn read_only_by_op(dest: &str, from: &Output) -> Mount {
+        Self::read_only_keyed(dest, from, false)
+    }
+
+    fn read_only_keyed(dest: &str, from: &Output, by_content: bool) -> Mount {
         Mount::Bind {
             dest: dest.into(),
             from: Some(from.clone()),
             selector: String::new(),
             readonly: true,
             output: false,
-            by_content: false,
+            by_content,
         }
     }
 
