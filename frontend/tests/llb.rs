@@ -186,7 +186,7 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
     assert!(!precompile.contains(&format!("from {context}.")), "{precompile}");
     assert!(precompile.contains(&format!("mount /src Bind from {module_files}.0 readonly")), "{precompile}");
     assert!(precompile.contains(&format!("mount /gofront/list Bind from {list}.1 readonly")), "{precompile}");
-    assert!(precompile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{precompile}");
+    assert!(precompile.contains(&format!("mount /go/pkg/mod Bind from {download}.1 keyed-by-op\n")), "{precompile}");
     assert!(precompile.contains("mount /gofront/depcache Bind from scratch output=1"), "{precompile}");
     assert!(precompile.contains("mount /gofront/depcache-2 Bind from scratch output=2"), "{precompile}");
     assert!(
@@ -209,7 +209,7 @@ fn the_dependency_compile_sees_module_files_the_module_layer_and_the_list_only()
         let mount = format!("mount /gofront/seeds/{seed} Bind from {precompile_id}.{output} readonly");
         assert!(compile.contains(&mount), "{compile}");
     }
-    assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1\n")), "{compile}");
+    assert!(compile.contains(&format!("mount /go/pkg/mod Bind from {download}.1 keyed-by-op\n")), "{compile}");
     assert!(compile.contains("\"go\", \"build\", \"-v\", \"-trimpath\""), "{compile}");
 }
 

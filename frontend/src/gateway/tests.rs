@@ -202,6 +202,7 @@ const ALL_LLB_CAPS: &[&str] = &[
     "exec.meta.proxyenv",
     "exec.mount.cache",
     "exec.mount.cache.sharing",
+    "exec.mount.cache.content",
     "exec.mount.selector",
     "exec.mount.bind.readwrite-nooutput",
     "exec.mount.tmpfs",

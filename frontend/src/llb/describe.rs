@@ -76,6 +76,7 @@ pub fn describe(definition: &pb::Definition) -> String {
                     let ro = match (mount.readonly, mount.content_cache()) {
                         (true, pb::MountContentCache::Off) => " readonly keyed-by-op",
                         (true, _) => " readonly",
+                        (false, pb::MountContentCache::Off) => " keyed-by-op",
                         _ => "",
                     };
                     let output = if mount.output >= 0 { format!(" output={}", mount.output) } else { String::new() };

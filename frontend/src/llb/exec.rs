@@ -8,8 +8,9 @@ use crate::proto::pb;
 #[derive(Debug, Clone)]
 pub enum Mount {
     /// A bind of `from` (or scratch). `output` makes the mount's final state an output.
-    /// `by_content`: BuildKit keys a read-only bind by the content it mounts (hashing every file
-    /// of it first); without it, by the key of the op that made it.
+    /// `by_content`: BuildKit keys a read-only bind, or one whose changes are thrown away, by the
+    /// content it mounts (hashing every file of it first); without it, by the key of the op that
+    /// made it.
     Bind { dest: String, from: Option<Output>, selector: String, readonly: bool, output: bool, by_content: bool },
     /// A persistent cache directory shared between builds.
     Cache { dest: String, id: String },
@@ -59,13 +60,22 @@ impl Mount {
     /// A writable view of `from` whose changes are thrown away. Like a read-only mount, BuildKit keys
     /// it by the content of `from`, not by the op that produced it.
     pub fn scratch_copy(dest: &str, from: &Output) -> Mount {
+        Self::scratch_keyed(dest, from, true)
+    }
+
+    /// [`Self::scratch_copy`] keyed by the op that made `from`, as [`Self::read_only_by_op`].
+    pub fn scratch_copy_by_op(dest: &str, from: &Output) -> Mount {
+        Self::scratch_keyed(dest, from, false)
+    }
+
+    fn scratch_keyed(dest: &str, from: &Output, by_content: bool) -> Mount {
         Mount::Bind {
             dest: dest.into(),
             from: Some(from.clone()),
             selector: String::new(),
             readonly: false,
             output: false,
-            by_content: true,
+            by_content,
         }
     }
 
@@ -150,7 +160,7 @@ impl Graph {
                         caps.push("exec.mount.selector");
                     }
                     wire.readonly = *readonly;
-                    if *readonly && !*by_content {
+                    if !*by_content {
                         wire.set_content_cache(pb::MountContentCache::Off);
                         caps.push("exec.mount.cache.content");
                     }

@@ -31,6 +31,8 @@ fn a_layer_mounted_by_op_turns_content_keys_off_and_needs_the_cap() {
             Mount::writable("/", Some(&root)),
             Mount::read_only("/by-content", &layer),
             Mount::read_only_by_op("/by-op", &layer),
+            Mount::scratch_copy("/scratch-by-content", &layer),
+            Mount::scratch_copy_by_op("/scratch-by-op", &layer),
         ],
         ..Default::default()
     };
@@ -45,6 +47,8 @@ fn a_layer_mounted_by_op_turns_content_keys_off_and_needs_the_cap() {
     let keying = |dest: &str| run.mounts.iter().find(|m| m.dest == dest).map(|m| m.content_cache());
     assert_eq!(keying("/by-content"), Some(pb::MountContentCache::Default));
     assert_eq!(keying("/by-op"), Some(pb::MountContentCache::Off));
+    assert_eq!(keying("/scratch-by-content"), Some(pb::MountContentCache::Default));
+    assert_eq!(keying("/scratch-by-op"), Some(pb::MountContentCache::Off));
     assert!(graph_caps(&definition, &digest).contains("exec.mount.cache.content"));
 }
 

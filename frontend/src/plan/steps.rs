@@ -214,8 +214,11 @@ impl<'a> Steps<'a> {
             mount(SSH_AGENT_SOCK, MountKind::Ssh { id: SSH_AGENT_ID.into() }),
         ];
         if let Some(modules) = modules {
-            // Writable for Go's lock files; what it writes is thrown away.
-            mounts.push(mount(GOMODCACHE, MountKind::Input { from: modules.clone(), scratch: true }));
+            // Writable for Go's lock files; what it writes is thrown away. Keyed by the download
+            // step, not by content: every Go step that mounts it also mounts go.mod and go.sum
+            // and has the download's environment, so a content key would find no step the
+            // download's key misses, and costs a pass over every module file on a fresh runner.
+            mounts.push(mount(GOMODCACHE, MountKind::Layer { from: modules.clone(), scratch: true }));
         }
         mounts
     }
@@ -891,7 +894,10 @@ fn list_deps(plan: &BuildPlan, template: &str) -> Vec<Value> {
 fn seed_mounts(seeds: &[(String, Tree)]) -> Vec<Mount> {
     seeds
         .iter()
-        .map(|(name, from)| Mount { dest: format!("{SEEDS}/{name}"), kind: MountKind::Layer { from: from.clone() } })
+        .map(|(name, from)| Mount {
+            dest: format!("{SEEDS}/{name}"),
+            kind: MountKind::Layer { from: from.clone(), scratch: false },
+        })
         .collect()
 }
 

@@ -193,12 +193,9 @@ impl Printer<'_> {
                         MountKind::Secret { id } => format!("type=secret,id={id},target={dest}"),
                         MountKind::Ssh { id } => format!("type=ssh,id={id},target={dest}"),
                         MountKind::Tmpfs => format!("type=tmpfs,target={dest}"),
-                        MountKind::Input { from, .. } | MountKind::Layer { from } => {
+                        MountKind::Input { from, scratch } | MountKind::Layer { from, scratch } => {
                             // A Dockerfile has no way to say how a mount keys its step.
-                            let rw = match mount.kind {
-                                MountKind::Input { scratch: true, .. } => ",rw",
-                                _ => "",
-                            };
+                            let rw = if *scratch { ",rw" } else { "" };
                             match self.locate(from) {
                                 Some((stage, path)) => {
                                     format!("type=bind,from={stage},source={path},target={dest}{rw}")

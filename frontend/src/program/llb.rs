@@ -176,7 +176,8 @@ impl<'a> Printer<'a> {
                             output: false,
                             by_content: true,
                         },
-                        MountKind::Layer { from } => Mount::read_only_by_op(dest, &self.tree(from)?),
+                        MountKind::Layer { from, scratch: false } => Mount::read_only_by_op(dest, &self.tree(from)?),
+                        MountKind::Layer { from, scratch: true } => Mount::scratch_copy_by_op(dest, &self.tree(from)?),
                         MountKind::Output => Mount::writable(dest, None),
                         MountKind::Edit { from } | MountKind::Onto { base: from } => {
                             Mount::writable(dest, Some(&self.tree(from)?))

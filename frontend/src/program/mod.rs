@@ -173,11 +173,13 @@ pub enum MountKind {
         from: Tree,
         scratch: bool,
     },
-    /// Another step's output, read-only, with the step keyed by that step's key rather than by
-    /// the tree's content: BuildKit then need not read every file of a large layer before it can
-    /// look the step up, where the layer only changes when its step's key does.
+    /// Another step's output, with the step keyed by that step's key rather than by the tree's
+    /// content: BuildKit then need not read every file of a large layer before it can look the
+    /// step up, where the layer only changes when its step's key does. Read-only, or with
+    /// `scratch` writable with the changes thrown away.
     Layer {
         from: Tree,
+        scratch: bool,
     },
     /// One directory of another tree (`path` in it), read-only: BuildKit keys the step by that
     /// directory's content alone.
@@ -340,7 +342,7 @@ impl Program {
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
                     MountKind::Input { from, .. }
-                    | MountKind::Layer { from }
+                    | MountKind::Layer { from, .. }
                     | MountKind::Subtree { from, .. }
                     | MountKind::Edit { from }
                     | MountKind::Onto { base: from } => Some(from.step),
