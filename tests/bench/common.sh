@@ -82,3 +82,19 @@ stop_bench_engine() {
   for _ in $(seq 300); do kill -0 "$bench_engine_pid" 2>/dev/null || break; sleep 0.2; done
   bench_engine_pid=''
 }
+
+# bench_unvendor APP: turns APP, a copy of a vendored project, into one that downloads its modules,
+# as most projects do: its vendored modules are served by a loopback module proxy
+# (tests/modproxy.py, which stops when the benchmark ends), vendor/ goes, and go.sum becomes the
+# proxy's sums. Sets proxy_args, the build args that point Go at that proxy.
+bench_unvendor() {
+  local app=$1
+  bash tests/bench/go-vendor-modules.sh "$app/vendor" "$work/unvendored-modules"
+  rm -rf "$app/vendor"
+  python3 tests/modproxy.py --src "$work/unvendored-modules" --sums >"$app/go.sum"
+  # The proxy serves while its stdin is open: fd 5 closes when the benchmark ends.
+  exec 5> >(python3 tests/modproxy.py --src "$work/unvendored-modules" --port 0 >"$work/unvendored-port")
+  for _ in $(seq 300); do [ -s "$work/unvendored-port" ] && break; sleep 0.1; done
+  [ -s "$work/unvendored-port" ] || { echo "the module proxy did not start" >&2; exit 1; }
+  proxy_args=(--build-arg "GOPROXY=http://127.0.0.1:$(cat "$work/unvendored-port")" --build-arg GOSUMDB=off)
+}

