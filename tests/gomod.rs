@@ -78,7 +78,7 @@ fn mains_under_cmd_are_targets_and_several_need_a_target() {
         gofront_e2e::docker(300)
             .env("BUILDX_EXPERIMENTAL", "1")
             .args(["buildx", "build", "--network=host", "-f", "go.mod"])
-            .arg(if gofront_e2e::engine() == 26 { "--print=targets" } else { "--call=targets" })
+            .args(gofront_e2e::request_flags("targets"))
             .arg(".")
             .current_dir(project.path())
             .output()

@@ -522,19 +522,25 @@ pub fn engine() -> u32 {
     std::env::var("GOFRONT_ENGINE").ok().and_then(|e| e.parse().ok()).unwrap_or(26)
 }
 
+/// The buildx flags of an information request: `--print=REQUEST` on buildx 0.13 (experimental
+/// there, with `BUILDX_EXPERIMENTAL=1`), `--call=…` on newer buildx (`lint` is `--call=check`
+/// there). buildx 0.13 exports a `--print` build's empty result as any other (its docker driver
+/// loads an untagged image of it, with any frontend): there it goes nowhere.
+pub fn request_flags(request: &str) -> Vec<String> {
+    match (engine(), request) {
+        (26, _) => vec![format!("--print={request}"), "--output".into(), "type=cacheonly".into()],
+        (_, "lint") => vec!["--call=check".into()],
+        (_, other) => vec![format!("--call={other}")],
+    }
+}
+
 impl Project {
-    /// An information request: `--print=REQUEST` on buildx 0.13 (experimental there), `--call=…`
-    /// on newer buildx (`lint` is `--call=check` there). Returns what buildx printed.
+    /// An information request ([`request_flags`]). Returns what buildx printed.
     pub fn print(&self, request: &str) -> Build {
-        let flag = match (engine(), request) {
-            (26, _) => format!("--print={request}"),
-            (_, "lint") => "--call=check".to_string(),
-            (_, other) => format!("--call={other}"),
-        };
         let out = docker(300)
             .env("BUILDX_EXPERIMENTAL", "1")
             .args(["buildx", "build", "--network=host", "-f", "Gofile"])
-            .arg(flag)
+            .args(request_flags(request))
             .arg(".")
             .current_dir(self.dir.path())
             .output()

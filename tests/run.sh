@@ -51,6 +51,17 @@ remove_test_images() {
     | xargs -r timeout 300 docker image rm -f >/dev/null || true
 }
 
+# Untagged images a run leaves behind (a build that loads its result without a tag fails the run):
+# listed per engine before its tests and after, so an image the engine had before is not blamed.
+dangling() { timeout 120 docker image ls -q --no-trunc --filter dangling=true | sort; }
+check_leftovers() { # check_leftovers ENGINE BEFORE
+  local left
+  left=$(comm -13 <(printf '%s\n' "$2") <(dangling))
+  [ -z "$left" ] && return 0
+  printf '[run] engine %s: the tests left untagged images behind:\n%s\n' "$1" "$left" >&2
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" leftovers 0 0 FAILED >>"$timings"
+}
+
 run_started=$(date +%s)
 timed - fast cargo test --workspace --locked --exclude gofront-e2e -- --nocapture "$@"
 # Compiled once, before binaries start at the same time.
@@ -61,6 +72,7 @@ cargo test --locked -p gofront-e2e --no-run >/dev/null 2>&1 || cargo test --lock
 eval "$(bash tests/engine/env.sh 28)"
 bash tests/engine/setup.sh
 bash tests/engine/test-tools.sh
+before=$(dangling)
 for binary in release hostile shapes eject e2e debug gomod tools ci_cache faults checks bases errors; do
   in_parallel 28 "$binary" cargo test --locked -p gofront-e2e --test "$binary" -- --nocapture "$@"
 done
@@ -71,11 +83,13 @@ for binary in shapes e2e bases; do
 done
 wait
 remove_test_images
+check_leftovers 28 "$before"
 
 # Engine 26: what differs between the engines. Each test exercises a gateway capability, an
 # option or a buildx 0.13 path at least once (README, "Engine support").
 eval "$(bash tests/engine/env.sh 26)"
 bash tests/engine/setup.sh
+before=$(dangling)
 declare -A compat=(
   [e2e]="stdlib_app_has_time_zones_ca_certificates_tmp_and_runs_as_nonroot unknown_key_suggests_the_right_one a_failing_compile_points_at_the_gofile_and_tags_nothing a_normal_build_shows_the_findings_as_warnings_and_still_builds"
   [shapes]="three_platforms_by_cross_compilation a_netrc_secret_and_an_ssh_agent_reach_the_go_steps_and_never_the_image add_host_names_reach_the_go_steps print_targets_and_outline_answer_from_the_gofile an_unsupported_request_is_refused_by_name"
@@ -95,6 +109,7 @@ for binary in shapes e2e ci_cache gomod tools debug; do
 done
 wait
 remove_test_images
+check_leftovers 26 "$before"
 
 failed=0
 grep -q 'FAILED$' "$timings" && failed=1
