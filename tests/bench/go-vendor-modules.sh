@@ -21,6 +21,7 @@ else
 fi
 
 # modules.txt: "# path version" starts a module; the plain lines after it are its packages.
+all_modules=$(sed -n 's/^# \([^ ]*\) .*/\1/p' "$vendor/modules.txt")
 module="" version=""
 while read -r first second third; do
   case "$first" in
@@ -37,6 +38,11 @@ while read -r first second third; do
       mkdir -p "$out/$module@$version/${first#"$module"}"
       # The whole directory: embedded files live in subdirectories (a nested package is copied twice, the same).
       cp -R "$vendor/$first/." "$out/$module@$version/${first#"$module"}/"
+      # But not a module nested in it (go.opentelemetry.io/otel/trace under go.opentelemetry.io/otel):
+      # that is a module of its own, and Go refuses a package found in two modules.
+      for nested in $all_modules; do
+        case "$nested" in "$first"/*) [ "$nested" = "$module" ] || rm -rf "$out/$module@$version/${nested#"$module"}" ;; esac
+      done
       ;;
   esac
 done <"$vendor/modules.txt"
