@@ -16,7 +16,16 @@ const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 
 /// Builds `fixture` (with `first_extra`) and exports the cache, prunes, stops the proxy, edits,
 /// and rebuilds from the cache.
-fn fresh_runner_rebuilds_from(fixture: &str, first_extra: &[&str], cache_to: &str, cache_from: &str, test: &str) {
+/// `later_runs` more fresh runners follow the second, each exporting what the next imports, as
+/// consecutive CI runs do: none may download or compile the dependencies again.
+fn fresh_runner_rebuilds_from(
+    fixture: &str,
+    first_extra: &[&str],
+    cache_to: &str,
+    cache_from: &str,
+    test: &str,
+    later_runs: usize,
+) {
     let engine = ThrowawayEngine::start();
     let _on = engine.enter();
     let image = tag(test);
@@ -43,6 +52,9 @@ fn fresh_runner_rebuilds_from(fixture: &str, first_extra: &[&str], cache_to: &st
 
     let mut second_args = common.to_vec();
     second_args.extend(["--cache-from", cache_from]);
+    if later_runs > 0 {
+        second_args.extend(["--cache-to", cache_to]);
+    }
     let second = project.build(&second_args).ok();
     // A step that ran prints its own lines; a cache hit (local, or pulled from the imported
     // cache, which progress shows as DONE with its layers) prints none.
@@ -70,6 +82,29 @@ fn fresh_runner_rebuilds_from(fixture: &str, first_extra: &[&str], cache_to: &st
     let (ok, out) = run(&image, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("Hello, shop!") && out.contains("item: fig"), "{out}");
+
+    // Each run on a fresh runner imports the cache the run before it exported. A record that a
+    // fresh runner never loads can drop out of a re-export; the dependency layers must not.
+    let mut item = String::from("fig");
+    for run_number in 0..later_runs {
+        engine.prune();
+        let next = format!("kiwi{run_number}");
+        project.edit("internal/catalog/catalog.go", &format!("\"{item}\""), &format!("\"{next}\""));
+        item = next;
+        let mut args = common.to_vec();
+        args.extend(["--cache-from", cache_from, "--cache-to", cache_to]);
+        let later = project.build(&args).ok();
+        let precompiled = later.step_output("[gofront] compile dependencies");
+        let downloaded = later.step_output("[gofront] go mod download");
+        assert!(
+            later.step_ran("[gofront] compile dependencies").is_some()
+                && precompiled.is_empty()
+                && downloaded.is_empty(),
+            "fresh runner {} after the first: the dependencies were built again:\n{}",
+            run_number + 2,
+            later.log
+        );
+    }
 }
 
 #[test]
@@ -84,6 +119,7 @@ fn fresh_runner_rebuilds_from_a_local_cache_export_without_the_module_proxy() {
         &format!("type=local,dest={cache},mode=max"),
         &format!("type=local,src={cache}"),
         "ci-local",
+        0,
     );
     // The binary travels once: the compile writes it into the image's own layer, so no other
     // result (a compile output, a staged copy) carries it into the export too.
@@ -116,6 +152,7 @@ fn fresh_runner_rebuilds_from_a_registry_cache_without_the_module_proxy() {
         &format!("type=registry,ref={reference},mode=max"),
         &format!("type=registry,ref={reference}"),
         "ci-registry",
+        3,
     );
 }
 

@@ -275,22 +275,9 @@ fn package_groups_see_their_own_sources_and_the_groups_below() {
     for (seed, from) in [("dependencies", &precompile), ("group-1", &first), ("group-2", &second_id)] {
         assert!(compile.contains(&format!("mount /gofront/seeds/{seed} Bind from {from}.")), "{seed}: {compile}");
     }
-    // The compile reaches the dependency layers first through a copy of their ids out of their
-    // merge (the order BuildKit exports a cache in), so an export compresses both side by side;
-    // no step mounts the merge itself, which a fresh runner would unpack layer after layer.
-    let merged = op_id(&text, "[gofront] compiled dependencies, both layers");
-    let merge = op_block(&text, "[gofront] compiled dependencies, both layers");
-    assert!(merge.contains(&format!("merge [\"{precompile}.1\", \"{precompile}.2\"]")), "{merge}");
-    let ids = op_id(&text, "[gofront] compiled dependencies, their ids");
-    let copy = op_block(&text, "[gofront] compiled dependencies, their ids");
-    assert!(copy.contains(&format!("file inputs=[\"{merged}.0\"]")) && copy.contains("copy /id* -> /"), "{copy}");
-    assert!(!text.contains(&format!("Bind from {merged}.")), "{text}");
-    let inputs = |block: &str| block.lines().find_map(|l| l.trim().strip_prefix("inputs ").map(str::to_string));
-    let order = inputs(&compile).unwrap_or_default();
-    let at = |from: String| order.find(&from).unwrap_or(usize::MAX);
-    assert!(at(format!("{ids}.0")) < at(format!("{precompile}.1")), "{order}");
-    assert!(at(format!("{ids}.0")) < at(format!("{first}.1")), "{order}");
-    assert!(at(format!("{ids}.0")) < at(format!("{second_id}.1")), "{order}");
+    // No merge of the two layers: a merge's record shares the second layer's blob, and dropped
+    // out of re-exported caches (see tests/ci_cache.rs), taking that layer with it.
+    assert!(!text.contains("merge ["), "{text}");
 }
 
 /// A vendored module's groups see vendor/ straight from the build context (a selector on it),

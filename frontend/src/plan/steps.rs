@@ -699,7 +699,6 @@ impl<'a> Steps<'a> {
         let dependencies = self.compiled_dependencies(module_files, found.outside_imports.as_deref());
         let args = self.compile_command();
         let input = |from: Tree| MountKind::Input { from, scratch: false };
-        let ids = self.dependency_ids(&dependencies);
         let mut compiled_groups: Vec<(String, Tree)> = Vec::new();
         // Each group's sources go on top of those below it: a layer holds one group's files, and
         // its key the content of them and of everything below. The lowest starts from the module
@@ -752,37 +751,11 @@ impl<'a> Steps<'a> {
             let step = self.add_run(&format!("group-{number}"), name, &plan.spans.build.clone(), run);
             compiled_groups.push((format!("group-{number}"), Tree::at(step, DEPENDENCY_CACHE)));
         }
-        std::iter::once(("dependency-ids".to_string(), ids)).chain(dependencies).chain(compiled_groups).collect()
-    }
-
-    /// The ids of the two compiled-dependency layers, copied out of their merge: a tree of two
-    /// small files that the compile mounts before anything else that leads to those layers.
-    ///
-    /// BuildKit exports a cache depth first, each step's inputs in order, and compresses the
-    /// layers of one result side by side but one result after the next. Reached through the
-    /// merge, both dependency layers are compressed at once (buildctl's first CI run: the cache
-    /// export 10.1 s → 6.5 s on two cores). The compile mounts this copy, not the merge: a fresh
-    /// runner gets the copy from the cache and never unpacks the merge, whose two layers it would
-    /// unpack one after the other instead of side by side.
-    fn dependency_ids(&mut self, dependencies: &[(String, Tree)]) -> Tree {
-        let both = dependencies.iter().map(|(_, tree)| tree.clone()).collect();
-        let merged = self.program.add(
-            "dependencies-merged",
-            "[gofront] compiled dependencies, both layers",
-            Vec::new(),
-            Op::Merge(both),
-        );
-        let copy = FileAction::Copy {
-            from: Tree::root(merged),
-            src: "/id*".into(),
-            dest: "/".into(),
-            mode: None,
-            owner: None,
-            contents: false,
-            wildcard: true,
-        };
-        let name = "[gofront] compiled dependencies, their ids";
-        Tree::root(self.program.add("dependency-ids", name, Vec::new(), Op::Files { base: None, actions: vec![copy] }))
+        // No merge of the two dependency layers (which once made a cache export compress them side
+        // by side): on a fresh runner nothing loads a merge, and its record, which shares the
+        // second layer's blob, fell out of the re-exported cache after two runs and took that
+        // layer with it two runs later, so every fourth CI run compiled the dependencies again.
+        dependencies.into_iter().chain(compiled_groups).collect()
     }
 
     /// Runs the base's package manager on the base itself, for the target platform.
