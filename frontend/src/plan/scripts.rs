@@ -145,9 +145,9 @@ fn no_index() -> &'static str {
 /// A shell function, `keep IDS OUT [NAME]`: copies the build cache entries of the actions listed
 /// in the file IDS (each id's hex prefix, see [`action_ids`]), an action record `<id>-a` and the
 /// output it names `<out>-d`, from GOCACHE into OUT/cache: a build cache layer of exactly those
-/// packages (a linked entry, see [`seed`], as the file it names). OUT/NAME (`id`, or another
-/// `id*` name for a layer that is merged with one named `id`) names that set, and the marker in
-/// the persistent cache says it is already there, so [`seed`] does not copy it back.
+/// packages (a linked entry, see [`seed`], as the file it names). OUT/NAME (`id`, or `id-2` for
+/// the second dependency layer) names that set, and the marker in the persistent cache says it
+/// is already there, so [`seed`] does not copy it back.
 fn keep_entries() -> String {
     r#"keep() {
   mkdir -p "$2/cache"
@@ -203,8 +203,7 @@ fn action_ids() -> &'static str {
 }
 
 /// Puts every layer of compiled packages mounted under [`SEEDS`] where Go finds it. A layer names
-/// the set of cache entries it holds in an `id*` file (`id-2` in the second dependency layer, so
-/// that a merge of the two keeps both).
+/// the set of cache entries it holds in an `id*` file (`id-2` in the second dependency layer).
 ///
 /// Where the compiled dependencies came from an imported cache (a fresh CI runner: the step that
 /// compiled them did not run here, so the persistent cache has no marker of them), Go works on a
