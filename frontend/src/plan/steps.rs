@@ -753,8 +753,8 @@ impl<'a> Steps<'a> {
         }
         // No merge of the two dependency layers (which once made a cache export compress them side
         // by side): on a fresh runner nothing loads a merge, and its record, which shares the
-        // second layer's blob, fell out of the re-exported cache after two runs and took that
-        // layer with it two runs later, so every fourth CI run compiled the dependencies again.
+        // second layer's blob, fell out of the re-exported cache within a few runs and took that
+        // layer with it, so consecutive CI runs compiled the dependencies again every few runs.
         dependencies.into_iter().chain(compiled_groups).collect()
     }
 
