@@ -123,11 +123,6 @@ fn both_printers_render_every_step_mount_variable_and_argument() {
                         both(format!("{} in {}", path, step.name), path, path);
                     }
                 }
-                Op::Merge(parts) => {
-                    both(format!("step {}", step.name), &step.name, &stage);
-                    let copies = format!("{stage}\nCOPY --link --from=");
-                    both(format!("the {} parts of {}", parts.len(), step.name), "    merge [", &copies);
-                }
                 Op::Run(run) => {
                     both(format!("step {}", step.name), &step.name, &stage);
                     for mount in &run.mounts {

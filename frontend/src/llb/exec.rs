@@ -25,21 +25,23 @@ pub enum Mount {
 impl Mount {
     /// A read-only view of `from` at `dest`.
     pub fn read_only(dest: &str, from: &Output) -> Mount {
-        Self::read_only_keyed(dest, from, true)
+        Self::view(dest, from, true, true)
     }
 
     /// A read-only view of `from` at `dest`, keyed by the op that made it, not by its content:
     /// for a large layer that only changes with its op's key, where hashing it gains nothing.
     pub fn read_only_by_op(dest: &str, from: &Output) -> Mount {
-        Self::read_only_keyed(dest, from, false)
+        Self::view(dest, from, true, false)
     }
 
-    fn read_only_keyed(dest: &str, from: &Output, by_content: bool) -> Mount {
+    /// A view of `from` that is no output of the op: read-only, or writable with the changes
+    /// thrown away.
+    fn view(dest: &str, from: &Output, readonly: bool, by_content: bool) -> Mount {
         Mount::Bind {
             dest: dest.into(),
             from: Some(from.clone()),
             selector: String::new(),
-            readonly: true,
+            readonly,
             output: false,
             by_content,
         }
@@ -60,23 +62,12 @@ impl Mount {
     /// A writable view of `from` whose changes are thrown away. Like a read-only mount, BuildKit keys
     /// it by the content of `from`, not by the op that produced it.
     pub fn scratch_copy(dest: &str, from: &Output) -> Mount {
-        Self::scratch_keyed(dest, from, true)
+        Self::view(dest, from, false, true)
     }
 
     /// [`Self::scratch_copy`] keyed by the op that made `from`, as [`Self::read_only_by_op`].
     pub fn scratch_copy_by_op(dest: &str, from: &Output) -> Mount {
-        Self::scratch_keyed(dest, from, false)
-    }
-
-    fn scratch_keyed(dest: &str, from: &Output, by_content: bool) -> Mount {
-        Mount::Bind {
-            dest: dest.into(),
-            from: Some(from.clone()),
-            selector: String::new(),
-            readonly: false,
-            output: false,
-            by_content,
-        }
+        Self::view(dest, from, false, false)
     }
 
     pub fn cache(dest: &str, id: &str) -> Mount {

@@ -96,19 +96,6 @@ impl Graph {
         Output { digest: self.push(&op, name, caps), index: 0 }
     }
 
-    /// The union of `layers`, each over the ones before it. BuildKit keeps them as layers of
-    /// their own (no copy) and, exporting the union, compresses them side by side.
-    pub fn merge(&mut self, layers: &[Output], name: &str) -> Output {
-        let op = pb::Op {
-            inputs: layers.iter().map(Output::edge).collect(),
-            op: Some(pb::op::Op::Merge(pb::MergeOp {
-                inputs: (0_i64..).take(layers.len()).map(|input| pb::MergeLayer { input }).collect(),
-            })),
-            ..Default::default()
-        };
-        Output { digest: self.push(&op, name, &["mergeop"]), index: 0 }
-    }
-
     /// Marks every op to run again instead of coming from the cache (`--no-cache`).
     pub fn ignore_cache(&mut self) {
         for meta in self.metadata.values_mut() {

@@ -137,16 +137,6 @@ impl Printer<'_> {
                     self.commands(id, base.as_ref(), actions);
                 }
             }
-            Op::Merge(parts) => {
-                self.stage_start(None, id);
-                for part in parts {
-                    let (from, path) = match self.locate(part) {
-                        Some((stage, path)) => (format!("--from={stage} "), format!("{}/", path.trim_end_matches('/'))),
-                        None => (String::new(), ".".to_string()),
-                    };
-                    let _ = writeln!(self.out, "COPY --link {from}{path} /");
-                }
-            }
             Op::Run(run) => {
                 self.stage_start(Some(&run.root), id);
                 let mut values: Vec<&Value> = run.argv.iter().collect();

@@ -152,10 +152,6 @@ impl<'a> Printer<'a> {
                 }
                 single(self.graph.file(ops, &step.name))
             }
-            Op::Merge(parts) => {
-                let layers = parts.iter().map(|t| self.tree(t)).collect::<Result<Vec<_>, _>>()?;
-                single(self.graph.merge(&layers, &step.name))
-            }
             Op::Run(run) => {
                 let image_env = self.image_env(&run.root)?;
                 let mut mounts = vec![Mount::writable("/", Some(&self.tree(&run.root)?))];

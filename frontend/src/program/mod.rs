@@ -235,19 +235,10 @@ pub struct Run {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Image {
-        reference: String,
-        side: Side,
-    },
+    Image { reference: String, side: Side },
     Context(ContextView),
-    Files {
-        base: Option<Tree>,
-        actions: Vec<FileAction>,
-    },
+    Files { base: Option<Tree>, actions: Vec<FileAction> },
     Run(Run),
-    /// The union of trees, each over the ones before it: one tree to mount that stays as many
-    /// layers as it has parts (nothing is copied).
-    Merge(Vec<Tree>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,7 +329,6 @@ impl Program {
                 }))
                 .map(|t| t.step)
                 .collect(),
-            Op::Merge(parts) => parts.iter().map(|t| t.step).collect(),
             Op::Run(run) => std::iter::once(run.root.step)
                 .chain(run.mounts.iter().filter_map(|m| match &m.kind {
                     MountKind::Input { from, .. }
