@@ -215,12 +215,29 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
         ])
         .ok();
 
-    // Host networking: the app's port is the test's own; Delve's is the image's 40000.
+    // Host networking (the engines have no bridge), so both ports are free ones: the image's own
+    // entrypoint runs with its fixed 40000 moved, which another server on the host may hold. (All
+    // addresses, as in the image: Delve refuses another user's connection to a loopback listener.)
     let port = free_port().unwrap_or_else(|e| panic!("{e}"));
     let addr = format!("127.0.0.1:{port}");
+    let delve_port = loop {
+        let candidate = free_port().unwrap_or_else(|e| panic!("{e}"));
+        if candidate != port {
+            break candidate;
+        }
+    };
+    let entrypoint: Vec<String> = inspect(&image).expect("image")["Config"]["Entrypoint"]
+        .as_array()
+        .expect("an entrypoint")
+        .iter()
+        .map(|arg| arg.as_str().expect("a string").replace("--listen=:40000", &format!("--listen=:{delve_port}")))
+        .collect();
+    assert!(entrypoint.iter().any(|arg| arg.ends_with(&format!(":{delve_port}"))), "{entrypoint:?}");
     let started = docker(120)
         .args(["run", "-d", "--network=host", "--cap-add=SYS_PTRACE", "--security-opt", "seccomp=unconfined"])
-        .args([&image, "-addr", &addr])
+        .args(["--entrypoint", &entrypoint[0], &image])
+        .args(&entrypoint[1..])
+        .args(["-addr", &addr])
         .output()
         .expect("docker run");
     assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
@@ -243,7 +260,7 @@ fn delve_from_the_host_stops_in_a_handler_and_reads_a_local() {
     std::fs::write(init.path(), "break main.go:15\ncontinue\nprint result\nprint n\nclearall\nquit -c\n")
         .expect("write");
     let client = Command::new("timeout")
-        .args(["120", "dlv", "connect", "127.0.0.1:40000", "--init"])
+        .args(["120", "dlv", "connect", &format!("127.0.0.1:{delve_port}"), "--init"])
         .arg(init.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
