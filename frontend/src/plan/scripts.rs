@@ -216,6 +216,12 @@ fn action_ids() -> &'static str {
 /// unused for five days, which a layer made a week before is, unlinked): the cache is new, and
 /// goes when the step ends.
 ///
+/// There the unpacked layers' writeback starts at once, in the background: the step's end waits
+/// for the disk to be synced (its writable overlays are unmounted), and what a fresh runner has
+/// just unpacked (the registry's dependency layers, ~300 MB) is still unwritten then: the end
+/// waited 0.45–0.6 s for it. Beside the compile, which shares the two cores with it, the step
+/// took 0.14 s less.
+///
 /// Otherwise each layer not yet there is copied into the persistent cache, once (its marker).
 fn seed() -> String {
     format!(
@@ -230,6 +236,9 @@ for seed in {SEEDS}/dependencies*; do
   if unmarked "$seed"; then linked=1; fi
 done
 if [ -n "$linked" ]; then
+  # The layers were just unpacked: their files are still unwritten page cache, which the step's
+  # end would wait for (its overlays' unmount syncs the disk). Written now, beside the compile.
+  (sync 2>/dev/null || true) &
   export GOCACHE=/tmp/gofront-build-cache
   mkdir -p "$GOCACHE"
   # An index built here would be thrown away with this cache, and so would a trim: marked as
