@@ -237,8 +237,9 @@ for seed in {SEEDS}/dependencies*; do
 done
 if [ -n "$linked" ]; then
   # The layers were just unpacked: their files are still unwritten page cache, which the step's
-  # end would wait for (its overlays' unmount syncs the disk). Written now, beside the compile.
-  (sync 2>/dev/null || true) &
+  # end would wait for (its overlays' unmount syncs the disk). Written now, beside the compile:
+  # their filesystem alone (-f), or everything where sync has no -f.
+  (sync -f {SEEDS}/dependencies 2>/dev/null || sync 2>/dev/null || true) &
   export GOCACHE=/tmp/gofront-build-cache
   mkdir -p "$GOCACHE"
   # An index built here would be thrown away with this cache, and so would a trim: marked as
