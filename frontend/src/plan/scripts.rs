@@ -220,7 +220,7 @@ fn action_ids() -> &'static str {
 /// for the disk to be synced (its writable overlays are unmounted), and what a fresh runner has
 /// just unpacked (the registry's dependency layers, ~300 MB) is still unwritten then: the end
 /// waited 0.45–0.6 s for it. Beside the compile, which shares the two cores with it, the step
-/// took 0.14 s less.
+/// took 0.12–0.14 s less (two paired runs on the registry).
 ///
 /// Otherwise each layer not yet there is copied into the persistent cache, once (its marker).
 fn seed() -> String {
