@@ -10,7 +10,7 @@
 //! Each test runs on an engine of its own ([`ThrowawayEngine`]), which it may prune: the shared
 //! engine keeps its caches.
 
-use gofront_e2e::{registry, remove_image, run, tag, ModuleProxy, Project, ThrowawayEngine};
+use gofront_e2e::{registry, remove_image, run, tag, Build, ModuleProxy, Project, ThrowawayEngine};
 
 const SHOP: &str = "module = \"example.com/shop\"\nmain = \"./cmd/shop\"\n";
 
@@ -56,15 +56,7 @@ fn fresh_runner_rebuilds_from(
         second_args.extend(["--cache-to", cache_to]);
     }
     let second = project.build(&second_args).ok();
-    // A step that ran prints its own lines; a cache hit (local, or pulled from the imported
-    // cache, which progress shows as DONE with its layers) prints none.
-    for step in ["[gofront] go mod download", "[gofront] compile dependencies"] {
-        assert!(second.step_ran(step).is_some(), "no step {step:?} in the build:\n{}", second.log);
-    }
-    let downloaded = second.step_output("[gofront] go mod download");
-    assert!(downloaded.is_empty(), "modules were downloaded again: {downloaded:?}\n{}", second.log);
-    let precompiled = second.step_output("[gofront] compile dependencies");
-    assert!(precompiled.is_empty(), "dependencies were compiled again: {precompiled:?}\n{}", second.log);
+    assert_dependencies_from_cache(&second, "the second run");
     // Only the module's own packages compile on the fresh runner: no std, no example.com/greet.
     let packages = second.compiled_only_under("example.com/shop");
     if fixture == "shop-layered" {
@@ -94,17 +86,21 @@ fn fresh_runner_rebuilds_from(
         let mut args = common.to_vec();
         args.extend(["--cache-from", cache_from, "--cache-to", cache_to]);
         let later = project.build(&args).ok();
-        let precompiled = later.step_output("[gofront] compile dependencies");
-        let downloaded = later.step_output("[gofront] go mod download");
-        assert!(
-            later.step_ran("[gofront] compile dependencies").is_some()
-                && precompiled.is_empty()
-                && downloaded.is_empty(),
-            "fresh runner {} after the first: the dependencies were built again:\n{}",
-            run_number + 2,
-            later.log
-        );
+        assert_dependencies_from_cache(&later, &format!("fresh runner {} after the first", run_number + 2));
     }
+}
+
+/// The module download and the dependency compile are in `build`, and came from the imported
+/// cache: a step that ran prints its own lines; a cache hit (local, or pulled from the imported
+/// cache, which progress shows as DONE with its layers) prints none.
+fn assert_dependencies_from_cache(build: &Build, which: &str) {
+    for step in ["[gofront] go mod download", "[gofront] compile dependencies"] {
+        assert!(build.step_ran(step).is_some(), "{which}: no step {step:?} in the build:\n{}", build.log);
+    }
+    let downloaded = build.step_output("[gofront] go mod download");
+    assert!(downloaded.is_empty(), "{which}: modules were downloaded again: {downloaded:?}\n{}", build.log);
+    let precompiled = build.step_output("[gofront] compile dependencies");
+    assert!(precompiled.is_empty(), "{which}: dependencies were compiled again: {precompiled:?}\n{}", build.log);
 }
 
 #[test]
